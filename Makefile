@@ -1,0 +1,36 @@
+# make demo: set everything up and run the demo cycle on the embedded default (SQLite).
+# make test: the whole test suite (needs PostgreSQL at 127.0.0.1:5432, trust auth).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test setup seed clean
+
+$(STAMP): pyproject.toml
+	@# HarfBuzz subsetting keeps PDFs small and silences WeasyPrint's fallback warning.
+	@if command -v apt-get >/dev/null && ! ldconfig -p | grep -q libharfbuzz-subset; then \
+		(apt-get install -y -q libharfbuzz-subset0 >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q libharfbuzz-subset0 >/dev/null 2>&1)) || \
+		echo "note: libharfbuzz-subset0 not installed; PDFs use WeasyPrint's fallback subsetter"; fi
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+var/casedb.sqlite: | $(STAMP)
+	$(BIN)/mi db seed
+
+seed: $(STAMP)
+	$(BIN)/mi db seed
+
+demo: $(STAMP) var/casedb.sqlite
+	@echo "Case database: var/casedb.sqlite (camden scale, as at $$($(BIN)/python -c 'from reporting.settings import DEMO_AS_AT; print(DEMO_AS_AT)'))"
+
+test: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+clean:
+	rm -rf var out

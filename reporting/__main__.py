@@ -1,0 +1,3 @@
+from reporting.cli import app
+
+app(prog_name="mi")

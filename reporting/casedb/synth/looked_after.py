@@ -1,0 +1,251 @@
+"""Looked-after children and care leavers (Care Planning Regulations 2010 timescales)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from reporting.casedb.synth import codes
+from reporting.casedb.synth.journeys import Child, allocate
+from reporting.casedb.synth.world import World
+
+
+def _birthday(child: Child, age: int) -> date:
+    try:
+        return child.dob.replace(year=child.dob.year + age)
+    except ValueError:  # born on 29 February
+        return child.dob.replace(year=child.dob.year + age, day=28)
+
+
+def enter_care(world: World, group: list[Child], start: date, referral_id: str | None) -> None:
+    for child in group:
+        if child.age_on(start) < 18 and not child.in_care:
+            _period_of_care(world, child, start, referral_id if child is group[0] else None)
+
+
+def _period_of_care(world: World, child: Child, start: date, referral_id: str | None) -> None:
+    t = world.config.timeliness
+    child.in_care = True
+    age = child.age_on(start)
+    eighteen = _birthday(child, 18)
+    if age >= 13 and world.chance(0.6):
+        planned_end, reason = eighteen, "E17"
+    else:
+        planned_end = start + world.days(*world.weighted({(40, 180): 30, (181, 730): 30, (731, 2400): 40}))
+        reason = world.weighted(codes.CLA_CEASED_REASON)
+        if planned_end >= eighteen:
+            planned_end, reason = eighteen, "E17"
+        if reason in ("E11", "E12") and age > 6:
+            reason = "E4A"
+    end = world.happened(planned_end)
+    cla_id = world.next_id("LA")
+    worker = allocate(world, [child], "LAC", start, end, {child.person_id: referral_id} if referral_id else {})
+
+    # Placements: each move starts a new placement and a new episode of the period of care.
+    moves = world.weighted({0: 50, 1: 25, 2: 15, 3: 7, 4: 3})
+    stop = end or world.as_at
+    span = max((stop - start).days, 1)
+    starts = sorted({start} | {start + timedelta(days=world.rng.randint(1, span)) for _ in range(moves)})
+    placements = []
+    legal = world.weighted(codes.LEGAL_STATUS)
+    world.add("ssd_legal_status", lega_legal_status_id=world.next_id("LS"), lega_person_id=child.person_id,
+              lega_legal_status=legal, lega_legal_status_start_date=start,
+              lega_legal_status_end_date=end)
+    for n, p_start in enumerate(starts):
+        p_end = starts[n + 1] if n + 1 < len(starts) else end
+        placement_id = world.next_id("PC")
+        out_of_borough = world.chance(0.55)
+        ptype = world.weighted(codes.PLACEMENT_TYPE)
+        world.add("ssd_cla_placement", clap_cla_placement_id=placement_id, clap_cla_placement_start_date=p_start,
+                  clap_cla_placement_type=ptype, clap_cla_placement_urn=f"SC{world.rng.randint(100000, 999999)}"
+                  if ptype in ("K2", "R1", "H5") else None,
+                  clap_cla_placement_distance=round(world.rng.uniform(20, 180) if out_of_borough
+                                                    else world.rng.uniform(0.3, 6), 1),
+                  clap_cla_id=cla_id, clap_cla_placement_provider=world.weighted(codes.PLACEMENT_PROVIDER),
+                  clap_cla_placement_postcode=world.pick(OUT_POSTCODES if out_of_borough else IN_POSTCODES),
+                  clap_cla_placement_end_date=p_end,
+                  clap_cla_placement_change_reason=world.weighted(codes.PLACEMENT_CHANGE_REASON)
+                  if p_end and n + 1 < len(starts) else None,
+                  clap_person_id=child.person_id)
+        world.add("ssd_cla_episodes", clae_cla_episode_id=world.next_id("EP"), clae_person_id=child.person_id,
+                  clae_cla_episode_start_date=p_start,
+                  clae_cla_episode_start_reason=world.weighted(codes.CLA_START_REASON) if n == 0 else "P",
+                  clae_cla_primary_need_code="N1" if world.chance(0.6) else world.weighted(codes.PRIMARY_NEED),
+                  clae_cla_episode_ceased_date=p_end,
+                  clae_cla_episode_ceased_reason=(reason if n + 1 == len(starts) else "X1") if p_end else None,
+                  clae_cla_id=cla_id, clae_referral_id=referral_id, clae_cla_placement_id=placement_id,
+                  clae_entered_care_date=start, clae_cla_last_iro_contact_date=None)
+        if not world.chance(world.config.defects.placement_not_care_package):
+            world.add("ext_care_packages", capa_package_id=world.next_id("PK"), capa_person_id=child.person_id,
+                      capa_placement_id=placement_id, capa_start_date=p_start, capa_end_date=p_end,
+                      capa_service_type=f"Placement {ptype}",
+                      capa_weekly_cost=round(world.rng.uniform(450, 6500), 2))
+        checked = p_start + world.days(1, 45)
+        if world.chance(0.8) and world.happened(checked):
+            world.add("ext_placement_checks", plch_check_id=world.next_id("PX"), plch_placement_id=placement_id,
+                      plch_checked_date=checked, plch_checked_by=world.pick(world.staff_by_role["BUSINESS_SUPPORT"]))
+        placements.append((p_start, p_end))
+    world.add("ssd_cla_care_plan", lacp_table_id=world.next_id("CPL"), lacp_person_id=child.person_id,
+              lacp_cla_care_plan_start_date=start, lacp_cla_care_plan_end_date=end,
+              lacp_cla_care_plan_json=json.dumps({"permanence_plan": world.pick(
+                  ["Return home", "Long-term foster care", "Adoption", "Special guardianship",
+                   "Independent living"])}))
+
+    # Reviews: within 20 working days, then within 3 months, then at most every 6 months.
+    due = world.add_working_days(start, 20)
+    last_iro = None
+    while due <= stop + timedelta(days=183):
+        held = due - world.days(0, 10) if world.chance(t.lac_review_on_time) else due + world.days(1, 40)
+        held = held if held <= stop else None
+        world.add("ssd_cla_reviews", clar_cla_review_id=world.next_id("LR"), clar_cla_id=cla_id,
+                  clar_cla_review_due_date=due, clar_cla_review_date=held, clar_cla_review_cancelled="N",
+                  clar_cla_review_participation=world.weighted(codes.REVIEW_PARTICIPATION)
+                  if held and child.age_on(held) >= 4 else ("PN0" if held else None))
+        if held is None:
+            break
+        last_iro = held
+        due = held + timedelta(days=91 if due == world.add_working_days(start, 20) else 182)
+    if last_iro:
+        for row in world.rows["ssd_cla_episodes"][-len(placements):]:
+            row["clae_cla_last_iro_contact_date"] = last_iro
+
+    # Visits: within a week of each placement starting, then at most every 6 weeks.
+    for p_start, p_end in placements:
+        visit = world.add_working_days(p_start, world.rng.randint(1, 5))
+        p_stop = p_end or world.as_at
+        while visit <= p_stop:
+            world.add("ssd_cla_visits", clav_cla_visit_id=world.next_id("LV"), clav_cla_id=cla_id,
+                      clav_person_id=child.person_id, clav_cla_visit_date=visit,
+                      clav_cla_visit_seen="Y" if world.chance(0.95) else "N",
+                      clav_cla_visit_seen_alone="Y" if child.age_on(visit) >= 4 and world.chance(0.6) else "N")
+            gap = world.rng.randint(20, 42) if world.chance(t.lac_visit_on_time) else world.rng.randint(43, 75)
+            visit = visit + timedelta(days=gap)
+
+    _health(world, child, start, stop)
+    _education(world, child, start, stop)
+    _risks(world, child, start, stop)
+    if end is not None:
+        child.in_care = False
+        if reason == "E17":
+            care_leaver(world, child, end, worker.professional_id)
+        elif child.open_episode is not None:
+            close_reason = {"E11": "RC1", "E12": "RC1", "E45": "RC4", "E41": "RC3"}.get(reason, "RC7")
+            child.open_episode["cine_close_date"] = end
+            child.open_episode["cine_close_reason"] = close_reason
+            child.open_episode = None
+    elif child.age_on(world.as_at) >= 16:
+        _pathway_reviews(world, child, _birthday(child, 16), world.as_at)
+
+
+def _health(world: World, child: Child, start: date, stop: date) -> None:
+    t = world.config.timeliness
+    for check in ("Health assessment", "Dental check"):
+        due = start + timedelta(days=28 if check == "Health assessment" else 120)
+        while due <= stop:
+            interval = 182 if check == "Health assessment" and child.age_on(due) < 5 else 365
+            held = due - world.days(0, 20) if world.chance(t.health_assessment_on_time) else due + world.days(5, 80)
+            if held > stop:
+                break
+            world.add("ssd_cla_health", clah_health_check_id=world.next_id("H"), clah_person_id=child.person_id,
+                      clah_health_check_type=check, clah_health_check_date=held,
+                      clah_health_check_status="Completed")
+            due = held + timedelta(days=interval)
+    year = start
+    while year <= stop:
+        world.add("ssd_cla_immunisations", clai_person_id=child.person_id,
+                  clai_immunisations_status="Y" if world.chance(0.88) else "N",
+                  clai_immunisations_status_date=year)
+        if 4 <= child.age_on(year) <= 16 and (year - start).days >= 300:
+            world.add("ssd_sdq_scores", csdq_table_id=world.next_id("SQ"), csdq_person_id=child.person_id,
+                      csdq_sdq_completed_date=year,
+                      csdq_sdq_reason="SDQ1" if world.chance(0.85) else world.pick(["SDQ2", "SDQ3", "SDQ4", "SDQ5"]),
+                      csdq_sdq_score=str(world.rng.randint(2, 34)))
+        year = year + timedelta(days=365)
+
+
+def _education(world: World, child: Child, start: date, stop: date) -> None:
+    # Termly personal education plans for children of school age.
+    pep = start + timedelta(days=20)
+    while pep <= stop:
+        if 4 <= child.age_on(pep) <= 17:
+            world.add("ext_peps", pepp_pep_id=world.next_id("PE"), pepp_person_id=child.person_id, pepp_pep_date=pep,
+                      pepp_quality=world.weighted({"Good": 60, "Requires improvement": 30, "Inadequate": 10}))
+        pep = pep + timedelta(days=world.rng.randint(100, 140))
+
+
+def _risks(world: World, child: Child, start: date, stop: date) -> None:
+    span = max((stop - start).days, 1)
+    if child.age_on(stop) >= 12 and world.chance(0.2):
+        for _ in range(world.rng.randint(1, 8)):
+            went = start + timedelta(days=world.rng.randint(0, span))
+            back = went + world.days(0, 6)
+            world.add("ssd_missing", miss_table_id=world.next_id("MI"), miss_person_id=child.person_id,
+                      miss_missing_episode_start_date=went, miss_missing_episode_type=world.weighted(codes.MISSING_TYPE),
+                      miss_missing_episode_end_date=world.happened(back) if world.chance(0.97) else None,
+                      miss_missing_rhi_offered="Y" if world.chance(0.85) else "N",
+                      miss_missing_rhi_accepted="Y" if world.chance(0.55) else "N")
+    if child.age_on(stop) >= 10 and world.chance(0.06):
+        world.add("ssd_cla_convictions", clac_cla_conviction_id=world.next_id("CO"), clac_person_id=child.person_id,
+                  clac_cla_conviction_date=start + timedelta(days=world.rng.randint(0, span)),
+                  clac_cla_conviction_offence=world.pick(["Theft", "Assault", "Criminal damage", "Drugs"]))
+    if child.age_on(stop) >= 11 and world.chance(0.08):
+        world.add("ssd_cla_substance_misuse", clas_substance_misuse_id=world.next_id("SM"),
+                  clas_person_id=child.person_id,
+                  clas_substance_misuse_date=start + timedelta(days=world.rng.randint(0, span)),
+                  clas_substance_misused=world.pick(["A", "B", "C"]),
+                  clas_intervention_received="Y" if world.chance(0.6) else "N")
+    if child.sex == "F" and child.age_on(stop) >= 14 and world.chance(0.03):
+        notified = start + timedelta(days=world.rng.randint(0, span))
+        world.add("ext_lac_pregnancies", preg_id=world.next_id("PG"), preg_person_id=child.person_id,
+                  preg_notified_date=notified, preg_expected_date=notified + world.days(120, 250), preg_outcome=None)
+
+
+def _pathway_reviews(world: World, child: Child, start: date, stop: date) -> date | None:
+    last = None
+    review = start + world.days(10, 90)
+    while review <= stop:
+        world.add("ext_pathway_plan_reviews", pprv_review_id=world.next_id("PP"), pprv_person_id=child.person_id,
+                  pprv_review_date=review)
+        last = review
+        on_time = world.chance(world.config.timeliness.pathway_plan_within_6_months)
+        review = review + (world.days(120, 182) if on_time else world.days(183, 260))
+    return last
+
+
+def care_leaver(world: World, child: Child, left_care: date, lac_worker: str) -> None:
+    """A young person who left care at 18: personal adviser contacts to 21, pathway plan reviews."""
+    # Entitled to a personal adviser to 25 while in education or asking for support.
+    twenty_one = _birthday(child, 25 if world.chance(0.35) else 21)
+    stop = min(world.as_at, twenty_one)
+    pa = allocate(world, [child], "LC", left_care, world.happened(twenty_one),
+                  {child.person_id: child.open_episode["cine_referral_id"]} if child.open_episode else {})
+    contact = left_care + world.days(1, 7)
+    latest = None
+    while contact <= stop:
+        world.add("ext_care_leaver_contacts", clco_contact_id=world.next_id("LC"), clco_person_id=child.person_id,
+                  clco_contact_date=contact, clco_contact_type=world.pick(["Visit", "Visit", "Phone", "Video"]),
+                  clco_seen=world.chance(0.9))
+        latest = contact
+        gap = world.rng.randint(20, 56) if world.chance(world.config.timeliness.care_leaver_contact_within_8_weeks) \
+            else world.rng.randint(57, 110)
+        contact = contact + timedelta(days=gap)
+    last_review = _pathway_reviews(world, child, _birthday(child, 16), stop)
+    world.add("ssd_care_leavers", clea_table_id=world.next_id("CL"), clea_person_id=child.person_id,
+              clea_care_leaver_eligibility="Former relevant", clea_care_leaver_in_touch="YES" if world.chance(0.9)
+              else world.pick(["NO", "REFU"]), clea_care_leaver_latest_contact=latest,
+              clea_care_leaver_accommodation=world.weighted(codes.CARE_LEAVER_ACCOMMODATION),
+              clea_care_leaver_accom_suitable="1" if world.chance(0.88) else "2",
+              clea_care_leaver_activity=world.weighted(codes.CARE_LEAVER_ACTIVITY),
+              clea_pathway_plan_review_date=last_review, clea_care_leaver_personal_advisor=pa.professional_id,
+              clea_care_leaver_allocated_team=pa.team_id, clea_care_leaver_worker_id=pa.professional_id)
+    del lac_worker
+    if child.open_episode is not None and twenty_one <= world.as_at:
+        child.open_episode["cine_close_date"] = twenty_one
+        child.open_episode["cine_close_reason"] = "RC6"
+        child.open_episode = None
+
+
+IN_POSTCODES = ["NW1 0AA", "NW1 9BB", "NW3 2CC", "NW5 1DD", "NW6 3EE", "WC1H 8FF", "WC1N 2GG", "N6 6HH",
+                "N19 5JJ", "NW1 7KK", "NW3 4LL", "WC2H 9MM"]
+OUT_POSTCODES = ["EN5 1AA", "HA8 2BB", "LU1 3CC", "SS1 4DD", "ME4 5EE", "CM2 6FF", "KT1 7GG",
+                 "BN1 8HH", "MK9 9JJ", "N17 1KK", "E15 2LL", "SE18 3MM"]

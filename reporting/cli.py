@@ -1,0 +1,72 @@
+"""The `mi` command line: everything the pipeline does, without Airflow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from reporting import settings
+
+app = typer.Typer(help="Children's social care MI reporting pipeline.", no_args_is_help=True)
+db_app = typer.Typer(help="The case-management database (SSD schema).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; expected YYYY-MM-DD") from None
+
+
+@db_app.command("seed")
+def db_seed(
+    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL or var/casedb.sqlite)."),
+    scale: str = typer.Option("camden", help="camden (1x), county (10x) or london (100x)."),
+    seed: int = typer.Option(1, help="Random seed: same seed, same rows."),
+    as_at: str = typer.Option(settings.DEMO_AS_AT, "--as-at", help="Last day of recorded history."),
+) -> None:
+    """Create the schema and fill it with a synthetic authority.
+
+    Example: mi db seed --scale camden --seed 1 --as-at 2026-10-26
+    """
+    from reporting.casedb.seed import seed_database
+    from reporting.casedb.synth import SCALES
+
+    if scale not in SCALES:
+        raise typer.BadParameter(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+    url = url or settings.casedb_url()
+    if url.startswith("sqlite:///"):
+        settings.var_dir().mkdir(parents=True, exist_ok=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("generating", total=1.0)
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.update(task, description=f"{'generating' if stage == 'families' else 'loading ' + stage}",
+                       completed=fraction)
+
+        result = seed_database(url, scale, seed, parse_date(as_at), progress)
+    table = Table(title=f"Seeded {scale} (seed {seed}, as at {result.as_at})")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in sorted(result.rows.items()):
+        if count:
+            table.add_row(name, f"{count:,}")
+    Console().print(table)
+    console.print(f"generated in {result.generate_seconds:.1f}s, loaded in {result.load_seconds:.1f}s "
+                  f"into {_redact(url)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

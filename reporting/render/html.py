@@ -1,0 +1,213 @@
+"""Render a report's rows to a self-contained HTML document with Jinja.
+
+Context contract (every key is required unless marked optional; templates use
+``StrictUndefined``, so a missing key fails the render instead of printing a
+blank):
+
+``report`` (dict)
+    ``id`` (str), ``title`` (str), ``description`` (str),
+    ``classification`` (str, e.g. ``"OFFICIAL-SENSITIVE"``),
+    ``standard`` (optional str: the national standard / guidance the measure
+    follows), ``counting_note`` (optional str: the counting convention).
+``period`` (dict)
+    ``start``, ``end``, ``as_at``: ``datetime.date``.
+``generated_at`` (str)
+    Already formatted for display, e.g. ``"01 Nov 2026 06:05"``.
+``columns`` (list of dict)
+    ``name`` (key in each row), ``label`` (header text), ``type`` (one of
+    ``text``, ``date``, ``datetime``, ``int``, ``decimal``, ``percent``),
+    ``format`` (optional: overrides ``type`` for display, same vocabulary),
+    ``rag`` (optional: name of the row key holding ``red``/``amber``/``green``
+    or ``None`` for that cell). ``percent`` values are on a 0-100 scale
+    (87.5 means 87.5%), which is how the SQL computes them.
+``rows`` (list of dict)
+    One dict per row, keyed by column ``name``. ``None`` renders as "".
+    Dates may be ``date``/``datetime`` or ISO strings.
+``summaries`` (list of dict)
+    ``{title, columns, rows, chart}`` where ``columns``/``rows`` follow the
+    rules above and ``chart`` is optional:
+    ``{"kind": "bar", "series": [{"label", "value"}, ...]}`` or
+    ``{"kind": "line", "points": [{"label", "value"}, ...]}``.
+``data_quality`` (list of dict)
+    ``{check, severity, failing_rows, meaning}``; empty list when clean.
+``slice_label`` (optional str)
+    e.g. ``"Team: CIN 2"`` when the report is one slice of a larger one.
+``kpis`` (optional list of dict)
+    Keyword arguments for the ``kpi_tile`` macro
+    (``label, value, target, rag, direction, benchmark``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import jinja2
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "report_templates"
+
+# Month names are spelt out here rather than via strftime("%b") because %b
+# follows the process locale, and a report must not change with the server.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+NUMERIC_KINDS = frozenset({"int", "decimal", "percent"})
+KINDS = NUMERIC_KINDS | {"text", "date", "datetime"}
+RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+
+class TemplateRenderError(RuntimeError):
+    """A report template failed to compile or render.
+
+    The message always starts with ``<template>:<line>`` so a scheduler
+    failure notice points straight at the fault.
+    """
+
+    def __init__(self, template: str, line: int | None, message: str):
+        self.template = template
+        self.line = line
+        super().__init__(f"{template}:{line if line else '?'}: {message}")
+
+
+def as_date(value: object) -> dt.date:
+    """Coerce a date-like value (``date``, ``datetime``, ISO string) to ``date``.
+
+    :param value: value from a query row.
+    :returns: the calendar date.
+    :raises ValueError: if the value is not date-like.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    raise ValueError(f"not a date: {value!r}")
+
+
+def as_datetime(value: object) -> dt.datetime:
+    """Coerce a datetime-like value (``datetime``, ``date``, ISO string)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    raise ValueError(f"not a datetime: {value!r}")
+
+
+def fmt(value: object, kind: str = "text") -> str:
+    """Format one cell for display.
+
+    :param value: raw value; ``None`` gives ``""``.
+    :param kind: ``text``, ``date`` ("05 Oct 2026"), ``datetime``
+        ("05 Oct 2026 14:30"), ``int`` ("12,345"), ``decimal`` ("1,234.5"),
+        ``percent`` ("87.5%", value on a 0-100 scale).
+    :returns: display string (not yet HTML-escaped).
+    """
+    if value is None:
+        return ""
+    if kind == "date":
+        d = as_date(value)
+        return f"{d.day:02d} {_MONTHS[d.month - 1]} {d.year}"
+    if kind == "datetime":
+        t = as_datetime(value)
+        return f"{t.day:02d} {_MONTHS[t.month - 1]} {t.year} {t:%H:%M}"
+    if kind == "int":
+        return f"{round(float(value)):,}" if isinstance(value, float) else f"{int(value):,}"
+    if kind == "decimal":
+        return f"{float(value):,.1f}"
+    if kind == "percent":
+        return f"{float(value):.1f}%"
+    if kind == "text":
+        return str(value)
+    raise ValueError(f"unknown format kind {kind!r}")
+
+
+def longdate(value: object) -> str:
+    """Format a date as "1 Oct 2026" (no leading zero), for prose and headers."""
+    d = as_date(value)
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def col_kind(column: Mapping) -> str:
+    """The display kind of a column: its ``format`` if set, else its ``type``."""
+    kind = column.get("format") or column["type"]
+    if kind not in KINDS:
+        raise ValueError(f"column {column.get('name')!r}: unknown kind {kind!r}")
+    return kind
+
+
+def rag_label(status: str) -> str:
+    """Text label for a RAG status, so the status never relies on colour alone."""
+    try:
+        return RAG_LABELS[status]
+    except KeyError:
+        raise ValueError(f"RAG status must be red/amber/green, got {status!r}") from None
+
+
+def template_environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
+    """Build the Jinja environment used for every report.
+
+    :param extra_dirs: directories searched before ``report_templates/``, so a
+        report can ship its own template or override a shared one.
+    :returns: an environment with ``StrictUndefined``, autoescaping and the
+        ``fmt``, ``longdate`` and ``col_kind`` filters.
+    """
+    search_path = [str(Path(d)) for d in extra_dirs] + [str(TEMPLATE_DIR)]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search_path),
+        undefined=jinja2.StrictUndefined,
+        # Autoescape everything, including print.css and .j2 files: select_autoescape
+        # would miss ".html.j2", and row values are untrusted text.
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["fmt"] = fmt
+    env.filters["longdate"] = longdate
+    env.filters["col_kind"] = col_kind
+    env.globals["rag_label"] = rag_label
+    env.globals["numeric_kinds"] = NUMERIC_KINDS
+    return env
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int | None]:
+    """Find the innermost template frame in a Jinja traceback.
+
+    Jinja rewrites tracebacks so template frames carry the template file name
+    and the template line, which is what a report author needs to see.
+    """
+    found: tuple[str, int | None] = ("<unknown template>", None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".j2", ".html", ".css")):
+            found = (Path(frame.filename).name, frame.lineno)
+    return found
+
+
+def render_html(template_name: str, context: dict, extra_dirs: Iterable[Path] = ()) -> str:
+    """Render a report template to an HTML string.
+
+    :param template_name: e.g. ``"table_report.html.j2"``.
+    :param context: see the module docstring for the contract.
+    :param extra_dirs: extra template directories, searched first.
+    :returns: the complete HTML document.
+    :raises TemplateRenderError: on any template syntax or render error,
+        naming the template and line.
+    """
+    env = template_environment(extra_dirs)
+    try:
+        return env.get_template(template_name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateRenderError(exc.name or exc.filename or template_name,
+                                  exc.lineno, exc.message or str(exc)) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateRenderError(template_name, None, f"template not found: {exc.name}") from exc
+    except Exception as exc:
+        # Undefined variables and filter errors (e.g. a bad date in a row) both
+        # surface here; keep the original exception chained for the traceback.
+        name, line = _template_frame(exc)
+        raise TemplateRenderError(name, line, f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,186 @@
+"""CSV and XLSX output with byte-identical results for identical inputs.
+
+Reproducible bytes let the pipeline skip re-sending unchanged reports (compare
+``content_hash``) and make golden-file tests possible. ``columns``/``rows``
+follow the contract in :mod:`reporting.render.html`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from .html import as_date, as_datetime, col_kind, fmt
+
+# Earliest timestamp a zip entry can carry; any fixed value would do.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_EXCEL_FORMATS = {
+    "date": "dd mmm yyyy",
+    "datetime": "dd mmm yyyy hh:mm",
+    "int": "#,##0",
+    "decimal": "#,##0.0",
+    "percent": "0.0%",
+}
+_MAX_WIDTH = 60
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
+
+    The temp file sits in the same directory because ``os.replace`` is only
+    atomic within one filesystem. It is created 0600, which suits files that
+    hold personal data; callers that need wider access should chmod after.
+
+    :param path: destination file.
+    :param data: complete file contents.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv_value(value: object, kind: str) -> str:
+    """Machine-readable value: ISO dates, plain numbers, no thousands separators."""
+    if value is None:
+        return ""
+    if kind == "date":
+        return as_date(value).isoformat()
+    if kind == "datetime":
+        return as_datetime(value).isoformat(sep=" ")
+    return str(value)
+
+
+def write_csv(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path) -> None:
+    """Write rows as UTF-8 CSV (no BOM, CRLF line ends per RFC 4180).
+
+    :param columns: column dicts; the header row uses their ``label``.
+    :param rows: row dicts keyed by column ``name``.
+    :param path: destination, written atomically.
+    """
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([c["label"] for c in columns])
+    kinds = [col_kind(c) for c in columns]
+    for row in rows:
+        writer.writerow([_csv_value(row[c["name"]], k) for c, k in zip(columns, kinds)])
+    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+
+
+def _excel_value(value: object, kind: str) -> object:
+    """Convert to the type Excel should store: real dates, fractions for percent."""
+    if value is None:
+        return None
+    if kind == "date":
+        return as_date(value)
+    if kind == "datetime":
+        return as_datetime(value).replace(tzinfo=None)
+    if kind == "percent":
+        # Rows hold 0-100; Excel's % format multiplies by 100.
+        return float(value) / 100
+    if kind in ("int", "decimal"):
+        return value
+    return str(value)
+
+
+def _sheet_title(title: str) -> str:
+    """Excel sheet names: max 31 chars, none of []:*?/\\ ."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", title).strip() or "Report"
+    return cleaned[:31]
+
+
+def _normalised_zip(data: bytes) -> bytes:
+    """Re-pack a zip with fixed timestamps and permissions, same entry order.
+
+    openpyxl stamps each entry with the wall-clock time; that alone makes two
+    otherwise identical files differ.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.create_system = 3  # Unix: pin it so the host OS does not leak in.
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename), compresslevel=6)
+    return out.getvalue()
+
+
+def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, *,
+               title: str, fixed_timestamp: dt.datetime) -> None:
+    """Write rows to a one-sheet workbook, byte-identical for identical inputs.
+
+    :param columns: column dicts; header row uses ``label``, formats follow the kind.
+    :param rows: row dicts keyed by column ``name``.
+    :param path: destination, written atomically.
+    :param title: document title and (trimmed) sheet name.
+    :param fixed_timestamp: stored as created/modified so the bytes do not
+        depend on when the file was written; use the report's as-at or run time.
+    """
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(title)
+    kinds = [col_kind(c) for c in columns]
+    widths = [len(str(c["label"])) for c in columns]
+
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="F3F2F1")
+    for i, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=i, value=str(col["label"]))
+        cell.font = header_font
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="top", wrap_text=False)
+
+    for r, row in enumerate(rows, start=2):
+        for i, (col, kind) in enumerate(zip(columns, kinds), start=1):
+            raw = row[col["name"]]
+            cell = ws.cell(row=r, column=i, value=_excel_value(raw, kind))
+            if kind == "text" and isinstance(cell.value, str) and cell.value.startswith("="):
+                # openpyxl would store this as a formula; free text must stay text.
+                cell.data_type = "s"
+            if kind in _EXCEL_FORMATS:
+                cell.number_format = _EXCEL_FORMATS[kind]
+            widths[i - 1] = max(widths[i - 1], len(fmt(raw, kind)))
+
+    last_col = get_column_letter(max(len(columns), 1))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{last_col}{len(rows) + 1}"
+    for i, width in enumerate(widths, start=1):
+        # +2 leaves room for the autofilter drop-down arrow in the header.
+        ws.column_dimensions[get_column_letter(i)].width = min(width + 2, _MAX_WIDTH)
+
+    stamp = fixed_timestamp
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    wb.properties.title = title
+    wb.properties.creator = "mi-reporting"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.lastModifiedBy = "mi-reporting"
+
+    # ExcelWriter rather than wb.save(): save_workbook() overwrites
+    # properties.modified with now() just before writing.
+    raw_zip = io.BytesIO()
+    archive = zipfile.ZipFile(raw_zip, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(wb, archive).save()  # closes the archive
+    atomic_write_bytes(path, _normalised_zip(raw_zip.getvalue()))

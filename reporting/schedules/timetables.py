@@ -1,0 +1,244 @@
+"""Airflow 3.3 timetable whose data interval is exactly one reporting period.
+
+``ReportingPeriodTimetable(cadence, due_working_day=None)``:
+
+* data interval = the reporting period, half-open in Europe/London:
+  ``[period.start 00:00, (period.end + 1 day) 00:00)``; the logical date is the
+  period start.
+* ``run_after`` = the due date (Nth working day after the period closes,
+  :func:`reporting.schedules.periods.due_date`) at ``run_time`` (config,
+  07:00) Europe/London, so runs stay at 07:00 local time in both GMT and BST
+  and never fall on weekends or England bank holidays.
+
+Scheduling rules (same shape as Airflow's own timetables):
+
+* ``restriction.earliest`` (DAG ``start_date``) and ``restriction.latest``
+  (``end_date``) bound the *logical date* (period start 00:00 London), as for
+  Airflow's data-interval timetables. Tasks are only created when
+  ``task.start_date <= logical_date``, so give ``start_date`` in Europe/London
+  (``pendulum.datetime(2026, 1, 1, tz="Europe/London")``): a UTC midnight start
+  in summer is 01:00 BST and would skip the period starting that day.
+* After a previous automated run: the first period starting on or after the
+  previous interval's end (contiguous, no overlaps, no gaps except the
+  school holidays for ``twice_termly``).
+* ``catchup=True``: every period from ``earliest`` on is scheduled in turn.
+* ``catchup=False`` (Airflow 3 default), or no ``start_date`` at all: nothing
+  older than the most recent period whose run time has already passed is
+  scheduled. Like ``CronTriggerTimetable``/``CronDataIntervalTimetable``, that
+  most recent due run *is* still created (it runs immediately), so a report
+  whose 07:00 slot was missed because the scheduler was down still goes out;
+  older missed periods are skipped.
+* ``twice_termly`` returns None once past the configured school terms.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+from airflow._shared.timezones.timezone import coerce_datetime, utcnow
+from airflow.exceptions import AirflowTimetableInvalid
+from airflow.timetables.base import DagRunInfo, DataInterval, Timetable
+
+from reporting import calendar as cal
+from reporting.schedules import periods as P
+from reporting.schedules.periods import Cadence, OutOfCalendarRange, Period
+
+if TYPE_CHECKING:
+    from pendulum import DateTime
+
+    from airflow.timetables.base import TimeRestriction
+
+__all__ = ["ReportingPeriodTimetable", "local_tz", "period_data_interval", "period_run_after"]
+
+_ONE_DAY = timedelta(days=1)
+
+_ORDINAL = {1: "st", 2: "nd", 3: "rd"}
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else _ORDINAL.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def local_tz() -> pendulum.Timezone:
+    """The reporting timezone (config ``timezone``, Europe/London)."""
+    return pendulum.timezone(cal.config().timezone)
+
+
+def _local_midnight(d: date) -> DateTime:
+    return pendulum.datetime(d.year, d.month, d.day, tz=local_tz())
+
+
+def _local_date(dt: datetime) -> date:
+    return pendulum.instance(dt).in_timezone(local_tz()).date()
+
+
+def _ceil_local_date(dt: datetime) -> date:
+    """First local date whose midnight is >= ``dt``."""
+    d = _local_date(dt)
+    return d if _local_midnight(d) >= dt else d + _ONE_DAY
+
+
+def period_data_interval(period: Period) -> DataInterval:
+    """Half-open London-midnight interval covering ``period``."""
+    return DataInterval(_local_midnight(period.start), _local_midnight(period.end + _ONE_DAY))
+
+
+def period_run_after(cadence: str, period: Period, due_working_day: int | None = None) -> DateTime:
+    """Due date of ``period`` at the configured run time, Europe/London."""
+    d = P.due_date(cadence, period, due_working_day)
+    rt = cal.config().run_time
+    return pendulum.datetime(d.year, d.month, d.day, rt.hour, rt.minute, tz=local_tz())
+
+
+class ReportingPeriodTimetable(Timetable):
+    """One DAG run per reporting period of ``cadence``, due N working days after it closes."""
+
+    periodic = True
+
+    def __init__(self, cadence: str, due_working_day: int | None = None) -> None:
+        try:
+            self.cadence = Cadence(cadence)
+        except ValueError:
+            raise AirflowTimetableInvalid(
+                f"unknown cadence {cadence!r}; expected one of {P.CADENCES}"
+            ) from None
+        if due_working_day is not None and (
+            isinstance(due_working_day, bool) or not isinstance(due_working_day, int) or due_working_day < 0
+        ):
+            raise AirflowTimetableInvalid(f"due_working_day must be an int >= 0, got {due_working_day!r}")
+        self.due_working_day = due_working_day
+        self.description = self._describe()
+
+    # -- identity -------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReportingPeriodTimetable):
+            return NotImplemented
+        return (self.cadence, self.due_working_day) == (other.cadence, other.due_working_day)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.cadence, self.due_working_day))
+
+    def __repr__(self) -> str:
+        return f"ReportingPeriodTimetable({self.cadence.value!r}, due_working_day={self.due_working_day!r})"
+
+    @property
+    def effective_due_working_day(self) -> int:
+        if self.due_working_day is not None:
+            return self.due_working_day
+        return P.default_due_working_day(self.cadence)
+
+    # -- serialisation ----------------------------------------------------------
+
+    def serialize(self) -> dict[str, Any]:
+        return {"cadence": self.cadence.value, "due_working_day": self.due_working_day}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> ReportingPeriodTimetable:
+        return cls(data["cadence"], data.get("due_working_day"))
+
+    def validate(self) -> None:
+        try:
+            self.effective_due_working_day
+        except (KeyError, cal.CalendarConfigError) as exc:  # pragma: no cover - config errors
+            raise AirflowTimetableInvalid(str(exc)) from exc
+
+    # -- UI text ----------------------------------------------------------------
+
+    @property
+    def summary(self) -> str:
+        n = self.effective_due_working_day
+        return f"{self.cadence.value} (WD{n} {cal.config().run_time:%H:%M} {cal.config().timezone})"
+
+    def _describe(self) -> str:
+        rules = {
+            Cadence.WEEKLY: "Weekly periods (Mon-Sun)",
+            Cadence.FORTNIGHTLY: f"Fortnightly periods (Mon-Sun x2, anchored {cal.config().fortnightly_anchor})",
+            Cadence.MONTHLY: "Monthly periods (calendar month)",
+            Cadence.EVERY_2_MONTHS: "Two-monthly periods (Apr-May, Jun-Jul, ..., Feb-Mar)",
+            Cadence.QUARTERLY: "Quarterly periods (fiscal quarters from April)",
+            Cadence.TWICE_TERMLY: "Half-termly periods (each school term split at half-term)",
+            Cadence.EVERY_6_MONTHS: "Six-monthly periods (Apr-Sep, Oct-Mar)",
+            Cadence.ANNUAL: "Annual periods (fiscal year Apr-Mar)",
+        }
+        n = self.effective_due_working_day
+        cfg = cal.config()
+        return (
+            f"{rules[self.cadence]}; runs at {cfg.run_time:%H:%M} {cfg.timezone} on the "
+            f"{_ordinal(n)} working day after the period closes"
+            if n
+            else f"{rules[self.cadence]}; runs at {cfg.run_time:%H:%M} {cfg.timezone} on the period's "
+            "last day (or the next working day)"
+        )
+
+    # -- scheduling ---------------------------------------------------------------
+
+    def info_for(self, period: Period) -> DagRunInfo:
+        """The DagRunInfo this timetable produces for ``period``."""
+        return DagRunInfo(
+            run_after=period_run_after(self.cadence, period, self.due_working_day),
+            data_interval=period_data_interval(period),
+        )
+
+    def _latest_due_period(self, now: DateTime) -> Period | None:
+        """Most recent period whose run time is <= now."""
+        today = _local_date(now)
+        try:
+            p = P.latest_complete_period(self.cadence, today + _ONE_DAY)
+            while period_run_after(self.cadence, p, self.due_working_day) > now:
+                p = P.previous_period(self.cadence, p)
+        except OutOfCalendarRange:
+            return None
+        return p
+
+    def next_dagrun_info(
+        self,
+        *,
+        last_automated_data_interval: DataInterval | None,
+        restriction: TimeRestriction,
+    ) -> DagRunInfo | None:
+        candidates: list[Period] = []
+        try:
+            if last_automated_data_interval is not None:
+                candidates.append(
+                    P.first_period_starting_on_or_after(
+                        self.cadence, _ceil_local_date(last_automated_data_interval.end)
+                    )
+                )
+            elif restriction.earliest is not None:
+                candidates.append(
+                    P.first_period_starting_on_or_after(self.cadence, _ceil_local_date(restriction.earliest))
+                )
+            if not restriction.catchup or (last_automated_data_interval is None and restriction.earliest is None):
+                latest_due = self._latest_due_period(coerce_datetime(utcnow()))
+                if latest_due is not None:
+                    candidates.append(latest_due)
+                elif not candidates:
+                    candidates.append(
+                        P.first_period_starting_on_or_after(self.cadence, _local_date(coerce_datetime(utcnow())))
+                    )
+        except OutOfCalendarRange:
+            return None
+        if not candidates:
+            return None
+        period = max(candidates)
+        if restriction.earliest is not None and _local_midnight(period.start) < restriction.earliest:
+            # Only possible via the "latest due" candidate; respect start_date.
+            try:
+                period = P.first_period_starting_on_or_after(self.cadence, _ceil_local_date(restriction.earliest))
+            except OutOfCalendarRange:
+                return None
+        if restriction.latest is not None and _local_midnight(period.start) > restriction.latest:
+            return None
+        return self.info_for(period)
+
+    def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
+        """Manual runs report on the latest period that had closed before ``run_after``."""
+        try:
+            period = P.latest_complete_period(self.cadence, _local_date(run_after))
+        except OutOfCalendarRange:
+            return DataInterval.exact(coerce_datetime(run_after))
+        return period_data_interval(period)

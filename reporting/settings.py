@@ -1,0 +1,43 @@
+"""Where things are: paths and URLs, from the environment with embedded defaults.
+
+Every `mi` command and every Airflow task reads its locations here, so one set of
+environment variables points the whole pipeline at a different database or archive.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def var_dir() -> Path:
+    return Path(os.environ.get("MI_VAR_DIR", REPO_ROOT / "var"))
+
+
+def casedb_url() -> str:
+    """The case database: `MI_CASEDB_URL`, else the embedded SQLite file under var/."""
+    return os.environ.get("MI_CASEDB_URL") or f"sqlite:///{var_dir() / 'casedb.sqlite'}"
+
+
+def archive_dir() -> Path:
+    return Path(os.environ.get("MI_ARCHIVE_DIR", var_dir() / "archive"))
+
+
+def outbox_dir() -> Path:
+    return Path(os.environ.get("MI_OUTBOX_DIR", var_dir() / "outbox"))
+
+
+def sql_dir() -> Path:
+    return Path(os.environ.get("MI_SQL_DIR", REPO_ROOT / "sql"))
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("MI_CONFIG_DIR", REPO_ROOT / "config"))
+
+
+# The embedded default's clock: the synthetic authority is generated up to this date and
+# `make demo` runs the reports due on it (a Monday when the weekly and fortnightly reports
+# fall due). A fixed date, not today, so the demo and the tests are reproducible.
+DEMO_AS_AT = "2026-10-26"
