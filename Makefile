@@ -27,7 +27,9 @@ seed: $(STAMP)
 	$(BIN)/mi db seed
 
 demo: $(STAMP) var/casedb.sqlite
-	@echo "Case database: var/casedb.sqlite (camden scale, as at $$($(BIN)/python -c 'from reporting.settings import DEMO_AS_AT; print(DEMO_AS_AT)'))"
+	$(BIN)/mi reports validate
+	$(BIN)/mi run --as-at $$($(BIN)/python -c 'from reporting.settings import DEMO_AS_AT; print(DEMO_AS_AT)') --index-dir out
+	@echo "Open out/index.html for every output of the demo run."
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup

@@ -17,6 +17,14 @@ app.add_typer(db_app, name="db")
 console = Console(stderr=True)
 
 
+def _register_commands() -> None:
+    from reporting.cli_reports import reports_app, run_command, schedule_command
+
+    app.add_typer(reports_app, name="reports")
+    app.command("run")(run_command)
+    app.command("schedule")(schedule_command)
+
+
 def parse_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -67,6 +75,8 @@ def _redact(url: str) -> str:
 
     return make_url(url).render_as_string(hide_password=True)
 
+
+_register_commands()
 
 if __name__ == "__main__":
     app()

@@ -328,6 +328,7 @@ def add_extension_tables(metadata: MetaData) -> None:  # noqa: PLR0915 - one dec
         Column("cal_date", Date, primary_key=True),
         Column("cal_is_working_day", Boolean, nullable=False),
         Column("cal_working_day_number", Integer, nullable=False),
+        Column("cal_day_number", Integer, nullable=False),
         Column("cal_is_bank_holiday", Boolean, nullable=False),
         Column("cal_year", Integer, nullable=False),
         Column("cal_month", Integer, nullable=False),

@@ -32,7 +32,9 @@ def engine_for(url: str) -> Engine:
 
 
 def load_calendar(engine: Engine) -> int:
-    rows = calendar.calendar_rows()
+    # Day numbers make calendar-day arithmetic a subtraction, the same on every engine.
+    rows = [{**row, "cal_day_number": (row["cal_date"] - calendar.CALENDAR_START).days}
+            for row in calendar.calendar_rows()]
     table = case_metadata().tables["ext_calendar"]
     with engine.begin() as conn:
         conn.execute(table.delete())

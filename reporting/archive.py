@@ -1,0 +1,59 @@
+"""The report archive: `<MI_ARCHIVE_DIR>/<report_id>/<period_end>/` with outputs and manifest.json.
+
+A period's folder is built under a temporary name and renamed into place in one step, so a
+reader (or a delivery task) sees either the previous complete folder or the new complete
+folder, never a half-written one. Files are owner-only: they hold children's data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from reporting import settings
+
+MANIFEST = "manifest.json"
+
+
+def period_dir(report_id: str, period_end: str, slice_key: str | None = None, root: Path | None = None) -> Path:
+    base = (root or settings.archive_dir()) / report_id / period_end
+    return base / "slices" / slice_key if slice_key else base
+
+
+@contextmanager
+def building(final: Path):
+    """Yield a temporary folder beside `final`; on success it replaces `final` atomically."""
+    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        yield work
+        os.chmod(work, 0o700)
+        if final.exists():
+            retired = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, retired)
+            os.replace(work, final)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    path = folder / MANIFEST
+    tmp = path.with_suffix(".tmp")
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=2, sort_keys=True, default=str)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def read_manifest(folder: Path) -> dict:
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))

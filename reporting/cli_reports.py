@@ -1,0 +1,275 @@
+"""`mi reports ...`, `mi run` and `mi schedule`: the data officer's and operator's commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from reporting import settings
+from reporting.definitions import DefinitionLoadError, load_catalogue, load_definition
+
+reports_app = typer.Typer(help="Report definitions: list, show, validate, scaffold, render.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+FORMATS = ("html", "pdf", "csv", "xlsx")
+
+
+def _engine():
+    from sqlalchemy import create_engine
+
+    return create_engine(settings.casedb_url())
+
+
+def _formats(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    chosen = [f.strip() for f in value.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad:
+        raise typer.BadParameter(f"unknown format(s) {', '.join(bad)}; expected some of {', '.join(FORMATS)}")
+    return chosen
+
+
+def _catalogue():
+    catalogue = load_catalogue()
+    for error in catalogue.errors:
+        err.print(f"[yellow]skipped broken definition[/] {error}")
+    return catalogue
+
+
+@reports_app.command("list")
+def reports_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List every report: id, title, cadence, area."""
+    catalogue = _catalogue()
+    rows = [{"id": d.id, "title": d.spec.title, "cadence": d.spec.cadence, "area": d.area}
+            for d in catalogue.reports.values()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{len(rows)} reports")
+    for column in ("id", "title", "cadence", "area"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(row[c] for c in ("id", "title", "cadence", "area")))
+    out.print(table)
+
+
+@reports_app.command("show")
+def reports_show(report_id: str) -> None:
+    """Show one definition: what it is, who gets it, its columns and files."""
+    try:
+        d = load_catalogue().get(report_id)
+    except (KeyError, DefinitionLoadError) as error:
+        err.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    s = d.spec
+    out.print(f"[bold]{s.title}[/] ({d.id})\n{s.description.strip()}\n")
+    out.print(f"cadence: {s.cadence}   area: {d.area}   sensitivity: {s.sensitivity}   outputs: {', '.join(s.outputs)}")
+    out.print("recipients: " + ", ".join(f"{r.role} ({r.scope})" for r in s.recipients))
+    if s.burst_key:
+        out.print(f"sliced by: {s.burst_label or s.burst_key}")
+    table = Table("column", "label", "type", "checks")
+    for c in s.columns:
+        checks = c.checks.model_dump(exclude_defaults=True) if c.checks else {}
+        table.add_row(c.name + (" (hidden)" if c.hidden else ""), c.label, c.type, json.dumps(checks) if checks else "")
+    out.print(table)
+    out.print(f"files: {d.yaml_path}  {d.sql_path}")
+
+
+@reports_app.command("validate")
+def reports_validate(path: Path = typer.Argument(None, help="One .yml file; default: every definition.")) -> None:
+    """Validate definitions and their SQL; exit 1 naming each problem (file, field, expectation)."""
+    from reporting.extract import ReportSQLError, expand_sql
+
+    problems: list[str] = []
+    if path is not None:
+        try:
+            definitions = [load_definition(path)]
+        except DefinitionLoadError as error:
+            definitions, problems = [], [str(e) for e in error.errors]
+    else:
+        catalogue = load_catalogue()
+        definitions = list(catalogue.reports.values())
+        problems = [str(e) for e in catalogue.errors]
+    for d in definitions:
+        try:
+            expand_sql(d)
+        except ReportSQLError as error:
+            problems.append(str(error))
+    for problem in problems:
+        err.print(f"[red]✗[/] {problem}")
+    out.print(f"{len(definitions)} definitions checked, {len(problems)} problems")
+    if problems:
+        raise typer.Exit(1)
+
+
+SCAFFOLD_YML = """\
+# {title}
+# Fill in each field; `mi reports validate {path}` checks it. docs/adding-a-report.md explains all fields.
+id: {report_id}
+title: {title}
+description: >
+  One row per ... (say what one row is) for ... (say which period or date).
+# weekly, fortnightly, monthly, every_2_months, quarterly, twice_termly, every_6_months, annual
+cadence: monthly
+recipients:              # roles from config/roles.yml, each with a scope (all, service, team, worker, school, agency)
+  - {{role: TM, scope: team}}
+burst_key: team_id       # the column that splits the report into one slice per team (delete if not sliced)
+burst_label: team_name
+standard: >
+  The practice standard the report checks (e.g. visits every 10 working days).
+columns:                 # every column the SQL returns, in order; types: text, int, decimal, percent, date
+  - {{name: person_id, label: Person ID, checks: {{not_null: true, unique: true, severity: critical}}}}
+  - {{name: team_id, label: Team ID, hidden: true}}
+  - {{name: team_name, label: Team}}
+summaries:
+  - title: By team
+    group_by: team_name
+    measures:
+      - {{name: children, label: Children, agg: count}}
+"""
+
+SCAFFOLD_SQL = """\
+-- {title}
+-- One statement. Parameters: :period_start, :period_end, :as_at (the period end). No now().
+-- Building blocks (sql/_blocks/blocks.sql): open_cases_at, allocation_at, teams, cp_plans_at,
+-- working_days, add_working_days, add_days, days_between, child_name.
+with cases as (
+    select * from {{{{ open_cases_at(':as_at') }}}} c
+),
+
+final as (
+    select
+        c.person_id,
+        t.team_id,
+        t.team_name
+    from cases c
+    left join {{{{ allocation_at(':as_at') }}}} a on a.person_id = c.person_id
+    left join {{{{ teams() }}}} t on t.team_id = a.team_id
+)
+
+select * from final
+order by team_name, person_id
+"""
+
+
+@reports_app.command("new")
+def reports_new(report_id: str, area: str = typer.Option(..., help="Folder under sql/, e.g. child_protection."),
+                title: str = typer.Option(None, help="Report title.")) -> None:
+    """Scaffold sql/<area>/<id>.yml and .sql with comments, ready to edit."""
+    folder = settings.sql_dir() / area
+    yml, sql = folder / f"{report_id}.yml", folder / f"{report_id}.sql"
+    if yml.exists() or sql.exists():
+        err.print(f"[red]{yml if yml.exists() else sql} already exists; not overwriting[/]")
+        raise typer.Exit(1)
+    folder.mkdir(parents=True, exist_ok=True)
+    title = title or report_id.replace("_", " ").capitalize()
+    yml.write_text(SCAFFOLD_YML.format(report_id=report_id, title=title, path=yml), encoding="utf-8")
+    sql.write_text(SCAFFOLD_SQL.format(title=title), encoding="utf-8")
+    out.print(f"created {yml}\ncreated {sql}\nnext: edit both, then `mi reports validate {yml}` "
+              f"and `mi reports render {report_id} --as-at YYYY-MM-DD`")
+
+
+@reports_app.command("render")
+def reports_render(
+    report_id: str,
+    as_at: str = typer.Option(..., "--as-at", help="Run date: the report covers its latest complete period."),
+    out_dir: Path = typer.Option(None, "--out", help="Archive root (default MI_ARCHIVE_DIR)."),
+    fmt: str = typer.Option(None, "--format", help="Comma-separated: html,pdf,csv,xlsx."),
+) -> None:
+    """Render one report for its latest complete period at a date."""
+    from reporting.cli import parse_date
+    from reporting.runner import run_report
+    from reporting.schedules.periods import latest_complete_period
+
+    try:
+        d = load_catalogue().get(report_id)
+    except (KeyError, DefinitionLoadError) as error:
+        err.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    period = latest_complete_period(d.spec.cadence, parse_date(as_at))
+    try:
+        result = run_report(d, _engine(), period, period.end, formats=_formats(fmt), archive_root=out_dir)
+    except Exception as error:  # noqa: BLE001 - shown to the user without a traceback
+        err.print(f"[red]{report_id} failed:[/] {error}")
+        raise typer.Exit(1) from None
+    out.print(f"{report_id}: {result.rows} rows for {period.start} to {period.end}")
+    for finding in result.data_quality:
+        out.print(f"  [yellow]data quality[/] {finding['check']}: {finding['failing_rows']} rows ({finding['severity']})")
+    for kind, path in sorted(result.outputs.items()):
+        out.print(f"  {kind}: {path}")
+
+
+def run_command(
+    as_at: str = typer.Option(..., "--as-at", help="Run date (YYYY-MM-DD)."),
+    cadence: str = typer.Option(None, help="Run every report of this cadence."),
+    everything: bool = typer.Option(False, "--all", help="Run every report."),
+    fmt: str = typer.Option(None, "--format", help="Comma-separated: html,pdf,csv,xlsx."),
+    index_dir: Path = typer.Option(Path("out"), "--index-dir", help="Where to write index.html."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON per report."),
+) -> None:
+    """Run the reports due on a date (or a cadence, or all), each for its latest complete period.
+
+    Example: mi run --as-at 2026-10-26
+    """
+    from reporting.batch import run_batch, select_reports, write_index
+    from reporting.cli import parse_date
+    from reporting.schedules.periods import CADENCES
+
+    if cadence and cadence not in CADENCES:
+        raise typer.BadParameter(f"unknown cadence {cadence!r}; expected one of {', '.join(CADENCES)}")
+    run_date = parse_date(as_at)
+    selection = select_reports(_catalogue(), run_date, cadence=cadence, everything=everything)
+    formats = _formats(fmt)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, disable=as_json) as bar:
+        task = bar.add_task("running reports", total=len(selection))
+        items = run_batch(selection, _engine(), formats=formats,
+                          on_done=lambda item: bar.update(task, advance=1, description=item.report_id))
+    index = write_index(items, run_date, index_dir)
+    if as_json:
+        print(json.dumps([i.as_json() for i in items], indent=2))
+    else:
+        table = Table(title=f"{len(items)} reports run for {run_date}")
+        for column in ("report", "period", "status", "rows"):
+            table.add_column(column)
+        for i in items:
+            colour = {"ok": "green", "warning": "yellow", "failed": "red"}[i.status]
+            table.add_row(i.report_id, f"{i.period.start} to {i.period.end}" if i.period else "",
+                          f"[{colour}]{i.status}[/]", "" if i.rows is None else str(i.rows))
+        out.print(table)
+        for i in items:
+            if i.error:
+                err.print(f"[red]{i.report_id}[/]: {i.error}")
+        err.print(f"index: {index}")
+    if any(i.status == "failed" for i in items):
+        raise typer.Exit(1)
+
+
+def schedule_command(
+    year: int = typer.Option(..., help="Calendar year."),
+    report: str = typer.Option(None, help="Only this report."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: report_id, run_at, period_start, period_end."),
+) -> None:
+    """Print the year's run dates and periods, from the same timetable Airflow uses."""
+    from reporting.schedules.year import year_schedule
+
+    catalogue = _catalogue()
+    reports = [d for d in catalogue.reports.values() if report is None or d.id == report]
+    if report and not reports:
+        err.print(f"[red]no report {report!r}[/]")
+        raise typer.Exit(1)
+    runs = year_schedule(year, [(d.id, d.spec.cadence, d.spec.due_working_day) for d in reports])
+    if as_json:
+        print(json.dumps([{k: r[k] for k in ("report_id", "run_at", "period_start", "period_end")} for r in runs],
+                         indent=2))
+        return
+    table = Table("run at", "report", "cadence", "period", title=f"{len(runs)} runs in {year}")
+    for r in runs:
+        table.add_row(r["run_at"], r["report_id"], r["cadence"], f"{r['period_start']} to {r['period_end']}")
+    out.print(table)

@@ -1,0 +1,266 @@
+"""Report definitions: `sql/<area>/<report_id>.yml` beside `<report_id>.sql`.
+
+The YAML is what a data officer writes; these models are its strict contract. Loading never
+stops at the first bad file: `load_catalogue()` returns every good definition plus one
+`DefinitionError` per bad file, each naming the file, the field and what was expected, so
+one broken report cannot take the other 74 down with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from reporting import settings
+from reporting.schedules.periods import CADENCES
+
+ColumnType = Literal["text", "int", "decimal", "percent", "date", "datetime"]
+Scope = Literal["all", "service", "team", "worker", "school", "agency"]
+Output = Literal["html", "pdf", "csv", "xlsx"]
+Sensitivity = Literal["internal", "partner", "aggregate"]
+Severity = Literal["warning", "critical"]
+Aggregate = Literal["count", "sum", "mean", "percent", "min", "max"]
+REPORT_ID = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Checks(Strict):
+    """Simple column checks, compiled to Great Expectations expectations by the quality gate."""
+
+    not_null: bool = False
+    unique: bool = False
+    accepted_values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    severity: Severity = "warning"
+    meaning: str | None = Field(None, description="What a failure means for the figures.")
+
+
+class Column(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    type: ColumnType = "text"
+    format: ColumnType | None = None
+    rag: str | None = Field(None, description="Column holding red/amber/green for this cell.")
+    hidden: bool = Field(False, description="Used for slicing or RAG only, not shown.")
+    checks: Checks | None = None
+
+
+class Recipient(Strict):
+    role: str
+    scope: Scope = "all"
+
+
+class Measure(Strict):
+    name: str
+    label: str
+    agg: Aggregate
+    column: str | None = Field(None, description="Column aggregated (not needed for count).")
+    where: str | None = Field(None, description="Count/percent only rows where this column is true.")
+
+
+class Summary(Strict):
+    title: str
+    group_by: str | None = None
+    measures: list[Measure]
+    chart: Literal["bar", "line"] | None = None
+    chart_measure: str | None = None
+
+
+class Definition(Strict):
+    id: str
+    title: str
+    description: str = Field(min_length=20, description="What one row is and what period it covers.")
+    cadence: str
+    due_working_day: int | None = Field(None, ge=1, le=20)
+    owner: str = "performance"
+    recipients: list[Recipient] = Field(min_length=1)
+    burst_key: str | None = Field(None, description="Column whose values split the report into slices.")
+    burst_label: str | None = Field(None, description="Column naming each slice (default: burst_key).")
+    send_empty: bool = False
+    outputs: list[Output] = ["html", "pdf", "csv", "xlsx"]
+    template: str = "table_report.html.j2"
+    sensitivity: Sensitivity = "internal"
+    partner_columns: list[str] | None = None
+    standard: str | None = None
+    counting_note: str | None = None
+    columns: list[Column] = Field(min_length=1)
+    summaries: list[Summary] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not REPORT_ID.match(value):
+            raise ValueError("expected lower-case letters, digits and underscores, 3-64 characters")
+        return value
+
+    @field_validator("cadence")
+    @classmethod
+    def _known_cadence(cls, value: str) -> str:
+        if value not in CADENCES:
+            raise ValueError(f"unknown cadence {value!r}; expected one of {', '.join(CADENCES)}")
+        return value
+
+    @field_validator("recipients")
+    @classmethod
+    def _known_roles(cls, recipients: list[Recipient]) -> list[Recipient]:
+        roles = known_roles()
+        for r in recipients:
+            if r.role not in roles:
+                raise ValueError(f"unknown recipient role {r.role!r}; expected one of config/roles.yml")
+            if r.scope not in roles[r.role]["scopes"]:
+                raise ValueError(f"role {r.role} cannot be sent scope {r.scope!r}; "
+                                 f"allowed: {', '.join(roles[r.role]['scopes'])}")
+        return recipients
+
+    @model_validator(mode="after")
+    def _columns_referenced_exist(self) -> Definition:
+        names = {c.name for c in self.columns}
+        referenced = {"burst_key": self.burst_key, "burst_label": self.burst_label}
+        referenced |= {f"columns.{c.name}.rag": c.rag for c in self.columns}
+        for s in self.summaries:
+            referenced[f"summaries[{s.title}].group_by"] = s.group_by
+            for m in s.measures:
+                referenced[f"summaries[{s.title}].{m.name}.column"] = m.column
+                referenced[f"summaries[{s.title}].{m.name}.where"] = m.where
+        for field, name in referenced.items():
+            if name is not None and name not in names:
+                raise ValueError(f"{field} names column {name!r}, which is not in columns")
+        for name in self.partner_columns or []:
+            if name not in names:
+                raise ValueError(f"partner_columns names {name!r}, which is not in columns")
+        if len(names) != len(self.columns):
+            raise ValueError("column names must be unique")
+        return self
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    """A validated definition with where it came from and its SQL."""
+
+    spec: Definition
+    area: str
+    yaml_path: Path
+    sql_path: Path
+    sql: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def definition_hash(self) -> str:
+        return hashlib.sha256(self.yaml_path.read_bytes()).hexdigest()
+
+    @property
+    def sql_hash(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class DefinitionError:
+    path: Path
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" (field: {self.field})" if self.field else ""
+        return f"{self.path}{where}: {self.message}"
+
+
+@lru_cache(maxsize=1)
+def known_roles() -> dict[str, dict]:
+    data = yaml.safe_load((settings.config_dir() / "roles.yml").read_text(encoding="utf-8"))
+    return data["roles"]
+
+
+def load_definition(yaml_path: Path) -> ReportDefinition:
+    """Load one definition; raises DefinitionLoadError naming the file and field."""
+    yaml_path = Path(yaml_path)
+    try:
+        raw = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        raise DefinitionLoadError([DefinitionError(yaml_path, where, f"not valid YAML: {error}")]) from None
+    except OSError as error:
+        raise DefinitionLoadError([DefinitionError(yaml_path, "", f"cannot read: {error.strerror}")]) from None
+    if not isinstance(raw, dict):
+        raise DefinitionLoadError([DefinitionError(yaml_path, "", "expected a mapping of fields")])
+    try:
+        spec = Definition.model_validate(raw)
+    except ValidationError as error:
+        raise DefinitionLoadError([
+            DefinitionError(yaml_path, ".".join(str(p) for p in e["loc"]) or "(definition)",
+                            _expected(e))
+            for e in error.errors()
+        ]) from None
+    problems = []
+    if spec.id != yaml_path.stem:
+        problems.append(DefinitionError(yaml_path, "id", f"id {spec.id!r} must equal the file name {yaml_path.stem!r}"))
+    sql_path = yaml_path.with_suffix(".sql")
+    if not sql_path.exists():
+        problems.append(DefinitionError(sql_path, "", "missing SQL file: expected one beside the YAML, same stem"))
+    if problems:
+        raise DefinitionLoadError(problems)
+    return ReportDefinition(spec, yaml_path.parent.name, yaml_path, sql_path, sql_path.read_text(encoding="utf-8"))
+
+
+def _expected(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown field (check the spelling; see docs/adding-a-report.md)"
+    if error["type"] == "missing":
+        return "required field is missing"
+    return error["msg"].removeprefix("Value error, ")
+
+
+class DefinitionLoadError(Exception):
+    def __init__(self, errors: list[DefinitionError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class Catalogue:
+    reports: dict[str, ReportDefinition]
+    errors: list[DefinitionError]
+
+    def get(self, report_id: str) -> ReportDefinition:
+        if report_id in self.reports:
+            return self.reports[report_id]
+        broken = [e for e in self.errors if e.path.stem == report_id]
+        if broken:
+            raise DefinitionLoadError(broken)
+        raise KeyError(f"no report {report_id!r}; `mi reports list` shows the catalogue")
+
+
+def definition_paths(root: Path | None = None) -> list[Path]:
+    root = root or settings.sql_dir()
+    return sorted(p for p in root.glob("*/*.yml") if not p.parent.name.startswith("_"))
+
+
+def load_catalogue(root: Path | None = None) -> Catalogue:
+    """Every definition under sql/, sorted by id; bad ones become errors, not exceptions."""
+    reports: dict[str, ReportDefinition] = {}
+    errors: list[DefinitionError] = []
+    for path in definition_paths(root):
+        try:
+            definition = load_definition(path)
+        except DefinitionLoadError as error:
+            errors.extend(error.errors)
+            continue
+        if definition.id in reports:
+            errors.append(DefinitionError(path, "id", f"duplicate id; also defined in {reports[definition.id].yaml_path}"))
+            continue
+        reports[definition.id] = definition
+    return Catalogue(dict(sorted(reports.items())), errors)

@@ -1,0 +1,125 @@
+"""Run a report's SQL for one period: building blocks expanded, parameters bound, rows typed.
+
+The SQL file is expanded with the shared building blocks (`sql/_blocks/blocks.sql`, Jinja
+macros that produce SQL text) and then executed with bound parameters only. Parameter values
+never pass through Jinja, so no value can change the statement.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from reporting import settings
+from reporting.definitions import ReportDefinition
+
+PARAMETERS = ("period_start", "period_end", "as_at")
+_BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_CLOCK = re.compile(r"\b(now\s*\(|current_date|current_timestamp|localtimestamp|getdate\s*\(|"
+                    r"datetime\s*\(\s*'now')", re.IGNORECASE)
+
+
+class ReportSQLError(Exception):
+    """The SQL of a report is not usable: names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Extract:
+    columns: list[str]
+    rows: list[dict]
+    seconds: float
+
+
+@lru_cache(maxsize=4)
+def _environment(blocks_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(blocks_dir)),
+                             undefined=jinja2.StrictUndefined, autoescape=False)
+    module = env.get_template("blocks.sql").module
+    env.globals.update({name: getattr(module, name) for name in dir(module) if not name.startswith("_")})
+    return env
+
+
+_TOKENS = re.compile(r"('(?:[^']|'')*')|(--[^\n]*)|(/\*.*?\*/)", re.DOTALL)
+
+
+def _without_comments(sql: str) -> str:
+    """Comments removed, string literals kept: a ':name' in a comment must not become a bind."""
+    return _TOKENS.sub(lambda m: m.group(1) or "", sql)
+
+
+def _strip_comments(sql: str) -> str:
+    """Comments removed and string literals emptied, for checking the statement's code."""
+    return _TOKENS.sub(lambda m: "''" if m.group(1) else "", sql)
+
+
+def expand_sql(definition: ReportDefinition) -> str:
+    """The executable statement for a definition, checked for the house rules."""
+    try:
+        sql = _environment(settings.sql_dir() / "_blocks").from_string(definition.sql).render()
+    except jinja2.TemplateError as error:
+        line = getattr(error, "lineno", None)
+        where = f" line {line}" if line else ""
+        raise ReportSQLError(f"{definition.sql_path}{where}: building block error: {error}") from None
+    code = _strip_comments(sql)
+    if ";" in code.strip().rstrip(";"):
+        raise ReportSQLError(f"{definition.sql_path}: expected one SQL statement, found several")
+    if match := _CLOCK.search(code):
+        raise ReportSQLError(f"{definition.sql_path}: uses the clock ({match.group(0).strip()}); "
+                             "use :as_at or :period_end so a re-run gives the same answer")
+    unknown = sorted(set(_BIND.findall(code)) - set(PARAMETERS))
+    if unknown:
+        raise ReportSQLError(f"{definition.sql_path}: unknown parameter(s) {', '.join(':' + u for u in unknown)}; "
+                             f"expected only {', '.join(':' + p for p in PARAMETERS)}")
+    return _without_comments(sql).strip().rstrip(";").strip()
+
+
+def _typed(value, kind: str):
+    if value is None:
+        return None
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    if kind == "datetime":
+        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if kind == "int":
+        return int(value)
+    if kind in ("decimal", "percent"):
+        return round(float(value), 1) if not isinstance(value, Decimal) else round(float(value), 1)
+    return str(value) if not isinstance(value, str) else value
+
+
+def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: date, period_end: date,
+                as_at: date) -> Extract:
+    """Execute the report's statement and return typed rows in the definition's column order."""
+    sql = expand_sql(definition)
+    params = {"period_start": period_start, "period_end": period_end, "as_at": as_at}
+    started = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(text(sql), params)
+            names = list(result.keys())
+            raw = result.fetchall()
+    except SQLAlchemyError as error:
+        # The driver's message names the problem; the statement and parameters stay out of it.
+        detail = str(getattr(error, "orig", error)).splitlines()[0]
+        raise ReportSQLError(f"{definition.sql_path}: the query failed: {detail}") from None
+    seconds = time.perf_counter() - started
+    declared = [c.name for c in definition.spec.columns]
+    missing = [c for c in declared if c not in names]
+    if missing:
+        raise ReportSQLError(f"{definition.sql_path}: the query does not return column(s) {', '.join(missing)} "
+                             f"declared in {definition.yaml_path.name}; it returns {', '.join(names)}")
+    kinds = {c.name: c.type for c in definition.spec.columns}
+    index = {name: i for i, name in enumerate(names)}
+    rows = [{name: _typed(row[index[name]], kinds[name]) for name in declared} for row in raw]
+    return Extract(declared, rows, seconds)

@@ -1,0 +1,205 @@
+"""One Airflow DAG per report definition: `mi_<report_id>`.
+
+Parse time matters (the dag-processor re-parses every 30 s and each task start parses the file
+again), so building DAGs reads the YAML definitions and nothing else: no database, no network,
+no pandas/SQLAlchemy engines/WeasyPrint/GX. Task bodies live in `reporting.orchestration.tasks`
+and are imported inside the tasks, when they run.
+
+    extract >> check_quality >> render[slices] >> deliver[slices] >> record
+
+Burst reports map render and deliver over `[whole report, slice 1, slice 2, ...]`; other reports
+render and deliver once. XCom carries paths, counts, slice keys and hashes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, DeadlineReference, task
+
+from reporting.definitions import Catalogue, DefinitionError, ReportDefinition, load_catalogue
+from reporting.orchestration import notify
+from reporting.schedules.timetables import ReportingPeriodTimetable
+
+DAG_PREFIX = "mi_"
+START_DATE = pendulum.datetime(2026, 1, 1, tz="Europe/London")
+RETRIES = 3
+RETRY_DELAY = timedelta(minutes=2)
+RETRY_BACKOFF = 2.0  # 2, 4, 8 minutes ...
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+class DefinitionErrors(Exception):
+    """Raised by the error DAG file so broken definitions show up as one import error."""
+
+    def __init__(self, errors: list[DefinitionError]):
+        files = sorted({str(e.path) for e in errors})
+        lines = [f"{len(files)} report definition file(s) are broken; their DAGs are not loaded "
+                 "(the other reports load as usual):"]
+        lines += [f"  {e}" for e in errors]
+        super().__init__("\n".join(lines))
+        self.errors = errors
+
+
+def dag_id(report_id: str) -> str:
+    return f"{DAG_PREFIX}{report_id}"
+
+
+def doc_md(report: ReportDefinition) -> str:
+    """The DAG's documentation page, built from the definition."""
+    spec = report.spec
+    rel = _relative(report.sql_path)
+    lines = [f"# {spec.title}", "", spec.description.strip(), ""]
+    lines += [f"* **Report id:** `{spec.id}`  ", f"* **Service area:** {report.area}  ",
+              f"* **Cadence:** {spec.cadence}"
+              + (f", due on working day {spec.due_working_day} after the period" if spec.due_working_day else ""),
+              f"* **Owner:** {spec.owner}", f"* **Sensitivity:** {spec.sensitivity}",
+              f"* **Outputs:** {', '.join(spec.outputs)}",
+              f"* **Sliced by:** `{spec.burst_key}` (one report per value)" if spec.burst_key else
+              "* **Sliced by:** not sliced (one report)",
+              f"* **SQL:** `{rel}`", f"* **Definition:** `{_relative(report.yaml_path)}`", ""]
+    if spec.standard:
+        lines += ["## Standard", "", spec.standard.strip(), ""]
+    if spec.counting_note:
+        lines += ["## How it is counted", "", spec.counting_note.strip(), ""]
+    lines += ["## Recipients", "", "| Role | Scope |", "|---|---|"]
+    lines += [f"| {r.role} | {r.scope} |" for r in spec.recipients]
+    lines += ["", "## Columns", "", "| Column | Label | Type | Checks |", "|---|---|---|---|"]
+    for c in spec.columns:
+        checks = []
+        if c.checks:
+            checks += [name for name in ("not_null", "unique") if getattr(c.checks, name)]
+            if c.checks.accepted_values:
+                checks.append("one of " + ", ".join(c.checks.accepted_values))
+            if c.checks.min is not None:
+                checks.append(f">= {c.checks.min:g}")
+            if c.checks.max is not None:
+                checks.append(f"<= {c.checks.max:g}")
+            checks = [f"{', '.join(checks)} ({c.checks.severity})"] if checks else []
+        label = c.label + (" (hidden)" if c.hidden else "")
+        lines.append(f"| `{c.name}` | {label} | {c.type} | {'; '.join(checks)} |")
+    lines += ["", "## Runs", "",
+              "`extract >> check_quality >> render >> deliver >> record`. A critical data-quality check "
+              "stops the run before delivery. Outputs and `run.json` are in the archive folder "
+              f"`<MI_ARCHIVE_DIR>/{spec.id}/<period end>/`."]
+    return "\n".join(lines)
+
+
+def _relative(path) -> str:
+    from reporting.settings import REPO_ROOT
+
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def build_dag(report: ReportDefinition) -> DAG:
+    spec = report.spec
+    report_id = spec.id
+    hours = notify.deadline_hours()
+    default_args = {
+        "owner": spec.owner,
+        "retries": RETRIES,
+        "retry_delay": RETRY_DELAY,
+        "retry_exponential_backoff": RETRY_BACKOFF,
+        "max_retry_delay": MAX_RETRY_DELAY,
+    }
+    with DAG(
+        dag_id=dag_id(report_id),
+        description=spec.title,
+        doc_md=doc_md(report),
+        schedule=ReportingPeriodTimetable(spec.cadence, spec.due_working_day),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args,
+        tags=[spec.cadence, report.area],
+        on_failure_callback=notify.failure_notifier(report_id, spec.title),
+        deadline=DeadlineAlert(
+            reference=DeadlineReference.DAGRUN_QUEUED_AT,
+            interval=timedelta(hours=hours),
+            callback=AsyncCallback(notify.deadline_missed, kwargs={
+                "report_id": report_id, "title": spec.title,
+                "to": notify.performance_team_email(), "hours": hours}),
+        ),
+    ) as dag:
+
+        @task(task_id="extract", multiple_outputs=True)
+        def extract_task(**context) -> dict:
+            from reporting.orchestration import tasks
+
+            start, end, as_at = tasks.period_from_interval(context["data_interval_start"],
+                                                           context["data_interval_end"])
+            return tasks.extract(report_id, start, end, as_at)
+
+        @task(task_id="check_quality")
+        def check_quality_task(staging: str, targets: list | None = None) -> list | dict:
+            """The gate: on a pass, a burst report's XCom is the list of slices render is mapped over."""
+            import logging
+
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from reporting.orchestration import tasks
+
+            try:
+                result = tasks.check_quality(report_id, staging)
+            except tasks.CriticalDataQualityError as error:
+                # Data will not fix itself on a retry: fail now, without retrying.
+                raise AirflowFailException(str(error)) from None
+            logging.getLogger(__name__).info("data quality: %d finding(s), 0 critical%s", result["findings"],
+                                             "".join(f"; {w}" for w in result["warnings"]))
+            return result if targets is None else list(targets)
+
+        @task(task_id="render")
+        def render_task(staging: str, slice_key: str | None = None) -> dict:
+            from reporting.orchestration import tasks
+
+            return tasks.render(report_id, staging, slice_key)
+
+        @task(task_id="deliver")
+        def deliver_task(rendered: dict) -> dict:
+            from reporting.orchestration import tasks
+
+            return tasks.deliver(report_id, rendered)
+
+        @task(task_id="record")
+        def record_task(results) -> dict:
+            from reporting.orchestration import tasks
+
+            return tasks.record(report_id, list(results))
+
+        extracted = extract_task()
+        if spec.burst_key:
+            released = check_quality_task(extracted["staging"], extracted["targets"])
+            rendered = render_task.partial(staging=extracted["staging"]).expand(slice_key=released)
+            delivered = deliver_task.expand(rendered=rendered)
+            record_task(delivered)
+        else:
+            quality = check_quality_task(extracted["staging"])
+            rendered = render_task(extracted["staging"])
+            quality >> rendered
+            record_task([deliver_task(rendered)])
+    return dag
+
+
+def build_dags(catalogue: Catalogue | None = None) -> dict[str, DAG]:
+    """Every good definition's DAG, in sorted order of report id."""
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    return {dag_id(rid): build_dag(catalogue.reports[rid]) for rid in sorted(catalogue.reports)}
+
+
+def check_definitions(catalogue: Catalogue | None = None) -> None:
+    """Raise one exception listing every broken definition (for `dags/mi_definition_errors.py`)."""
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    if catalogue.errors:
+        raise DefinitionErrors(catalogue.errors)
+
+
+def register(namespace: dict, dags: Iterable[DAG] | dict[str, DAG]) -> None:
+    for dag in (dags.values() if isinstance(dags, dict) else dags):
+        namespace[dag.dag_id] = dag
+
+

@@ -1,0 +1,249 @@
+"""The bodies of the report DAG's tasks, as plain functions (no Airflow needed to call them).
+
+extract -> check_quality -> render (per slice) -> deliver (per slice) -> record
+
+Rules every function keeps:
+
+* Child-level rows never leave these functions: they go to the staging file or the archive,
+  and what is returned (pushed to XCom, logged) is paths, counts, slice keys and hashes.
+* Each is safe to retry: it writes to a temporary name and renames it into place, and the same
+  inputs give the same outputs (`generated_at` is the extract time kept in the staging file, so
+  a re-rendered PDF is byte-identical and the content hash never changes).
+
+Staging: `<archive>/<id>/<period_end>/.staging/extract.json` (0600) holds the typed rows of
+one extract. Rendered output lands where `reporting.archive.period_dir` says: the whole report
+in the period folder itself, each slice in `slices/<key>/`, each with its manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from reporting import archive, settings
+from reporting.definitions import ReportDefinition, load_catalogue
+
+STAGING = ".staging"
+EXTRACT_FILE = "extract.json"
+RUN_FILE = "run.json"
+DELIVERIES = "deliveries"
+
+
+class CriticalDataQualityError(Exception):
+    """A critical check failed: the run stops before anything is delivered."""
+
+    def __init__(self, report_id: str, failures: list[dict]):
+        self.report_id = report_id
+        self.failures = failures
+        detail = "; ".join(f"{f['check']!r} failed on {f['failing_rows']} row(s)" for f in failures)
+        super().__init__(f"{report_id}: critical data-quality check(s) failed, nothing will be delivered: {detail}")
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+def definition(report_id: str) -> ReportDefinition:
+    return load_catalogue().get(report_id)
+
+
+def _iso(value: date | str) -> str:
+    return value.isoformat() if isinstance(value, date) else date.fromisoformat(str(value)[:10]).isoformat()
+
+
+def period_from_interval(start: datetime, end: datetime) -> tuple[str, str, str]:
+    """(period_start, period_end, as_at) as ISO dates from an Airflow data interval.
+
+    The interval is `[period start 00:00, day after period end 00:00)` in the reporting timezone;
+    as_at is the day after the period closes (the first day the whole period is on record).
+    """
+    from datetime import timedelta
+
+    import pendulum
+
+    from reporting.schedules.timetables import local_tz
+
+    tz = local_tz()
+    first = pendulum.instance(start).in_timezone(tz).date()
+    after = pendulum.instance(end).in_timezone(tz).date()
+    last = after - timedelta(days=1) if after > first else first
+    return first.isoformat(), last.isoformat(), after.isoformat()
+
+
+def staging_dir(report_id: str, period_end: str) -> Path:
+    return archive.period_dir(report_id, _iso(period_end)) / STAGING
+
+
+def _write_private(path: Path, payload: Any) -> None:
+    """Write JSON owner-only (0600) under a temporary name, fsync, rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=1, sort_keys=True, default=_json_default)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot store {type(value).__name__} in JSON")
+
+
+def _read_staging(report: ReportDefinition, staging: str | Path):
+    """The staged extract with its rows re-typed per the definition's columns."""
+    from reporting.extract import Extract, _typed
+    from reporting.schedules.periods import Period
+
+    data = json.loads(Path(staging).read_text(encoding="utf-8"))
+    if data["report_id"] != report.id:
+        raise ValueError(f"{staging} holds an extract of {data['report_id']}, not {report.id}")
+    kinds = {c.name: c.type for c in report.spec.columns}
+    rows = [{name: _typed(row.get(name), kinds[name]) for name in data["columns"]} for row in data["rows"]]
+    period = Period(date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"]))
+    return data, Extract(data["columns"], rows, data["seconds"]), period
+
+
+# ---- tasks ---------------------------------------------------------------------------------------
+def extract(report_id: str, period_start: date | str, period_end: date | str,
+            as_at: date | str | None = None) -> dict:
+    """Run the report's SQL for the period; stage the typed rows; return path, count and slices."""
+    from datetime import timedelta
+
+    from sqlalchemy import create_engine
+
+    from reporting.extract import run_extract
+    from reporting.runner import slice_keys
+
+    report = definition(report_id)
+    start, end = date.fromisoformat(_iso(period_start)), date.fromisoformat(_iso(period_end))
+    as_at_date = date.fromisoformat(_iso(as_at)) if as_at is not None else end + timedelta(days=1)
+    engine = create_engine(settings.casedb_url())
+    try:
+        result = run_extract(report, engine, period_start=start, period_end=end, as_at=as_at_date)
+    finally:
+        engine.dispose()
+    slices = slice_keys(report.spec, result.rows)
+    path = staging_dir(report_id, end.isoformat()) / EXTRACT_FILE
+    _write_private(path, {
+        "report_id": report_id, "period_start": start.isoformat(), "period_end": end.isoformat(),
+        "as_at": as_at_date.isoformat(), "columns": result.columns, "rows": result.rows,
+        "seconds": round(result.seconds, 3), "slices": slices,
+        "extracted_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "definition_hash": report.definition_hash, "sql_hash": report.sql_hash,
+    })
+    return {"staging": str(path), "rows": len(result.rows), "slices": slices,
+            # what render is mapped over: the whole report, then one entry per slice
+            "targets": [None, *slices], "period_start": start.isoformat(), "period_end": end.isoformat()}
+
+
+def check_quality(report_id: str, staging: str | Path) -> dict:
+    """The definition's column checks on the staged rows; critical failures stop the run."""
+    from reporting.runner import column_checks
+
+    report = definition(report_id)
+    _, staged, _ = _read_staging(report, staging)
+    findings = column_checks(report.spec, staged.rows)
+    critical = [f for f in findings if f["severity"] == "critical"]
+    summary = [{k: f[k] for k in ("check", "column", "severity", "failing_rows")} for f in findings]
+    _write_private(Path(staging).with_name("quality.json"), {"findings": summary})
+    if critical:
+        raise CriticalDataQualityError(report_id, critical)
+    return {"findings": len(findings), "critical": 0,
+            "warnings": [f"{f['check']}: {f['failing_rows']} row(s)" for f in findings]}
+
+
+def render(report_id: str, staging: str | Path, slice_key: str | None = None) -> dict:
+    """Render the whole report (slice_key None) or one slice into the archive, atomically."""
+    from reporting.runner import render_report
+
+    report = definition(report_id)
+    data, staged, period = _read_staging(report, staging)
+    as_at = date.fromisoformat(data["as_at"])
+    generated_at = datetime.fromisoformat(data["extracted_at"])
+    name = "_all" if slice_key is None else f"slice-{slice_key}"
+    scratch = Path(staging).parent / "render" / name
+    shutil.rmtree(scratch, ignore_errors=True)
+    result = render_report(report, staged, period, as_at, slice_key=slice_key, archive_root=scratch,
+                           generated_at=generated_at)
+    final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
+    if slice_key is None:
+        _publish_files(result.folder, final)
+    else:
+        _publish_folder(result.folder, final)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return {"folder": str(final), "slice": slice_key, "rows": result.rows, "content_hash": result.content_hash,
+            "outputs": sorted(result.outputs), "period_end": period.end.isoformat(),
+            "findings": len(result.data_quality)}
+
+
+def _publish_folder(built: Path, final: Path) -> None:
+    """Swap a built slice folder into place (same steps as `archive.building`)."""
+    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    work.rmdir()
+    shutil.move(str(built), work)  # same filesystem: a rename
+    os.chmod(work, 0o700)
+    if final.exists():
+        retired = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, retired)
+        os.replace(work, final)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(work, final)
+
+
+def _publish_files(built: Path, final: Path) -> None:
+    """Move the whole report's files into the period folder, each by an atomic rename.
+
+    The period folder also holds `slices/`, `.staging/` and `deliveries/`, so it is not swapped
+    as a whole; the manifest goes last, so a reader that finds it finds the outputs it lists.
+    """
+    final.mkdir(parents=True, exist_ok=True, mode=0o700)
+    files = sorted(p for p in built.iterdir() if p.is_file())
+    for path in sorted(files, key=lambda p: p.name == archive.MANIFEST):
+        os.replace(path, final / path.name)
+
+
+def deliver(report_id: str, rendered: dict) -> dict:
+    """Mark the rendered output ready for delivery. Sending is a later issue: nothing is sent."""
+    key = rendered.get("slice")
+    ledger = archive.period_dir(report_id, rendered["period_end"]) / DELIVERIES / (
+        "_all.json" if key is None else f"slice-{key}.json")
+    entry = {"report_id": report_id, "period_end": rendered["period_end"], "slice": key,
+             "folder": rendered["folder"], "rows": rendered["rows"],
+             "content_hash": rendered["content_hash"], "status": "ready", "sent": 0}
+    _write_private(ledger, entry)
+    return entry
+
+
+def record(report_id: str, results: list[dict] | Any) -> dict:
+    """Write `run.json` in the period folder with the per-slice results; return a summary."""
+    results = sorted((dict(r) for r in results), key=lambda r: ("" if r.get("slice") is None else str(r["slice"])))
+    if not results:
+        raise ValueError(f"{report_id}: nothing was rendered, so there is nothing to record")
+    period_end = _iso(results[0]["period_end"])
+    whole = next((r for r in results if r.get("slice") is None), None)
+    summary = {
+        "report_id": report_id, "period_end": period_end,
+        "rows": whole["rows"] if whole else sum(r["rows"] for r in results),
+        "slices": sum(r.get("slice") is not None for r in results),
+        "content_hash": whole["content_hash"] if whole else None,
+        "status": "ready" if all(r.get("status") == "ready" for r in results) else "incomplete",
+        "results": results,
+    }
+    folder = archive.period_dir(report_id, period_end)
+    _write_private(folder / RUN_FILE, summary)
+    shutil.rmtree(folder / STAGING / "render", ignore_errors=True)
+    return {k: v for k, v in summary.items() if k != "results"} | {"run_file": str(folder / RUN_FILE)}

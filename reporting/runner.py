@@ -1,0 +1,218 @@
+"""Run one report for one period: extract, check, summarise, render, archive.
+
+The same functions serve `mi reports render`, `mi run` and the Airflow tasks, so what a
+data officer tries at the command line is what production runs. Child-level rows stay in
+memory and in the archive; what is returned (and logged) is paths, counts and hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from reporting import archive
+from reporting.definitions import Definition, ReportDefinition
+from reporting.extract import Extract, run_extract
+from reporting.render import render_html, write_csv, write_pdf, write_xlsx
+from reporting.schedules.periods import Period
+
+CLASSIFICATION = {"internal": "OFFICIAL-SENSITIVE", "partner": "OFFICIAL-SENSITIVE",
+                  "aggregate": "OFFICIAL"}
+
+
+@dataclass
+class RenderResult:
+    report_id: str
+    period: Period
+    folder: Path
+    rows: int
+    outputs: dict[str, str]  # format -> path
+    content_hash: str
+    data_quality: list[dict]
+    timings: dict[str, float] = field(default_factory=dict)
+    slice_key: str | None = None
+
+
+# ---- data quality (the simple YAML checks; the GX gate builds on the same findings) -------------
+def column_checks(spec: Definition, rows: list[dict]) -> list[dict]:
+    findings = []
+    for column in spec.columns:
+        checks = column.checks
+        if checks is None:
+            continue
+        values = [r[column.name] for r in rows]
+        failing: dict[str, int] = {}
+        if checks.not_null:
+            failing[f"{column.label} is blank"] = sum(v is None for v in values)
+        if checks.unique:
+            present = [v for v in values if v is not None]
+            failing[f"{column.label} is repeated"] = len(present) - len(set(present))
+        if checks.accepted_values is not None:
+            allowed = set(checks.accepted_values)
+            failing[f"{column.label} not one of {', '.join(checks.accepted_values)}"] = sum(
+                v is not None and str(v) not in allowed for v in values)
+        if checks.min is not None:
+            failing[f"{column.label} below {checks.min:g}"] = sum(v is not None and v < checks.min for v in values)
+        if checks.max is not None:
+            failing[f"{column.label} above {checks.max:g}"] = sum(v is not None and v > checks.max for v in values)
+        for check, count in failing.items():
+            if count:
+                findings.append({"check": check, "column": column.name, "severity": checks.severity,
+                                 "failing_rows": count,
+                                 "meaning": checks.meaning or "Rows affected may be miscounted or missing "
+                                 "from the figures until the record is corrected."})
+    return findings
+
+
+# ---- summaries -----------------------------------------------------------------------------------
+def _measure(measure, rows: list[dict]):
+    selected = [r for r in rows if measure.where is None or r[measure.where]]
+    if measure.agg == "count":
+        return len(selected)
+    if measure.agg == "percent":
+        return round(100.0 * len(selected) / len(rows), 1) if rows else None
+    values = [r[measure.column] for r in selected if r[measure.column] is not None]
+    if not values:
+        return None
+    if measure.agg == "sum":
+        return sum(values)
+    if measure.agg == "mean":
+        return round(sum(values) / len(values), 1)
+    return min(values) if measure.agg == "min" else max(values)
+
+
+def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
+    labels = {c.name: c.label for c in spec.columns}
+    out = []
+    for summary in spec.summaries:
+        groups: dict[object, list[dict]] = defaultdict(list)
+        for row in rows:
+            groups[row[summary.group_by] if summary.group_by else "All"].append(row)
+        if not groups and not summary.group_by:
+            groups["All"] = []
+        columns = [{"name": "group", "label": labels.get(summary.group_by, "") if summary.group_by else "",
+                    "type": "text"}]
+        columns += [{"name": m.name, "label": m.label,
+                     "type": "percent" if m.agg == "percent" else ("decimal" if m.agg == "mean" else "int")}
+                    for m in summary.measures]
+        table_rows = []
+        for key in sorted(groups, key=lambda k: (k is None, str(k))):
+            table_rows.append({"group": "Not recorded" if key is None else key,
+                               **{m.name: _measure(m, groups[key]) for m in summary.measures}})
+        if summary.group_by and len(groups) > 1:
+            table_rows.append({"group": "Total", **{m.name: _measure(m, rows) for m in summary.measures}})
+        entry = {"title": summary.title, "columns": columns, "rows": table_rows}
+        if summary.chart:
+            measure = summary.chart_measure or summary.measures[0].name
+            points = [{"label": str(r["group"]), "value": r[measure] or 0}
+                      for r in table_rows if r["group"] != "Total"]
+            entry["chart"] = {"kind": summary.chart, "series" if summary.chart == "bar" else "points": points}
+        out.append(entry)
+    return out
+
+
+# ---- slices --------------------------------------------------------------------------------------
+def slice_keys(spec: Definition, rows: list[dict]) -> list[str]:
+    """The slices of a burst report, sorted: one per distinct burst-key value."""
+    if not spec.burst_key:
+        return []
+    return sorted({str(r[spec.burst_key]) for r in rows if r[spec.burst_key] is not None})
+
+
+def slice_rows(spec: Definition, rows: list[dict], slice_key: str | None) -> list[dict]:
+    if slice_key is None:
+        return rows
+    return [r for r in rows if str(r[spec.burst_key]) == slice_key]
+
+
+# ---- rendering -----------------------------------------------------------------------------------
+def render_report(definition: ReportDefinition, extract: Extract, period: Period, as_at: date, *,
+                  formats: list[str] | None = None, slice_key: str | None = None,
+                  archive_root: Path | None = None, generated_at: datetime | None = None,
+                  data_quality: list[dict] | None = None) -> RenderResult:
+    """Render a report (or one slice of it) into its archive folder, atomically."""
+    spec = definition.spec
+    formats = [f for f in (formats or spec.outputs)]
+    rows = slice_rows(spec, extract.rows, slice_key)
+    generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
+    findings = column_checks(spec, rows) if data_quality is None else data_quality
+    visible = [c.model_dump() for c in spec.columns if not c.hidden]
+    slice_label = None
+    if slice_key is not None:
+        label_column = spec.burst_label or spec.burst_key
+        slice_label = str(rows[0][label_column]) if rows else slice_key
+    context = {
+        "report": {"id": spec.id, "title": spec.title, "description": spec.description,
+                   "classification": CLASSIFICATION[spec.sensitivity], "standard": spec.standard,
+                   "counting_note": spec.counting_note},
+        "period": {"start": period.start, "end": period.end, "as_at": as_at},
+        "generated_at": generated_at.strftime("%d %b %Y %H:%M UTC"),
+        "columns": visible, "rows": rows, "summaries": summaries(spec, rows),
+        "data_quality": findings, "slice_label": slice_label,
+    }
+    final = archive.period_dir(spec.id, period.end.isoformat(), slice_key, archive_root)
+    timings: dict[str, float] = {}
+    outputs: dict[str, str] = {}
+    hashes: dict[str, str] = {}
+    with archive.building(final) as work:
+        started = time.perf_counter()
+        html = render_html(spec.template, context, extra_dirs=[definition.yaml_path.parent])
+        timings["render_html"] = time.perf_counter() - started
+        stem = spec.id if slice_key is None else f"{spec.id}__{_safe(slice_key)}"
+        if "html" in formats:
+            (work / f"{stem}.html").write_text(html, encoding="utf-8")
+        if "pdf" in formats:
+            started = time.perf_counter()
+            write_pdf(html, work / f"{stem}.pdf", title=spec.title, created=generated_at)
+            timings["render_pdf"] = time.perf_counter() - started
+        started = time.perf_counter()
+        table_columns = [c.model_dump() for c in spec.columns]
+        if "csv" in formats:
+            write_csv(table_columns, rows, work / f"{stem}.csv")
+        if "xlsx" in formats:
+            write_xlsx(table_columns, rows, work / f"{stem}.xlsx", title=spec.title,
+                       fixed_timestamp=datetime.combine(as_at, datetime.min.time()))
+        timings["render_tabular"] = time.perf_counter() - started
+        for path in sorted(work.iterdir()):
+            outputs[path.suffix.lstrip(".")] = str(final / path.name)
+            hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        content = data_hash(table_columns, rows)
+        archive.write_manifest(work, {
+            "report_id": spec.id, "title": spec.title, "slice": slice_key, "slice_label": slice_label,
+            "period_start": period.start, "period_end": period.end, "as_at": as_at,
+            "parameters": {"period_start": period.start, "period_end": period.end, "as_at": as_at},
+            "definition_hash": definition.definition_hash, "sql_hash": definition.sql_hash,
+            "rows": len(rows), "content_hash": content, "file_hashes": hashes,
+            "data_quality": [{k: f[k] for k in ("check", "severity", "failing_rows")} for f in findings],
+            "generated_at": generated_at.isoformat(),
+            "timings": {k: round(v, 3) for k, v in {**timings, "extract": extract.seconds}.items()},
+        })
+    return RenderResult(spec.id, period, final, len(rows), outputs, content, findings, timings, slice_key)
+
+
+def data_hash(columns: list[dict], rows: list[dict]) -> str:
+    """The content hash: the report's data in a canonical text form, independent of layout."""
+    digest = hashlib.sha256()
+    names = [c["name"] for c in columns]
+    digest.update(("\t".join(names) + "\n").encode())
+    for row in rows:
+        digest.update(("\t".join("" if row[n] is None else str(row[n]) for n in names) + "\n").encode())
+    return digest.hexdigest()
+
+
+def _safe(key: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
+
+
+def run_report(definition: ReportDefinition, engine: Engine, period: Period, as_at: date, *,
+               formats: list[str] | None = None, archive_root: Path | None = None,
+               generated_at: datetime | None = None) -> RenderResult:
+    extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=as_at)
+    return render_report(definition, extract, period, as_at, formats=formats, archive_root=archive_root,
+                         generated_at=generated_at)

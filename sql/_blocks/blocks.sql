@@ -1,0 +1,96 @@
+{#-
+  Shared SQL building blocks. Every report's SQL can call these macros; they expand to plain
+  SQL that runs unchanged on SQLite and PostgreSQL. Arguments are SQL expressions (a column or a
+  bound parameter such as ':period_end'), never values: values are always bound parameters.
+-#}
+
+{#- Working days after `from_date` up to and including `to_date` (same day = 0): a difference of
+    the calendar's running working-day numbers. -#}
+{% macro working_days(from_date, to_date) -%}
+((select wd_to.cal_working_day_number from ext_calendar wd_to where wd_to.cal_date = {{ to_date }})
+ - (select wd_from.cal_working_day_number from ext_calendar wd_from where wd_from.cal_date = {{ from_date }}))
+{%- endmacro %}
+
+{#- Calendar days from `from_date` to `to_date`. -#}
+{% macro days_between(from_date, to_date) -%}
+((select d_to.cal_day_number from ext_calendar d_to where d_to.cal_date = {{ to_date }})
+ - (select d_from.cal_day_number from ext_calendar d_from where d_from.cal_date = {{ from_date }}))
+{%- endmacro %}
+
+{#- The date `n` working days after `from_date` (n >= 1). -#}
+{% macro add_working_days(from_date, n) -%}
+(select wd_add.cal_date from ext_calendar wd_add
+ where wd_add.cal_is_working_day = {{ true_() }}
+   and wd_add.cal_working_day_number = (select wd_base.cal_working_day_number from ext_calendar wd_base
+                                       where wd_base.cal_date = {{ from_date }}) + {{ n }})
+{%- endmacro %}
+
+{#- The date `n` calendar days after `from_date` (n may be negative). -#}
+{% macro add_days(from_date, n) -%}
+(select d_add.cal_date from ext_calendar d_add
+ where d_add.cal_day_number = (select d_base.cal_day_number from ext_calendar d_base
+                               where d_base.cal_date = {{ from_date }}) + ({{ n }}))
+{%- endmacro %}
+
+{% macro true_() -%}
+(1 = 1)
+{%- endmacro %}
+
+{#- Who holds each child's case on date `at`: one row per person (the most recent allocation),
+    with the worker, team, service and team manager. -#}
+{% macro allocation_at(at) -%}
+(select ranked.person_id, ranked.worker_id, ranked.team_id, ranked.allocated_from
+   from (select invo_person_id as person_id, invo_professional_id as worker_id,
+                invo_professional_team as team_id, invo_involvement_start_date as allocated_from,
+                row_number() over (partition by invo_person_id
+                                   order by invo_involvement_start_date desc, invo_involvements_id desc) as rn
+           from ssd_involvements
+          where invo_involvement_start_date <= {{ at }}
+            and (invo_involvement_end_date is null or invo_involvement_end_date > {{ at }})) ranked
+  where ranked.rn = 1)
+{%- endmacro %}
+
+{#- Teams with their names, kind, service and head of service. -#}
+{% macro teams() -%}
+(select t.team_team_id as team_id, d.dept_team_name as team_name, t.team_kind as team_kind,
+        s.serv_service_id as service_id, s.serv_service_name as service_name
+   from ext_teams t
+   join ssd_department d on d.dept_team_id = t.team_team_id
+   join ext_services s on s.serv_service_id = t.team_service_id)
+{%- endmacro %}
+
+{#- Children with an open CIN episode (an open case) on date `at`, one row per person. -#}
+{% macro open_cases_at(at) -%}
+(select e.cine_person_id as person_id, min(e.cine_referral_date) as case_open_date
+   from ssd_cin_episodes e
+  where e.cine_referral_date <= {{ at }}
+    and (e.cine_close_date is null or e.cine_close_date > {{ at }})
+  group by e.cine_person_id)
+{%- endmacro %}
+
+{#- Child protection plans open on date `at`. -#}
+{% macro cp_plans_at(at) -%}
+(select p.cppl_cp_plan_id as cp_plan_id, p.cppl_person_id as person_id,
+        p.cppl_cp_plan_start_date as plan_start, p.cppl_cp_plan_latest_category as category
+   from ssd_cp_plans p
+  where p.cppl_cp_plan_start_date <= {{ at }}
+    and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date > {{ at }}))
+{%- endmacro %}
+
+{#- A person's display name and age in whole years on date `at`. -#}
+{% macro child_name(alias) -%}
+({{ alias }}.pers_forename || ' ' || {{ alias }}.pers_surname)
+{%- endmacro %}
+
+{#- The date `n` calendar months after `from_date` (n >= 1), the same day of the month or the
+    last day of a shorter month (31 Jan + 1 month = 28/29 Feb): "within 3 months", "not more
+    than 6-monthly". The day of the month is read from the ISO text of the date, which is the
+    same on SQLite and PostgreSQL. -#}
+{% macro add_months(from_date, n) -%}
+(select max(am_t.cal_date) from ext_calendar am_t
+   join ext_calendar am_b on am_b.cal_date = {{ from_date }}
+  where am_t.cal_date > am_b.cal_date
+    and am_t.cal_date <= {{ add_days(from_date, 31 * n + 1) }}
+    and am_t.cal_year * 12 + am_t.cal_month = am_b.cal_year * 12 + am_b.cal_month + {{ n }}
+    and substr(cast(am_t.cal_date as varchar(10)), 9, 2) <= substr(cast(am_b.cal_date as varchar(10)), 9, 2))
+{%- endmacro %}
