@@ -205,6 +205,16 @@ def reports_render(
         out.print(f"  {kind}: {path}")
 
 
+@reports_app.command("catalogue")
+def reports_catalogue(path: Path = typer.Option(settings.REPO_ROOT / "docs" / "report-catalogue.md",
+                                                help="Where to write the catalogue.")) -> None:
+    """Write docs/report-catalogue.md from the definitions."""
+    from reporting.catalogue_doc import catalogue_markdown
+
+    path.write_text(catalogue_markdown(_catalogue()), encoding="utf-8")
+    out.print(f"wrote {path}")
+
+
 def run_command(
     as_at: str = typer.Option(..., "--as-at", help="Run date (YYYY-MM-DD)."),
     cadence: str = typer.Option(None, help="Run every report of this cadence."),
