@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup seed clean
+.PHONY: demo test setup seed clean airflow
 
 $(STAMP): pyproject.toml
 	@# HarfBuzz subsetting keeps PDFs small and silences WeasyPrint's fallback warning.
@@ -33,6 +33,10 @@ demo: $(STAMP) var/casedb.sqlite
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# Airflow standalone (api-server, scheduler, dag-processor, triggerer) on the embedded default.
+airflow: $(STAMP) var/casedb.sqlite
+	scripts/airflow-standalone.sh
 
 clean:
 	rm -rf var out
