@@ -43,8 +43,11 @@ class Extract:
 def _environment(blocks_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(blocks_dir)),
                              undefined=jinja2.StrictUndefined, autoescape=False)
-    module = env.get_template("blocks.sql").module
-    env.globals.update({name: getattr(module, name) for name in dir(module) if not name.startswith("_")})
+    # Every file in sql/_blocks/ contributes macros (blocks.sql: shared basics; one file per
+    # service area for blocks only that area's reports use).
+    for path in sorted(blocks_dir.glob("*.sql")):
+        module = env.get_template(path.name).module
+        env.globals.update({name: getattr(module, name) for name in dir(module) if not name.startswith("_")})
     return env
 
 

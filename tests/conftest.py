@@ -43,6 +43,33 @@ os.environ.setdefault("MI_OUTBOX_DIR", os.path.join(_TEST_VAR_DIR, "outbox"))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` honour `xdist_group` marks under pytest 9.2.
+
+    pytest-xdist 3.8 groups tests by tagging each worker's node ids with `@<group>`, which it
+    does by setting `item._nodeid`; pytest 9.2 keeps node ids in `item._id` (a structured
+    NodeId) and ignores `_nodeid`, so the groups were silently lost and each seed ran on both
+    workers. This does the same tagging on `_id` (once: ids already tagged are skipped).
+    Remove it when pytest-xdist supports pytest 9.2 node ids.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        if not names or item.nodeid.rfind("@") > item.nodeid.rfind("]"):
+            continue
+        tagged = f"{item.nodeid}@{'_'.join(sorted(names))}"
+        if hasattr(item, "_id"):  # pytest >= 9.2
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(tagged)
+        else:
+            item._nodeid = tagged
+
 # ---------------------------------------------------------------------------------------------
 # 2. PostgreSQL
 # ---------------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ render and deliver once. XCom carries paths, counts, slice keys and hashes only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pendulum
 from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, DeadlineReference, task
@@ -25,6 +26,9 @@ from reporting.schedules.timetables import ReportingPeriodTimetable
 
 DAG_PREFIX = "mi_"
 START_DATE = pendulum.datetime(2026, 1, 1, tz="Europe/London")
+# Replaying a window of past periods as *scheduled* runs (operations, and the scheduler e2e test):
+# MI_SCHEDULE_START / MI_SCHEDULE_END (ISO dates, London) bound the period starts and
+# MI_CATCHUP=true schedules every period in the window. Unset: from START_DATE, no catch-up.
 RETRIES = 3
 RETRY_DELAY = timedelta(minutes=2)
 RETRY_BACKOFF = 2.0  # 2, 4, 8 minutes ...
@@ -96,10 +100,23 @@ def _relative(path) -> str:
         return str(path)
 
 
+def _schedule_window() -> tuple[pendulum.DateTime, pendulum.DateTime | None, bool]:
+    def day(name: str) -> pendulum.DateTime | None:
+        value = os.environ.get(name)
+        if not value:
+            return None
+        d = date.fromisoformat(value)
+        return pendulum.datetime(d.year, d.month, d.day, tz="Europe/London")
+
+    catchup = os.environ.get("MI_CATCHUP", "").strip().lower() in ("1", "true", "yes")
+    return day("MI_SCHEDULE_START") or START_DATE, day("MI_SCHEDULE_END"), catchup
+
+
 def build_dag(report: ReportDefinition) -> DAG:
     spec = report.spec
     report_id = spec.id
     hours = notify.deadline_hours()
+    start_date, end_date, catchup = _schedule_window()
     default_args = {
         "owner": spec.owner,
         "retries": RETRIES,
@@ -112,8 +129,9 @@ def build_dag(report: ReportDefinition) -> DAG:
         description=spec.title,
         doc_md=doc_md(report),
         schedule=ReportingPeriodTimetable(spec.cadence, spec.due_working_day),
-        start_date=START_DATE,
-        catchup=False,
+        start_date=start_date,
+        end_date=end_date,
+        catchup=catchup,
         max_active_runs=1,
         default_args=default_args,
         tags=[spec.cadence, report.area],
@@ -203,3 +221,46 @@ def register(namespace: dict, dags: Iterable[DAG] | dict[str, DAG]) -> None:
         namespace[dag.dag_id] = dag
 
 
+
+
+def _daily_dag(dag_id_: str, title: str, doc: str, cron: str) -> DAG:
+    from airflow.sdk import CronTriggerTimetable
+
+    return DAG(
+        dag_id=dag_id_, description=title, doc_md=f"# {title}\n\n{doc}",
+        schedule=CronTriggerTimetable(cron, timezone="Europe/London"),
+        start_date=START_DATE, catchup=False, max_active_runs=1, tags=["daily", "housekeeping"],
+        default_args={"owner": "performance", "retries": RETRIES, "retry_delay": RETRY_DELAY,
+                      "retry_exponential_backoff": RETRY_BACKOFF, "max_retry_delay": MAX_RETRY_DELAY},
+        on_failure_callback=notify.failure_notifier(dag_id_, title),
+    )
+
+
+def build_housekeeping_dags() -> dict[str, DAG]:
+    with _daily_dag("mi_archive_housekeeping", "Archive retention",
+                    "Deletes report archive period folders whose period ended more than `MI_RETENTION_DAYS` "
+                    "(default 730) days before the run's date. Logs counts only.", "30 5 * * *") as housekeeping:
+
+        @task(task_id="apply_retention")
+        def apply_retention(**context) -> dict:
+            from reporting.orchestration import housekeeping as hk
+            from reporting.schedules.timetables import local_tz
+
+            today = pendulum.instance(context["data_interval_end"]).in_timezone(local_tz()).date()
+            return hk.apply_retention(today)
+
+        apply_retention()
+
+    with _daily_dag("mi_source_quality", "Source data quality",
+                    "Counts the rows of every source table of the case database. The data-quality issue "
+                    "adds the Great Expectations suite for the SSD source tables.", "0 6 * * *") as quality:
+
+        @task(task_id="count_source_rows")
+        def count_source_rows() -> dict:
+            from reporting.orchestration import housekeeping as hk
+
+            return hk.source_row_counts()
+
+        count_source_rows()
+
+    return {housekeeping.dag_id: housekeeping, quality.dag_id: quality}

@@ -72,6 +72,8 @@ def _direct_entries_to_care(world: World) -> None:
         schools_and_addresses(world, children, when)
         source = "6"
         referral_date = world.working_day_on_or_after(when)
+        if referral_date > world.as_at:
+            continue
         rid = world.next_id("R")
         children[0].open_episode = world.add(
             "ssd_cin_episodes", cine_referral_id=rid, cine_person_id=children[0].person_id,

@@ -121,7 +121,10 @@ def family_journey(world: World, children: list[Child], first_contact: date) -> 
                 return
             when = when + world.days(60, 700)
             continue
-        closed = referral(world, children, world.add_working_days(when, world.rng.randint(0, 1)), source)
+        referral_date = world.add_working_days(when, world.rng.randint(0, 1))
+        if referral_date > world.as_at:
+            return
+        closed = referral(world, children, referral_date, source)
         if closed is None:
             return
         if not world.chance(j.rereferral_within_year * 1.6):
@@ -176,6 +179,8 @@ def referral(world: World, children: list[Child], when: date, source: str) -> da
         return _close(world, group, close, "RC8", nfa=True)
 
     start = world.add_working_days(when, world.rng.randint(0, 4))
+    if start > world.as_at:
+        return None  # referred, assessment not started yet
     kind = world.weighted({"BIT": 60, "FIT": 30, "GOSH": 10})
     on_time = world.chance(world.config.timeliness.assessment_within_45_wd)
     duration = world.rng.randint(12, 45) if on_time else world.rng.randint(46, 75)
@@ -335,7 +340,7 @@ def _child_protection(world: World, group: list[Child], referral_ids: dict[str, 
             return None
         if world.chance(0.5):
             return cin_plan(world, group, referral_ids, end)
-        return _close(world, group, end + world.days(0, 10), "RC8", nfa=False)
+        return _close(world, group, world.happened(end + world.days(0, 10)), "RC8", nfa=False)
     target = world.add_working_days(started, 15)
     if icpc_date > world.as_at:
         return None

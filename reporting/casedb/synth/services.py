@@ -46,9 +46,10 @@ def disability_service(world: World, child: Child, known_from: date) -> None:
     child.open_episode["cine_referral_worker_id"] = worker.professional_id
     stop = end or world.as_at
     eighteen = _birthday(child, 18)
-    if world.chance(0.6):
+    breaks_from = world.happened(start + world.days(20, 200))
+    if world.chance(0.6) and breaks_from:
         world.add("ext_short_breaks", shbr_package_id=world.next_id("SB"), shbr_person_id=child.person_id,
-                  shbr_start_date=start + world.days(20, 200), shbr_end_date=world.happened(min(eighteen, stop)),
+                  shbr_start_date=breaks_from, shbr_end_date=world.happened(min(eighteen, stop)),
                   shbr_package_type=world.pick(["Overnight respite", "Day care", "Direct payment", "Holiday scheme"]),
                   shbr_hours_per_year=world.rng.randint(50, 600))
     # Annual reviews until 18 (u18 and short-breaks), then 18+ reviews and quarterly visits.
@@ -126,9 +127,10 @@ def schools_and_addresses(world: World, children: list[Child], first_contact: da
                           link_identifier_type="Unique Pupil Number",
                           link_identifier_value=f"A{world.rng.randint(10**11, 10**12 - 1)}",
                           link_valid_from_date=_birthday(child, 4), link_valid_to_date=None)
-            if world.chance(0.012):
+            home_educated_from = world.happened(max(first_contact, _birthday(child, 5)) + world.days(0, 400))
+            if world.chance(0.012) and home_educated_from:
                 world.add("ext_home_education", hoed_id=world.next_id("HE"), hoed_person_id=child.person_id,
-                          hoed_start_date=max(first_contact, _birthday(child, 5)) + world.days(0, 400),
+                          hoed_start_date=home_educated_from,
                           hoed_end_date=None, hoed_reason=world.pick(["Parental preference", "Health", "Dissatisfied with school"]))
                 continue
             urn = world.pick(world.schools)

@@ -1,0 +1,81 @@
+"""Daily housekeeping: archive retention and the source-table row counts.
+
+Retention: the archive keeps each report's period folders (`<archive>/<id>/<period_end>/`) for
+`MI_RETENTION_DAYS` days after the period ended (default 730, two years), then deletes them.
+Only folders named like a date are touched; what is logged and returned is counts, never the
+contents of a manifest (manifests name slices and, for some reports, schools or agencies).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+from reporting import settings
+
+log = logging.getLogger(__name__)
+DEFAULT_RETENTION_DAYS = 730
+_PERIOD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def retention_days() -> int:
+    value = os.environ.get("MI_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
+    try:
+        days = int(value)
+    except ValueError:
+        raise ValueError(f"MI_RETENTION_DAYS must be a whole number of days, got {value!r}") from None
+    if days < 1:
+        raise ValueError(f"MI_RETENTION_DAYS must be at least 1, got {value!r}")
+    return days
+
+
+def apply_retention(today: date | str, *, days: int | None = None, root: Path | None = None,
+                    dry_run: bool = False) -> dict:
+    """Delete period folders whose period ended more than `days` days before `today`."""
+    today = date.fromisoformat(str(today)[:10]) if not isinstance(today, date) else today
+    days = retention_days() if days is None else days
+    root = root or settings.archive_dir()
+    cutoff = today - timedelta(days=days)
+    deleted, kept, reports = 0, 0, set()
+    if root.is_dir():
+        for report in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            for folder in sorted(p for p in report.iterdir() if p.is_dir() and _PERIOD.match(p.name)):
+                try:
+                    ended = date.fromisoformat(folder.name)
+                except ValueError:
+                    continue
+                if ended < cutoff:
+                    if not dry_run:
+                        # Rename first, so a half-deleted folder is never mistaken for a report.
+                        doomed = folder.with_name(f".deleting-{folder.name}")
+                        os.replace(folder, doomed)
+                        shutil.rmtree(doomed)
+                    deleted += 1
+                    reports.add(report.name)
+                else:
+                    kept += 1
+    log.info("archive retention: %d period folder(s) older than %s deleted from %d report(s); %d kept",
+             deleted, cutoff, len(reports), kept)
+    return {"cutoff": cutoff.isoformat(), "deleted": deleted, "kept": kept, "reports": len(reports),
+            "dry_run": dry_run}
+
+
+def source_row_counts(url: str | None = None) -> dict[str, int]:
+    """Rows per source table of the case database (placeholder for the GX source suite)."""
+    from sqlalchemy import create_engine, func, inspect, select, table
+
+    engine = create_engine(url or settings.casedb_url())
+    try:
+        names = sorted(inspect(engine).get_table_names())
+        counts = {}
+        with engine.connect() as conn:
+            for name in names:
+                counts[name] = conn.execute(select(func.count()).select_from(table(name))).scalar_one()
+    finally:
+        engine.dispose()
+    log.info("source tables: %d, rows: %d", len(counts), sum(counts.values()))
+    return counts

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Start Airflow on the embedded default: `airflow standalone` (api-server, scheduler, dag-processor,
+# triggerer; SQLite metadata; LocalExecutor) with the report DAGs from dags/.
+#
+#   scripts/airflow-standalone.sh            (Ctrl-C stops everything)
+#
+# State lives under var/airflow. The UI is http://localhost:${AIRFLOW_PORT:-8080}; log in as
+# `admin` with the password Airflow generates on first start (simple auth manager), kept in
+# var/airflow/simple_auth_manager_passwords.json.generated.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+AIRFLOW_BIN="${AIRFLOW_BIN:-$REPO/.venv/bin/airflow}"
+[ -x "$AIRFLOW_BIN" ] || { echo "no $AIRFLOW_BIN: run 'make setup' first" >&2; exit 1; }
+[ -f var/casedb.sqlite ] || [ -n "${MI_CASEDB_URL:-}" ] || { echo "no case database: run 'make seed' first (or set MI_CASEDB_URL)" >&2; exit 1; }
+
+export AIRFLOW_HOME="$REPO/var/airflow"
+export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__API__PORT="${AIRFLOW_PORT:-8080}"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://localhost:${AIRFLOW__API__PORT}/execution/"
+mkdir -p "$AIRFLOW_HOME"
+PASSWORDS="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
+
+echo "Airflow UI:  http://localhost:${AIRFLOW__API__PORT}"
+echo "Login:       admin / the password in $PASSWORDS"
+echo "             (written on first start; also printed below as 'Password for user admin')"
+echo "DAGs:        $AIRFLOW__CORE__DAGS_FOLDER   state: $AIRFLOW_HOME"
+exec "$AIRFLOW_BIN" standalone
