@@ -20,9 +20,17 @@ console = Console(stderr=True)
 def _register_commands() -> None:
     from reporting.cli_reports import reports_app, run_command, schedule_command
 
+    from reporting.cli_airflow import dags_app
+
     app.add_typer(reports_app, name="reports")
+    app.add_typer(dags_app, name="dags")
     app.command("run")(run_command)
     app.command("schedule")(schedule_command)
+
+    from reporting.cli_delivery import deliveries_app, recipients_app
+
+    app.add_typer(recipients_app, name="recipients")
+    app.add_typer(deliveries_app, name="deliveries")
 
 
 def parse_date(value: str) -> date:

@@ -220,7 +220,7 @@ def test_dag_test_run_archives_report_and_team_slices(tmp_path, seeded_sqlite_ur
 
     folder = archive / "cp_visits_due_next_week" / "2026-10-25"
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["period_start"] == "2026-10-19" and manifest["as_at"] == "2026-10-26"
+    assert manifest["period_start"] == "2026-10-19" and manifest["as_at"] == "2026-10-25"
     assert {p.name for p in folder.iterdir()} >= {"cp_visits_due_next_week.pdf", "cp_visits_due_next_week.html",
                                                   "cp_visits_due_next_week.csv", "cp_visits_due_next_week.xlsx",
                                                   "manifest.json", "run.json", "slices"}

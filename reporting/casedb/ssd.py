@@ -15,8 +15,9 @@ docs/schema.md:
 * Foreign keys: a constraint is declared only when the target is the referenced table's
   primary key. Several listed targets are not unique (for example `cppv_person_id` ->
   `ssd_cp_plans.cppl_person_id`); a person-id reference then points at
-  `ssd_person.pers_person_id`, which is what it means, and the rest stay documented
-  references that the data-quality suites check instead (`UNENFORCED_REFERENCES`).
+  `ssd_person.pers_person_id`, which is what it means; two targets that misname a key column
+  are corrected (`REFERENCE_CORRECTIONS`); the rest stay documented references that the
+  data-quality suites check instead (`unenforced_references()`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ PRIMARY_KEY_OVERRIDES: dict[str, tuple[str, ...]] = {
     "ssd_pre_proceedings": ("prep_table_id",),
     "ssd_version_log": ("version_number",),
     "ssd_cla_immunisations": ("clai_person_id", "clai_immunisations_status_date"),
+}
+
+# Listed foreign-key targets that misname an existing key column: what they mean.
+REFERENCE_CORRECTIONS: dict[str, str] = {
+    "ssd_cla_placements.clap_placement_id": "ssd_cla_placement.clap_cla_placement_id",
+    "ssd_ehcp_assessment.ehca_ehcp_asmt_id": "ssd_ehcp_assessment.ehca_ehcp_assessment_id",
 }
 
 # Audit timestamps in the standard: these keep their time of day.
@@ -119,9 +126,10 @@ def _resolve_reference(field: SsdField, keys: dict[str, tuple[str, ...]]) -> str
     if field.field.endswith("_person_id"):
         # Person ids are listed against several tables (even an episode id); all mean a person.
         return "ssd_person.pers_person_id"
-    target_table, _, target_column = field.foreign_key.partition(".")
+    target = REFERENCE_CORRECTIONS.get(field.foreign_key, field.foreign_key)
+    target_table, _, target_column = target.partition(".")
     if keys.get(target_table) == (target_column,):
-        return field.foreign_key
+        return target
     return None
 
 

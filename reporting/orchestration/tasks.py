@@ -56,8 +56,9 @@ def _iso(value: date | str) -> str:
 def period_from_interval(start: datetime, end: datetime) -> tuple[str, str, str]:
     """(period_start, period_end, as_at) as ISO dates from an Airflow data interval.
 
-    The interval is `[period start 00:00, day after period end 00:00)` in the reporting timezone;
-    as_at is the day after the period closes (the first day the whole period is on record).
+    The interval is `[period start 00:00, day after period end 00:00)` in the reporting timezone.
+    as_at is the period's last day, exactly as `mi run` binds it, so a DAG run and a command-line
+    run of the same period give the same figures.
     """
     from datetime import timedelta
 
@@ -69,7 +70,7 @@ def period_from_interval(start: datetime, end: datetime) -> tuple[str, str, str]
     first = pendulum.instance(start).in_timezone(tz).date()
     after = pendulum.instance(end).in_timezone(tz).date()
     last = after - timedelta(days=1) if after > first else first
-    return first.isoformat(), last.isoformat(), after.isoformat()
+    return first.isoformat(), last.isoformat(), last.isoformat()
 
 
 def staging_dir(report_id: str, period_end: str) -> Path:
@@ -119,8 +120,6 @@ def _read_staging(report: ReportDefinition, staging: str | Path):
 def extract(report_id: str, period_start: date | str, period_end: date | str,
             as_at: date | str | None = None) -> dict:
     """Run the report's SQL for the period; stage the typed rows; return path, count and slices."""
-    from datetime import timedelta
-
     from sqlalchemy import create_engine
 
     from reporting.extract import run_extract
@@ -128,7 +127,7 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
 
     report = definition(report_id)
     start, end = date.fromisoformat(_iso(period_start)), date.fromisoformat(_iso(period_end))
-    as_at_date = date.fromisoformat(_iso(as_at)) if as_at is not None else end + timedelta(days=1)
+    as_at_date = date.fromisoformat(_iso(as_at)) if as_at is not None else end
     engine = create_engine(settings.casedb_url())
     try:
         result = run_extract(report, engine, period_start=start, period_end=end, as_at=as_at_date)
@@ -217,14 +216,37 @@ def _publish_files(built: Path, final: Path) -> None:
 
 
 def deliver(report_id: str, rendered: dict) -> dict:
-    """Mark the rendered output ready for delivery. Sending is a later issue: nothing is sent."""
+    """Send this rendered target's recipients their slices, through the delivery ledger.
+
+    The mapped deliver tasks partition the recipients: a burst slice's task sends that slice to
+    the people it serves; the whole report's task sends the whole report and every slice rendered
+    at delivery time (services, partners). A retry sends only what the ledger has not got as sent.
+    Returns counts; raises when a temporary failure is left, so Airflow retries with back-off.
+    """
+    from sqlalchemy import create_engine
+
+    from reporting.delivery.deliver import deliver_period
+
+    report = definition(report_id)
     key = rendered.get("slice")
-    ledger = archive.period_dir(report_id, rendered["period_end"]) / DELIVERIES / (
+    staging = staging_dir(report_id, rendered["period_end"]) / EXTRACT_FILE
+    data, staged, period = _read_staging(report, staging)
+    engine = create_engine(settings.casedb_url())
+    try:
+        counts = deliver_period(report, staged.rows, period, date.fromisoformat(data["as_at"]), casedb=engine,
+                                only_target=key, generated_at=datetime.fromisoformat(data["extracted_at"]))
+    finally:
+        engine.dispose()
+    marker = archive.period_dir(report_id, rendered["period_end"]) / DELIVERIES / (
         "_all.json" if key is None else f"slice-{key}.json")
     entry = {"report_id": report_id, "period_end": rendered["period_end"], "slice": key,
              "folder": rendered["folder"], "rows": rendered["rows"],
-             "content_hash": rendered["content_hash"], "status": "ready", "sent": 0}
-    _write_private(ledger, entry)
+             "content_hash": rendered["content_hash"], "status": "ready", "sent": counts["sent"],
+             "delivery": counts}
+    _write_private(marker, entry)
+    if counts["failed"]:
+        raise RuntimeError(f"{report_id} {rendered['period_end']}: {counts['failed']} delivery(ies) failed "
+                           f"temporarily ({counts['sent']} sent); the retry sends only those")
     return entry
 
 

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from reporting.casedb.synth.config import SCALES, SynthConfig, load_synth_config
+from reporting.casedb.synth.education import special_educational_needs
 from reporting.casedb.synth.journeys import family_journey, make_family
 from reporting.casedb.synth.looked_after import enter_care
 from reporting.casedb.synth.organisation import build_organisation
+from reporting.casedb.synth.permanence import permanence
 from reporting.casedb.synth.services import (
     audits,
     child_death,
@@ -46,7 +48,8 @@ def generate(config: SynthConfig, scale: str, seed: int, as_at: date,
                 disability_service(world, child, first_contact)
         family_journey(world, children, first_contact)
         for child in children:
-            if 14 <= child.age_on(as_at) <= 19 and world.chance(0.004):
+            # Young people who turn 16 or 17 inside the window: about 30 notifications a year.
+            if child.age_on(world.sim_start) <= 17 and child.age_on(as_at) >= 16 and world.chance(0.02):
                 homeless_16plus(world, child)
             if world.chance(0.0007):
                 death = first_contact + world.days(30, 900)
@@ -55,6 +58,8 @@ def generate(config: SynthConfig, scale: str, seed: int, as_at: date,
         if progress and n % 2000 == 0:
             progress("families", n / families)
     _direct_entries_to_care(world)
+    special_educational_needs(world)
+    permanence(world)
     supervisions(world)
     audits(world)
     if progress:
@@ -68,7 +73,7 @@ def _direct_entries_to_care(world: World) -> None:
     for _ in range(int(world.config.journey.direct_looked_after_per_year * years * world.scale)):
         when = world.sim_start + timedelta(days=world.rng.randrange((world.as_at - world.sim_start).days))
         # Mostly adolescents: remands, unaccompanied young people, family breakdown.
-        children = make_family(world, when, eldest_age=world.rng.randint(12, 17))[:1]
+        children = make_family(world, when, eldest_age=world.rng.randint(12, 17), size=1)
         schools_and_addresses(world, children, when)
         source = "6"
         referral_date = world.working_day_on_or_after(when)

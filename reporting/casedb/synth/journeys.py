@@ -35,9 +35,10 @@ class Child:
         return d.year - self.dob.year - ((d.month, d.day) < (self.dob.month, self.dob.day))
 
 
-def make_family(world: World, first_contact: date, eldest_age: int | None = None) -> list[Child]:
+def make_family(world: World, first_contact: date, eldest_age: int | None = None,
+                size: int | None = None) -> list[Child]:
     family_id = world.next_id("F")
-    size = world.weighted({1: 55, 2: 27, 3: 12, 4: 6})
+    size = size or world.weighted({1: 55, 2: 27, 3: 12, 4: 6})
     if eldest_age is None:
         low, high = world.weighted(AGE_BANDS)
         eldest_age = world.rng.randint(low, high)

@@ -44,7 +44,9 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
     # Placements: each move starts a new placement and a new episode of the period of care.
     moves = world.weighted({0: 50, 1: 25, 2: 15, 3: 7, 4: 3})
     stop = end or world.as_at
-    span = max((stop - start).days, 1)
+    span = (stop - start).days
+    if span < 1:
+        moves, span = 0, 1  # came into care on the last recorded day: no moves yet
     starts = sorted({start} | {start + timedelta(days=world.rng.randint(1, span)) for _ in range(moves)})
     placements = []
     legal = world.weighted(codes.LEGAL_STATUS)
@@ -194,7 +196,7 @@ def _risks(world: World, child: Child, start: date, stop: date) -> None:
                   clas_substance_misuse_date=start + timedelta(days=world.rng.randint(0, span)),
                   clas_substance_misused=world.pick(["A", "B", "C"]),
                   clas_intervention_received="Y" if world.chance(0.6) else "N")
-    if child.sex == "F" and child.age_on(stop) >= 14 and world.chance(0.03):
+    if child.sex == "F" and child.age_on(stop) >= 14 and world.chance(0.12):
         notified = start + timedelta(days=world.rng.randint(0, span))
         world.add("ext_lac_pregnancies", preg_id=world.next_id("PG"), preg_person_id=child.person_id,
                   preg_notified_date=notified, preg_expected_date=notified + world.days(120, 250), preg_outcome=None)

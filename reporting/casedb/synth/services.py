@@ -47,7 +47,7 @@ def disability_service(world: World, child: Child, known_from: date) -> None:
     stop = end or world.as_at
     eighteen = _birthday(child, 18)
     breaks_from = world.happened(start + world.days(20, 200))
-    if world.chance(0.6) and breaks_from:
+    if world.chance(0.6) and breaks_from and breaks_from <= min(eighteen, stop):
         world.add("ext_short_breaks", shbr_package_id=world.next_id("SB"), shbr_person_id=child.person_id,
                   shbr_start_date=breaks_from, shbr_end_date=world.happened(min(eighteen, stop)),
                   shbr_package_type=world.pick(["Overnight respite", "Day care", "Direct payment", "Holiday scheme"]),
