@@ -14,6 +14,8 @@ AIRFLOW_BIN="${AIRFLOW_BIN:-$REPO/.venv/bin/airflow}"
 [ -x "$AIRFLOW_BIN" ] || { echo "no $AIRFLOW_BIN: run 'make setup' first" >&2; exit 1; }
 [ -f var/casedb.sqlite ] || [ -n "${MI_CASEDB_URL:-}" ] || { echo "no case database: run 'make seed' first (or set MI_CASEDB_URL)" >&2; exit 1; }
 
+# standalone starts its components as `airflow ...` subprocesses found on PATH.
+export PATH="$(dirname "$AIRFLOW_BIN"):$PATH"
 export AIRFLOW_HOME="$REPO/var/airflow"
 export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
