@@ -27,21 +27,31 @@ def period_dir(report_id: str, period_end: str, slice_key: str | None = None, ro
 @contextmanager
 def building(final: Path):
     """Yield a temporary folder beside `final`; on success it replaces `final` atomically."""
-    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    work = new_work_folder(final)
     try:
         yield work
-        os.chmod(work, 0o700)
-        if final.exists():
-            retired = final.with_name(f".{final.name}.old-{os.getpid()}")
-            os.replace(final, retired)
-            os.replace(work, final)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(work, final)
+        replace_folder(work, final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+
+
+def new_work_folder(final: Path) -> Path:
+    """An empty private folder beside `final` (same filesystem, so moving it in is a rename)."""
+    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+
+
+def replace_folder(work: Path, final: Path) -> None:
+    """Put the complete folder `work` in place of `final` with renames only."""
+    os.chmod(work, 0o700)
+    if final.exists():
+        retired = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, retired)
+        os.replace(work, final)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(work, final)
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:

@@ -148,15 +148,18 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
 
 
 def check_quality(report_id: str, staging: str | Path) -> dict:
-    """The definition's column checks on the staged rows; critical failures stop the run."""
-    from reporting.runner import column_checks
+    """The data-quality gate (GX) on the staged rows; critical failures stop the run before render.
+
+    The findings (labels and counts, no row values) go to `quality.json` beside the staging file
+    whatever the outcome, so `render` prints the warnings and a failed run still shows why.
+    """
+    from reporting.quality import gate
 
     report = definition(report_id)
     _, staged, _ = _read_staging(report, staging)
-    findings = column_checks(report.spec, staged.rows)
+    findings = gate.evaluate(report, staged.rows)
     critical = [f for f in findings if f["severity"] == "critical"]
-    summary = [{k: f[k] for k in ("check", "column", "severity", "failing_rows")} for f in findings]
-    _write_private(Path(staging).with_name("quality.json"), {"findings": summary})
+    _write_private(Path(staging).with_name(gate.QUALITY_FILE), {"findings": findings})
     if critical:
         raise CriticalDataQualityError(report_id, critical)
     return {"findings": len(findings), "critical": 0,
@@ -165,6 +168,7 @@ def check_quality(report_id: str, staging: str | Path) -> dict:
 
 def render(report_id: str, staging: str | Path, slice_key: str | None = None) -> dict:
     """Render the whole report (slice_key None) or one slice into the archive, atomically."""
+    from reporting.quality.gate import staged_findings
     from reporting.runner import render_report
 
     report = definition(report_id)
@@ -175,7 +179,7 @@ def render(report_id: str, staging: str | Path, slice_key: str | None = None) ->
     scratch = Path(staging).parent / "render" / name
     shutil.rmtree(scratch, ignore_errors=True)
     result = render_report(report, staged, period, as_at, slice_key=slice_key, archive_root=scratch,
-                           generated_at=generated_at)
+                           generated_at=generated_at, data_quality=staged_findings(staging, slice_key))
     final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
     if slice_key is None:
         _publish_files(result.folder, final)
@@ -188,19 +192,11 @@ def render(report_id: str, staging: str | Path, slice_key: str | None = None) ->
 
 
 def _publish_folder(built: Path, final: Path) -> None:
-    """Swap a built slice folder into place (same steps as `archive.building`)."""
-    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    """Swap a built slice folder into place, as `archive.building` does."""
+    work = archive.new_work_folder(final)
     work.rmdir()
     shutil.move(str(built), work)  # same filesystem: a rename
-    os.chmod(work, 0o700)
-    if final.exists():
-        retired = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, retired)
-        os.replace(work, final)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(work, final)
+    archive.replace_folder(work, final)
 
 
 def _publish_files(built: Path, final: Path) -> None:
