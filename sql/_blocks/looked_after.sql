@@ -1,0 +1,172 @@
+{#-
+  Building blocks for looked-after children, care leavers, health, education and CYPDS reports
+  (issue 8). Same rules as blocks.sql: arguments are SQL expressions, values are bound parameters,
+  every macro expands to SQL that runs unchanged on SQLite and PostgreSQL.
+-#}
+
+{#- ISO text of a date expression: the same 'YYYY-MM-DD' on SQLite (dates are text) and
+    PostgreSQL (DateStyle ISO), so date parts can be compared without dialect functions. -#}
+{% macro iso(d) -%}
+cast({{ d }} as varchar(10))
+{%- endmacro %}
+
+{#- Age in whole years on date `at` of someone born on `dob` (birthday counted on the day). -#}
+{% macro age_years(dob, at) -%}
+(cast(substr({{ iso(at) }}, 1, 4) as integer) - cast(substr({{ iso(dob) }}, 1, 4) as integer)
+ - case when substr({{ iso(at) }}, 6, 5) < substr({{ iso(dob) }}, 6, 5) then 1 else 0 end)
+{%- endmacro %}
+
+{#- The date of someone's `n`th birthday (29 February birthdays fall on 28 February in other
+    years): the last calendar day of the birth month `n` years on that is not after the birth
+    day of the month. -#}
+{% macro birthday(dob, n) -%}
+(select max(bd.cal_date) from ext_calendar bd
+  where bd.cal_year = cast(substr({{ iso(dob) }}, 1, 4) as integer) + {{ n }}
+    and bd.cal_month = cast(substr({{ iso(dob) }}, 6, 2) as integer)
+    and substr({{ iso('bd.cal_date') }}, 9, 2) <= substr({{ iso(dob) }}, 9, 2))
+{%- endmacro %}
+
+{#- Children looked after on date `at`: one row per child (their current episode), with the
+    period of care (cla_id), the date they entered care and the current placement. -#}
+{% macro looked_after_at(at) -%}
+(select e.clae_person_id as person_id, e.clae_cla_id as cla_id, e.clae_entered_care_date as entered_care,
+        e.clae_cla_episode_id as episode_id, e.clae_cla_episode_start_date as episode_start,
+        e.clae_cla_placement_id as placement_id, e.clae_cla_episode_start_reason as start_reason
+   from ssd_cla_episodes e
+  where e.clae_cla_episode_start_date <= {{ at }}
+    and (e.clae_cla_episode_ceased_date is null or e.clae_cla_episode_ceased_date > {{ at }}))
+{%- endmacro %}
+
+{#- Children looked after for at least one day from `from_date` to `to_date`: one row per child
+    with their first and last day in care inside that window. -#}
+{% macro looked_after_between(from_date, to_date) -%}
+(select e.clae_person_id as person_id, min(e.clae_entered_care_date) as entered_care,
+        max(e.clae_cla_episode_start_date) as last_episode_start
+   from ssd_cla_episodes e
+  where e.clae_cla_episode_start_date <= {{ to_date }}
+    and (e.clae_cla_episode_ceased_date is null or e.clae_cla_episode_ceased_date >= {{ from_date }})
+  group by e.clae_person_id)
+{%- endmacro %}
+
+{#- Periods of care that ended from `from_date` to `to_date` (the last episode's ceased date and
+    reason; a move between placements is not an ending: reason X1). -#}
+{% macro care_ended_between(from_date, to_date) -%}
+(select e.clae_person_id as person_id, e.clae_cla_id as cla_id, e.clae_entered_care_date as entered_care,
+        e.clae_cla_episode_ceased_date as ceased, e.clae_cla_episode_ceased_reason as ceased_reason,
+        e.clae_cla_placement_id as placement_id
+   from ssd_cla_episodes e
+  where e.clae_cla_episode_ceased_date >= {{ from_date }}
+    and e.clae_cla_episode_ceased_date <= {{ to_date }}
+    and e.clae_cla_episode_ceased_reason <> 'X1')
+{%- endmacro %}
+
+{#- Statutory LAC review due for each child looked after on `at` (Care Planning, Placement and
+    Case Review (England) Regulations 2010, reg. 33): first review within 20 working days of
+    entering care, the second within 3 months of the first, then at most every 6 months. -#}
+{% macro lac_review_due(at) -%}
+(select la.person_id, la.cla_id, la.entered_care, rv.reviews_held, rv.last_review,
+        case when rv.reviews_held is null or rv.reviews_held = 0 then {{ add_working_days('la.entered_care', 20) }}
+             when rv.reviews_held = 1 then {{ add_months('rv.last_review', 3) }}
+             else {{ add_months('rv.last_review', 6) }} end as next_review_due,
+        case when rv.reviews_held is null or rv.reviews_held = 0 then '20 working days from entering care'
+             when rv.reviews_held = 1 then '3 months from first review'
+             else '6 months from last review' end as review_standard
+   from {{ looked_after_at(at) }} la
+   left join (select r.clar_cla_id as cla_id, count(*) as reviews_held, max(r.clar_cla_review_date) as last_review
+                from ssd_cla_reviews r
+               where r.clar_cla_review_date <= {{ at }}
+               group by r.clar_cla_id) rv on rv.cla_id = la.cla_id)
+{%- endmacro %}
+
+{#- Statutory social worker visit due for each child looked after on `at` (reg. 28): within one
+    week of a placement starting, then at most every 6 weeks in the placement's first year;
+    after that 3-monthly where the placement is intended to last to 18 (permanence plan of
+    long-term foster care), otherwise still 6-weekly. -#}
+{% macro lac_visit_due(at) -%}
+(select la.person_id, la.cla_id, pl.clap_cla_placement_start_date as placement_start, lv.last_visit,
+        case when lv.last_visit is null then {{ add_days('pl.clap_cla_placement_start_date', 7) }}
+             when lv.last_visit >= {{ add_months('pl.clap_cla_placement_start_date', 12) }}
+                  and cp.lacp_cla_care_plan_json like '%Long-term foster care%'
+             then {{ add_months('lv.last_visit', 3) }}
+             else {{ add_days('lv.last_visit', 42) }} end as next_visit_due,
+        case when lv.last_visit is null then 'Within 1 week of placement'
+             when lv.last_visit >= {{ add_months('pl.clap_cla_placement_start_date', 12) }}
+                  and cp.lacp_cla_care_plan_json like '%Long-term foster care%' then '3-monthly (permanent placement)'
+             else '6-weekly' end as visit_standard
+   from {{ looked_after_at(at) }} la
+   join ssd_cla_placement pl on pl.clap_cla_placement_id = la.placement_id
+   left join ssd_cla_care_plan cp on cp.lacp_person_id = la.person_id
+        and cp.lacp_cla_care_plan_start_date = la.entered_care
+   left join (select v.clav_person_id as person_id, v.clav_cla_id as cla_id, max(v.clav_cla_visit_date) as last_visit
+                from ssd_cla_visits v join ssd_cla_placement p2 on p2.clap_person_id = v.clav_person_id
+               where v.clav_cla_visit_date <= {{ at }}
+                 and v.clav_cla_visit_date >= p2.clap_cla_placement_start_date
+                 and (p2.clap_cla_placement_end_date is null or p2.clap_cla_placement_end_date > {{ at }})
+                 and p2.clap_cla_placement_start_date <= {{ at }}
+               group by v.clav_person_id, v.clav_cla_id) lv on lv.person_id = la.person_id and lv.cla_id = la.cla_id)
+{%- endmacro %}
+
+{#- Latest health check of a kind ('Health assessment', 'Dental check') per person on `at`. -#}
+{% macro last_health_check(kind, at) -%}
+(select h.clah_person_id as person_id, max(h.clah_health_check_date) as last_check
+   from ssd_cla_health h
+  where h.clah_health_check_type = '{{ kind }}' and h.clah_health_check_status = 'Completed'
+    and h.clah_health_check_date <= {{ at }}
+  group by h.clah_person_id)
+{%- endmacro %}
+
+{#- Care leavers open to the leaving care service on `at` (the SSD care leavers table, joined to
+    their allocation), one row per young person. -#}
+{% macro care_leavers_at(at) -%}
+(select cl.clea_person_id as person_id, cl.clea_care_leaver_eligibility as eligibility,
+        cl.clea_care_leaver_in_touch as in_touch, cl.clea_care_leaver_accommodation as accommodation,
+        cl.clea_care_leaver_accom_suitable as accommodation_suitable, cl.clea_care_leaver_activity as activity,
+        cl.clea_care_leaver_personal_advisor as personal_adviser_id,
+        coalesce(al.team_id, cl.clea_care_leaver_allocated_team) as team_id
+   from ssd_care_leavers cl
+   join {{ allocation_at(at) }} al on al.person_id = cl.clea_person_id)
+{%- endmacro %}
+
+{#- Latest date of a CYPDS review / assessment / visit row before `at` per person. -#}
+{% macro cypds_open_at(at) -%}
+(select al.person_id, al.team_id, al.worker_id
+   from {{ allocation_at(at) }} al
+   join ext_teams cyt on cyt.team_team_id = al.team_id
+  where cyt.team_kind = 'CYPDS')
+{%- endmacro %}
+
+{#- The Pupil Premium Plus rate per looked-after child. Configuration, not data: change it
+    here each year. Source: DfE, "Pupil premium: allocations and conditions of grant 2024 to
+    2025" (gov.uk), looked-after children £2,570 per pupil. -#}
+{% macro pupil_premium_plus_rate() -%}
+2570
+{%- endmacro %}
+{% macro pupil_premium_plus_source() -%}
+'DfE, Pupil premium: allocations and conditions of grant 2024 to 2025 (gov.uk): £2,570 per looked-after child'
+{%- endmacro %}
+
+{#- The date `n` calendar months before `from_date` (same day of the month, or the last day of a
+    shorter month): "the last 6 months" = the day after months_before(period_end, 6) to period_end. -#}
+{% macro months_before(from_date, n) -%}
+(select max(mb_t.cal_date) from ext_calendar mb_t
+   join ext_calendar mb_b on mb_b.cal_date = {{ from_date }}
+  where mb_t.cal_year * 12 + mb_t.cal_month = mb_b.cal_year * 12 + mb_b.cal_month - {{ n }}
+    and substr({{ iso('mb_t.cal_date') }}, 9, 2) <= substr({{ iso('mb_b.cal_date') }}, 9, 2))
+{%- endmacro %}
+
+{#- First and last day of the fiscal (April-March) year containing `at`: the SSDA903 collection year. -#}
+{% macro fiscal_year_start(at) -%}
+(select min(fy.cal_date) from ext_calendar fy
+  where fy.cal_fiscal_year = (select fy_b.cal_fiscal_year from ext_calendar fy_b where fy_b.cal_date = {{ at }}))
+{%- endmacro %}
+{% macro fiscal_year_end(at) -%}
+(select max(fy.cal_date) from ext_calendar fy
+  where fy.cal_fiscal_year = (select fy_b.cal_fiscal_year from ext_calendar fy_b where fy_b.cal_date = {{ at }}))
+{%- endmacro %}
+
+{#- Team name and worker name for a person's allocation on `at` (left-joinable, aliases al, t, prof). -#}
+{% macro allocation_joins(person, at) -%}
+left join {{ allocation_at(at) }} al on al.person_id = {{ person }}
+left join {{ teams() }} t on t.team_id = al.team_id
+left join ssd_professionals prof on prof.prof_professional_id = al.worker_id
+{%- endmacro %}

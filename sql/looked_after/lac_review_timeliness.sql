@@ -1,0 +1,50 @@
+-- One row per child looked after at the period end: their statutory review history in the
+-- current period of care, when the next review is due under the Care Planning Regulations 2010,
+-- and whether it is overdue. Reviews held in the period are counted with whether they were on time.
+with due as materialized (
+    select * from {{ lac_review_due(':as_at') }} d
+),
+
+held_in_period as (
+    select r.clar_cla_id as cla_id, count(*) as held,
+           sum(case when r.clar_cla_review_date <= r.clar_cla_review_due_date then 1 else 0 end) as on_time
+    from ssd_cla_reviews r
+    where r.clar_cla_review_date >= :period_start and r.clar_cla_review_date <= :period_end
+    group by r.clar_cla_id
+),
+
+final as (
+    select
+        d.person_id,
+        {{ child_name('per') }} as child_name,
+        t.team_id,
+        t.team_name,
+        prof.prof_professional_name as worker_name,
+        d.entered_care,
+        coalesce(d.reviews_held, 0) as reviews_held,
+        d.last_review,
+        d.review_standard,
+        d.next_review_due,
+        case when d.next_review_due < :as_at then {{ working_days('d.next_review_due', ':as_at') }} else 0 end
+            as working_days_overdue,
+        coalesce(h.held, 0) as reviews_in_period,
+        coalesce(h.on_time, 0) as reviews_in_period_on_time,
+        case when d.next_review_due < :as_at then 'Overdue'
+             when d.next_review_due <= {{ add_days(':as_at', 28) }} then 'Due in next 28 days'
+             else 'In timescale' end as status,
+        case when d.next_review_due < :as_at then 'red'
+             when d.next_review_due <= {{ add_days(':as_at', 28) }} then 'amber' else 'green' end as status_rag,
+        case when d.next_review_due < :as_at then 1 else 0 end as is_overdue,
+        case when d.next_review_due >= :as_at then 1 else 0 end as is_in_timescale,
+        case when ls.lega_legal_status is null then 'No legal status recorded' end as episode_issue
+    from due d
+    join ssd_person per on per.pers_person_id = d.person_id
+    left join held_in_period h on h.cla_id = d.cla_id
+    left join ssd_legal_status ls on ls.lega_person_id = d.person_id
+         and ls.lega_legal_status_start_date <= :as_at
+         and (ls.lega_legal_status_end_date is null or ls.lega_legal_status_end_date > :as_at)
+    {{ allocation_joins('d.person_id', ':as_at') }}
+)
+
+select * from final
+order by is_overdue desc, next_review_due, team_name, person_id
