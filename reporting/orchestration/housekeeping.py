@@ -79,3 +79,30 @@ def source_row_counts(url: str | None = None) -> dict[str, int]:
         engine.dispose()
     log.info("source tables: %d, rows: %d", len(counts), sum(counts.values()))
     return counts
+
+
+class CriticalSourceQualityError(Exception):
+    """A critical source check failed (a key repeated or blank): names the checks and counts only."""
+
+
+def source_quality(as_at: date | str, *, url: str | None = None, archive_root: Path | None = None) -> dict:
+    """Validate the whole case database (GX, in SQL) and publish the page, summary and trend.
+
+    Returns paths and counts for XCom. Raises CriticalSourceQualityError after publishing when a
+    critical check failed, so the run fails and the failure notice (performance team and MOSAIC
+    superusers) goes out with the page already there to read.
+    """
+    from reporting.quality.source import publish, validate_source
+
+    as_at = date.fromisoformat(str(as_at)[:10]) if not isinstance(as_at, date) else as_at
+    result = validate_source(url, as_at)
+    paths = publish(result, archive_root)
+    log.info("source data quality page: %s (trend: %s)", paths["page"], paths["trend"])
+    summary = {"as_at": as_at.isoformat(), "tables": result.tables, "checks": len(result.findings),
+               "failed": len(result.failed), "critical": len(result.critical),
+               "seconds": round(result.seconds, 1), **paths}
+    if result.critical:
+        detail = "; ".join(f"{f['table']}: {f['check']!r} failed on {f['failing_rows']} row(s)"
+                           for f in result.critical)
+        raise CriticalSourceQualityError(f"critical source data-quality check(s) failed ({paths['page']}): {detail}")
+    return summary

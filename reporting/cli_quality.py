@@ -1,0 +1,58 @@
+"""`mi quality ...`: the source data-quality suites from the command line (no Airflow needed)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+quality_app = typer.Typer(help="Data quality: Great Expectations suites for the case database.",
+                          no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@quality_app.command("check")
+def check_command(
+    table: list[str] = typer.Option(None, "--table", "-t", help="Only this source table (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL or var/casedb.sqlite)."),
+    as_at: str = typer.Option(None, "--as-at", help="Dates after this are out of range (default: the demo date)."),
+    publish: bool = typer.Option(False, "--publish", help="Also write the HTML page, JSON summary and trend "
+                                 "under <archive>/_quality/."),
+) -> None:
+    """Validate the case database against the source suites; exit 1 if a critical check fails.
+
+    Example: mi quality check --table ssd_person --table ssd_cp_visits
+    """
+    from reporting import settings
+    from reporting.cli import _redact, parse_date
+    from reporting.quality.source import publish as publish_result
+    from reporting.quality.source import validate_source
+    from reporting.quality.suites import SuiteFileError
+
+    day = parse_date(as_at) if as_at else parse_date(settings.DEMO_AS_AT)
+    try:
+        result = validate_source(url or settings.casedb_url(), day, tables=table or None)
+    except (ValueError, SuiteFileError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    paths = publish_result(result) if publish else {}
+    if as_json:
+        typer.echo(json.dumps(result.summary() | {"published": paths}, indent=1, default=str))
+    else:
+        out = Table(title=f"Source data quality as at {day} ({_redact(result.database)}): "
+                          f"{len(result.findings)} checks, {len(result.failed)} failed")
+        for name, justify in (("table", "left"), ("check", "left"), ("severity", "left"),
+                              ("failing rows", "right"), ("rows checked", "right")):
+            out.add_column(name, justify=justify)
+        for f in sorted(result.failed, key=lambda f: (f["severity"] != "critical", f["table"], f["check"])):
+            out.add_row(f["table"], f["check"] + (f" (could not run: {f['error']})" if f.get("error") else ""),
+                        f["severity"], f"{f['failing_rows']:,}",
+                        f"{f['rows_checked']:,}" if "rows_checked" in f else "")
+        Console().print(out)
+        console.print(f"{result.tables} table(s) in {result.seconds:.1f}s"
+                      + (f"; page: {paths['page']}" if paths else ""))
+    if result.critical:
+        raise typer.Exit(1)
