@@ -27,21 +27,12 @@ from typing import Any
 
 from reporting import archive, settings
 from reporting.definitions import ReportDefinition, load_catalogue
+from reporting.quality.errors import CriticalDataQualityError
 
 STAGING = ".staging"
 EXTRACT_FILE = "extract.json"
 RUN_FILE = "run.json"
 DELIVERIES = "deliveries"
-
-
-class CriticalDataQualityError(Exception):
-    """A critical check failed: the run stops before anything is delivered."""
-
-    def __init__(self, report_id: str, failures: list[dict]):
-        self.report_id = report_id
-        self.failures = failures
-        detail = "; ".join(f"{f['check']!r} failed on {f['failing_rows']} row(s)" for f in failures)
-        super().__init__(f"{report_id}: critical data-quality check(s) failed, nothing will be delivered: {detail}")
 
 
 # ---- helpers -------------------------------------------------------------------------------------

@@ -23,20 +23,11 @@ import json
 from pathlib import Path
 
 from reporting.definitions import ReportDefinition
+from reporting.quality.errors import CriticalDataQualityError
 from reporting.quality.report_checks import compile_checks, dataframe, public, validate_frame
 from reporting.quality.suites import expectations_dir
 
 SEVERITIES = ("warning", "critical")
-
-
-class CriticalDataQualityError(Exception):
-    """A critical check failed: nothing may be rendered or delivered. Holds labels and counts only."""
-
-    def __init__(self, report_id: str, failures: list[dict]):
-        self.report_id = report_id
-        self.failures = failures
-        detail = "; ".join(f"{f['check']!r} failed on {f['failing_rows']} row(s)" for f in failures)
-        super().__init__(f"{report_id}: critical data-quality check(s) failed, nothing will be delivered: {detail}")
 
 
 class ReportSuiteError(ValueError):
