@@ -28,9 +28,10 @@ class BatchItem:
     rows: int | None = None
     outputs: dict[str, str] | None = None
     error: str | None = None
+    delivery: dict | None = None  # counts from reporting.delivery (None: not delivered)
 
     def as_json(self) -> dict:
-        return {"id": self.report_id, "status": self.status, "rows": self.rows,
+        return {"id": self.report_id, "status": self.status, "rows": self.rows, "delivery": self.delivery,
                 "period_start": self.period.start.isoformat() if self.period else None,
                 "period_end": self.period.end.isoformat() if self.period else None,
                 "outputs": self.outputs or {}, "error": self.error}
@@ -49,13 +50,21 @@ def select_reports(catalogue: Catalogue, run_date: date, *, cadence: str | None 
 
 
 def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, *,
-              formats: list[str] | None = None, on_done=None) -> list[BatchItem]:
+              formats: list[str] | None = None, on_done=None, deliver: bool = False) -> list[BatchItem]:
+    """Run each report; with `deliver`, send each recipient their slice (reporting.delivery)."""
     items = []
     for definition, period in selection:
         try:
-            result: RenderResult = run_report(definition, engine, period, period.end, formats=formats)
+            if deliver:
+                result, delivery = _run_and_deliver(definition, engine, period, formats)
+            else:
+                result, delivery = run_report(definition, engine, period, period.end, formats=formats), None
             status = "warning" if result.data_quality else "ok"
-            item = BatchItem(definition.id, definition.spec.title, period, status, result.rows, result.outputs)
+            if delivery and (delivery["failed"] or delivery["rejected"]):
+                status = "failed"
+            item = BatchItem(definition.id, definition.spec.title, period, status, result.rows, result.outputs,
+                             error=(f"delivery: {delivery['failed']} failed, {delivery['rejected']} rejected"
+                                    if status == "failed" else None), delivery=delivery)
         except Exception as error:  # noqa: BLE001 - one broken report must not stop the others
             item = BatchItem(definition.id, definition.spec.title, period, "failed",
                              error=f"{type(error).__name__}: {error}")
@@ -63,6 +72,18 @@ def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, 
         if on_done:
             on_done(item)
     return items
+
+
+def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Period, formats):
+    """One extract for both: the rendered whole report and every recipient's slice of the same rows."""
+    from reporting.delivery.deliver import deliver_period
+    from reporting.extract import run_extract
+    from reporting.runner import render_report
+
+    extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=period.end)
+    result = render_report(definition, extract, period, period.end, formats=formats)
+    delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
+    return result, delivery
 
 
 def write_index(items: list[BatchItem], run_date: date, out_dir: Path) -> Path:

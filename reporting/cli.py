@@ -27,10 +27,18 @@ def _register_commands() -> None:
     app.command("run")(run_command)
     app.command("schedule")(schedule_command)
 
+    from reporting.cli_quality import quality_app
+
+    app.add_typer(quality_app, name="quality")
+
     from reporting.cli_delivery import deliveries_app, recipients_app
 
     app.add_typer(recipients_app, name="recipients")
     app.add_typer(deliveries_app, name="deliveries")
+
+    from reporting.cli_returns import returns_app
+
+    app.add_typer(returns_app, name="returns")
 
 
 def parse_date(value: str) -> date:

@@ -222,6 +222,8 @@ def run_command(
     fmt: str = typer.Option(None, "--format", help="Comma-separated: html,pdf,csv,xlsx."),
     index_dir: Path = typer.Option(Path("out"), "--index-dir", help="Where to write index.html."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON per report."),
+    deliver: bool = typer.Option(True, "--deliver/--no-deliver",
+                                 help="Send each recipient their slice (transport: MI_SMTP_* or the outbox)."),
 ) -> None:
     """Run the reports due on a date (or a cadence, or all), each for its latest complete period.
 
@@ -239,19 +241,20 @@ def run_command(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=as_json) as bar:
         task = bar.add_task("running reports", total=len(selection))
-        items = run_batch(selection, _engine(), formats=formats,
+        items = run_batch(selection, _engine(), formats=formats, deliver=deliver,
                           on_done=lambda item: bar.update(task, advance=1, description=item.report_id))
     index = write_index(items, run_date, index_dir)
     if as_json:
         print(json.dumps([i.as_json() for i in items], indent=2))
     else:
         table = Table(title=f"{len(items)} reports run for {run_date}")
-        for column in ("report", "period", "status", "rows"):
+        for column in ("report", "period", "status", "rows", "sent"):
             table.add_column(column)
         for i in items:
             colour = {"ok": "green", "warning": "yellow", "failed": "red"}[i.status]
+            sent = "" if i.delivery is None else f"{i.delivery['sent']} (+{i.delivery['already_sent']} before)"
             table.add_row(i.report_id, f"{i.period.start} to {i.period.end}" if i.period else "",
-                          f"[{colour}]{i.status}[/]", "" if i.rows is None else str(i.rows))
+                          f"[{colour}]{i.status}[/]", "" if i.rows is None else str(i.rows), sent)
         out.print(table)
         for i in items:
             if i.error:

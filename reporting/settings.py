@@ -21,6 +21,15 @@ def casedb_url() -> str:
     return os.environ.get("MI_CASEDB_URL") or f"sqlite:///{var_dir() / 'casedb.sqlite'}"
 
 
+def state_url() -> str:
+    """The pipeline's own state (delivery ledger): `MI_STATE_URL`, else var/state.sqlite.
+
+    Kept apart from the case database: the pipeline only reads the case database, and an
+    authority's SSD database is not somewhere it may write.
+    """
+    return os.environ.get("MI_STATE_URL") or f"sqlite:///{var_dir() / 'state.sqlite'}"
+
+
 def archive_dir() -> Path:
     return Path(os.environ.get("MI_ARCHIVE_DIR", var_dir() / "archive"))
 

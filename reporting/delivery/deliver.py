@@ -1,0 +1,262 @@
+"""Deliver one report period: each recipient gets their slice, once, through the ledger.
+
+    plan      recipients (recipients.resolve) x their rows (slices.rows_for) -> assignments
+    render    the slice's files: reused from the archive when the render task already made them
+              (whole report, burst slices) with the same content hash, else rendered here
+              (service slices, partner column subsets) into `<period>/deliveries/<slice>/`
+    claim     ledger row for (report, period, slice, recipient, kind, content hash)
+    send      with retries and back-off on temporary failures; permanent ones are recorded
+    password  partners: the PDF is encrypted and the password goes separately
+
+Returns counts only: no rows, names or ids leave this module.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from reporting import archive
+from reporting.definitions import ReportDefinition
+from reporting.delivery import message as mail
+from reporting.delivery import partners as sharing
+from reporting.delivery.ledger import Key, Ledger
+from reporting.delivery.recipients import Directory, PartnerDirectory, Person, load_directory, resolve
+from reporting.delivery.slices import CUSTOM, definition_for, rows_for, slice_definition, target_of
+from reporting.delivery.transport import PermanentFailure, TemporaryFailure, from_environment
+from reporting.extract import Extract
+from reporting.runner import CLASSIFICATION, data_hash, render_report, summaries
+from reporting.schedules.periods import Period
+
+log = logging.getLogger(__name__)
+ANY = object()  # deliver every assignment, whatever rendered target serves it
+ATTACHABLE = ("pdf", "xlsx", "csv")
+
+
+@dataclass
+class Assignment:
+    person: Person
+    rows: list[dict]
+    target: str | None  # None: whole report; a burst key; or CUSTOM
+
+
+def plan(report: ReportDefinition, rows: list[dict], as_at: date, casedb: Engine, *,
+         partners: PartnerDirectory | None = None, directory: Directory | None = None) -> list[Assignment]:
+    directory = directory or load_directory(casedb)
+    people = resolve(report.spec, casedb, as_at, partners=partners, directory=directory)
+    return [Assignment(p, rows_for(report.spec, rows, p, directory), target_of(report.spec, p)) for p in people]
+
+
+def _serves(assignment: Assignment, only_target) -> bool:
+    """Partition over the mapped deliver tasks: the whole-report task also takes the custom slices."""
+    if only_target is ANY:
+        return True
+    if only_target is None:
+        return assignment.target in (None, CUSTOM)
+    return assignment.target == only_target
+
+
+def deliver_period(report: ReportDefinition, rows: list[dict], period: Period, as_at: date, *, casedb: Engine,
+                   transport=None, ledger: Ledger | None = None, formats: list[str] | None = None,
+                   only_target=ANY, attempts: int = 4, backoff: float = 2.0,
+                   generated_at: datetime | None = None, assignments: list[Assignment] | None = None) -> dict:
+    """Send every recipient their slice of one period; returns counts."""
+    transport = transport or from_environment()
+    own_ledger = ledger is None
+    ledger = ledger or Ledger()
+    generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
+    counts: Counter = Counter()
+    try:
+        for assignment in assignments if assignments is not None else plan(report, rows, as_at, casedb):
+            if not _serves(assignment, only_target):
+                continue
+            counts["recipients"] += 1
+            outcome = _deliver_one(report, assignment, period, as_at, transport, ledger, formats, attempts,
+                                   backoff, generated_at)
+            for name in outcome:
+                counts[name] += 1
+    finally:
+        if own_ledger:
+            ledger.dispose()
+    result = {name: counts.get(name, 0) for name in
+              ("recipients", "sent", "corrections", "already_sent", "in_progress", "empty", "failed",
+               "rejected", "passwords_sent", "passwords_out_of_band")}
+    log.info("%s %s: %s", report.id, period.end, ", ".join(f"{k} {v}" for k, v in result.items()))
+    return result
+
+
+def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, transport, ledger: Ledger,
+                 formats, attempts: int, backoff: float, generated_at: datetime) -> list[str]:
+    person, rows = assignment.person, assignment.rows
+    spec = slice_definition(report.spec, person) if assignment.target == CUSTOM else report.spec
+    content_hash = data_hash([c.model_dump() for c in spec.columns], rows)
+    key = Key(report.id, period.end.isoformat(), person.slice_id, person.email, "report", content_hash)
+    role = ",".join(person.roles)
+    if not rows and not report.spec.send_empty:
+        ledger.record_empty(key, role=role)
+        return ["empty"]
+    if ledger.state(key) == "sent":
+        outcomes = ["already_sent"]
+    else:
+        folder = _rendered(report, spec, assignment, period, as_at, formats, content_hash, generated_at)
+        files = _attachments(folder, person)
+        claim = ledger.claim(key, role=role, rows=len(rows))
+        if claim is None:
+            outcomes = ["already_sent" if ledger.state(key) in ("sent", "rejected") else "in_progress"]
+        else:
+            tables = summaries(spec, rows)
+            content = mail.Content(
+                to=person.email, title=report.spec.title, period=period, slice_label=person.label,
+                classification=CLASSIFICATION[report.spec.sensitivity], figures=mail.headline(tables, len(rows)),
+                rows=len(rows), attachments=files, archive_folder=folder,
+                message_id=mail.message_id(*key.__dict__.values()), correction=claim.correction,
+                note=("The attached PDF is encrypted; its password comes in a separate message."
+                      if person.kind == "partner" else None))
+            outcomes = [_send(transport, ledger, claim, mail.build(content), attempts, backoff)]
+            if outcomes[0] == "sent" and claim.correction:
+                outcomes.append("corrections")
+    if person.kind == "partner" and outcomes[0] in ("sent", "already_sent"):
+        outcomes += _send_password(report, person, period, key, transport, ledger, attempts, backoff)
+    return outcomes
+
+
+def _send(transport, ledger: Ledger, claim, message, attempts: int, backoff: float) -> str:
+    for attempt in range(1, attempts + 1):
+        try:
+            transport.send(message)
+        except PermanentFailure as error:
+            ledger.mark_failed(claim, str(error), permanent=True, tries=attempt)
+            return "rejected"
+        except TemporaryFailure as error:
+            if attempt == attempts:
+                ledger.mark_failed(claim, str(error), permanent=False, tries=attempt)
+                return "failed"
+            time.sleep(backoff * 2 ** (attempt - 1))
+            continue
+        ledger.mark_sent(claim, message["Message-ID"], tries=attempt)
+        return "sent"
+    raise AssertionError("unreachable")
+
+
+# ---- files ---------------------------------------------------------------------------------------
+def _rendered(report: ReportDefinition, spec, assignment: Assignment, period: Period, as_at: date,
+              formats: list[str] | None, content_hash: str, generated_at: datetime) -> Path:
+    """The folder holding this slice's files, rendered now only if the archive lacks them."""
+    person, target = assignment.person, assignment.target
+    wanted = list(formats or spec.outputs)
+    if person.kind == "partner":
+        wanted = ["pdf"]  # partners get the encrypted PDF only
+    if target == CUSTOM:
+        final = archive.period_dir(report.id, period.end.isoformat()) / "deliveries" / person.slice_id
+    else:
+        final = archive.period_dir(report.id, period.end.isoformat(), target)
+    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # one renderer per slice folder at a time: two workers delivering the same period at once
+    # would otherwise swap the folder out from under each other's attachments
+    locks = archive.period_dir(report.id, period.end.isoformat()) / "deliveries" / ".locks"
+    locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+    name = "_all" if target is None else (person.slice_id if target == CUSTOM else f"slice-{target}")
+    with open(locks / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _current(final, content_hash, wanted, person):
+            _render_into(report, spec, assignment, period, as_at, wanted, content_hash, generated_at, final)
+    return final
+
+
+def _render_into(report, spec, assignment: Assignment, period: Period, as_at: date, wanted: list[str],
+                 content_hash: str, generated_at: datetime, final: Path) -> None:
+    person, target = assignment.person, assignment.target
+    definition = definition_for(report, spec) if target == CUSTOM else report
+    extract = Extract([c.name for c in spec.columns], assignment.rows, 0.0)
+    scratch = Path(tempfile.mkdtemp(prefix=".deliver-", dir=final.parent))
+    try:
+        # a custom slice is rendered as a whole report of just its rows; a burst slice by its key
+        built = render_report(definition, extract, period, as_at, formats=wanted,
+                              slice_key=None if target in (None, CUSTOM) else target,
+                              archive_root=scratch, generated_at=generated_at).folder
+        if person.kind == "partner":
+            password = sharing.password_for(final.parent, f"{person.slice_id}-{content_hash}")
+            for pdf in built.glob("*.pdf"):
+                sharing.encrypted_pdf(pdf, password)
+        if target is None:
+            _publish_files(built, final)  # the period folder also holds slices/ and deliveries/
+        else:
+            _swap_in(built, final)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _current(folder: Path, content_hash: str, wanted: list[str], person: Person) -> bool:
+    try:
+        manifest = archive.read_manifest(folder)
+    except (OSError, ValueError):
+        return False
+    names = {p.suffix[1:] for p in folder.iterdir() if p.is_file()}
+    return manifest.get("content_hash") == content_hash and all(f in names for f in wanted)
+
+
+def _swap_in(built: Path, final: Path) -> None:
+    """Replace `final` with `built` (same filesystem, renames only); a reader never sees half a folder."""
+    os.chmod(built, 0o700)
+    if final.exists():
+        retired = final.with_name(f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+        try:
+            os.replace(final, retired)
+        except FileNotFoundError:
+            pass  # another worker swapped it out just now
+        shutil.rmtree(retired, ignore_errors=True)
+    try:
+        os.replace(built, final)
+    except OSError:
+        if not final.exists():
+            raise  # a worker racing us put its (identical) folder in place first otherwise
+
+
+def _publish_files(built: Path, final: Path) -> None:
+    final.mkdir(parents=True, exist_ok=True, mode=0o700)
+    files = sorted(p for p in built.iterdir() if p.is_file())
+    for path in sorted(files, key=lambda p: p.name == archive.MANIFEST):  # manifest last
+        os.replace(path, final / path.name)
+
+
+def _attachments(folder: Path, person: Person) -> list[Path]:
+    files = [p for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    if person.kind == "partner":
+        return [p for p in files if p.name.endswith(".encrypted.pdf")]
+    attach = [p for p in files if p.suffix[1:] in ATTACHABLE]
+    return attach or [p for p in files if p.suffix == ".html"]
+
+
+# ---- partner passwords ---------------------------------------------------------------------------
+def _send_password(report: ReportDefinition, person: Person, period: Period, report_key: Key, transport,
+                   ledger: Ledger, attempts: int, backoff: float) -> list[str]:
+    folder = archive.period_dir(report.id, period.end.isoformat()) / "deliveries"
+    password = sharing.password_for(folder, f"{person.slice_id}-{report_key.content_hash}")
+    filename = next((p.name for p in (folder / person.slice_id).glob("*.encrypted.pdf")), "the PDF")
+    if person.password_to == sharing.OUT_OF_BAND:
+        key = Key(**{**report_key.__dict__, "kind": "password", "recipient": sharing.OUT_OF_BAND})
+        claim = ledger.claim(key, role=",".join(person.roles))
+        if claim is None:
+            return []
+        sharing.record_out_of_band(report.id, period.end.isoformat(), person.key, person.email, filename, password)
+        ledger.mark_sent(claim, "out-of-band list")
+        return ["passwords_out_of_band"]
+    to = person.password_to or person.email
+    key = Key(**{**report_key.__dict__, "kind": "password", "recipient": to})
+    claim = ledger.claim(key, role=",".join(person.roles))
+    if claim is None:
+        return []
+    message = sharing.password_message(to, report.spec.title, period, person.name, filename, password,
+                                       mail.message_id(*key.__dict__.values()))
+    outcome = _send(transport, ledger, claim, message, attempts, backoff)
+    return ["passwords_sent"] if outcome == "sent" else [outcome]

@@ -1,0 +1,143 @@
+"""The e-mail for one recipient's slice: subject, a short HTML body with the headline figures, attachments.
+
+The body carries figures, never child-level rows: those are in the attachments (or behind the
+archive link), which the classification marking in the subject covers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import mimetypes
+import os
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+
+from reporting.schedules.periods import Period
+
+ATTACH_ORDER = {"pdf": 0, "xlsx": 1, "csv": 2, "html": 3}
+
+
+def max_attachment_bytes() -> int:
+    try:
+        return int(float(os.environ.get("MI_MAX_ATTACHMENT_MB", "10")) * 1024 * 1024)
+    except ValueError:
+        raise ValueError(f"MI_MAX_ATTACHMENT_MB={os.environ['MI_MAX_ATTACHMENT_MB']!r}: expected a number") from None
+
+
+def sender() -> str:
+    return os.environ.get("MI_MAIL_FROM", "MI reports <mi-reports@example.org>")
+
+
+def message_id(*parts: str) -> str:
+    """Derived from the ledger key: a resent copy has the same Message-ID as the first."""
+    return f"<{hashlib.sha256('|'.join(parts).encode()).hexdigest()[:40]}@mi-reports.example.org>"
+
+
+def period_text(period: Period) -> str:
+    if period.start == period.end:
+        return f"{period.end:%d %b %Y}"
+    return f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
+
+
+def subject(title: str, period: Period, slice_label: str, classification: str, *, correction: bool) -> str:
+    prefix = "CORRECTION: " if correction else ""
+    return f"[{classification}] {prefix}{title}: {period_text(period)} ({slice_label})"
+
+
+def headline(tables: list[dict], rows: int) -> list[tuple[str, str]]:
+    """(label, value) pairs: the first summary table's total row, else the row count."""
+    if tables and tables[0]["rows"]:
+        table = tables[0]
+        total = next((r for r in table["rows"] if r["group"] == "Total"), None)
+        if total is None and len(table["rows"]) == 1:
+            total = table["rows"][0]
+        if total is not None:
+            return [(c["label"], _fmt(total[c["name"]], c["type"])) for c in table["columns"][1:]]
+    return [("Rows", f"{rows:,}")]
+
+
+def _fmt(value, kind: str) -> str:
+    if value is None:
+        return "none"
+    if kind == "percent":
+        return f"{value:.1f}%"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@dataclass
+class Content:
+    to: str
+    title: str
+    period: Period
+    slice_label: str
+    classification: str
+    figures: list[tuple[str, str]]
+    rows: int
+    attachments: list[Path]
+    archive_folder: Path
+    message_id: str
+    correction: bool = False
+    note: str | None = None
+
+
+def build(content: Content) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender()
+    message["To"] = content.to
+    message["Subject"] = subject(content.title, content.period, content.slice_label, content.classification,
+                                 correction=content.correction)
+    message["Message-ID"] = content.message_id
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    limit = max_attachment_bytes()
+    attach = [p for p in sorted(content.attachments, key=lambda p: ATTACH_ORDER.get(p.suffix[1:], 9))]
+    small = [p for p in attach if p.stat().st_size <= limit]
+    large = [p for p in attach if p.stat().st_size > limit]
+    message.set_content(_text(content, small, large))
+    message.add_alternative(_html(content, small, large), subtype="html")
+    for path in small:
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    return message
+
+
+def _text(content: Content, small: list[Path], large: list[Path]) -> str:
+    lines = [f"{content.title}", f"Period: {period_text(content.period)}", f"For: {content.slice_label}", ""]
+    if content.correction:
+        lines += ["This is a CORRECTION: it replaces the version sent earlier for this period.", ""]
+    lines += [f"{label}: {value}" for label, value in content.figures]
+    if content.note:
+        lines += ["", content.note]
+    if small:
+        lines += ["", "Attached: " + ", ".join(p.name for p in small)]
+    if large:
+        lines += ["", "Too large to attach; open from the report archive:"] + [f"  {p}" for p in large]
+    lines += ["", f"Classification: {content.classification}. Do not forward outside the intended recipients."]
+    return "\n".join(lines) + "\n"
+
+
+def _html(content: Content, small: list[Path], large: list[Path]) -> str:
+    e = html.escape
+    figures = "".join(f"<tr><th scope='row'>{e(label)}</th><td>{e(value)}</td></tr>"
+                      for label, value in content.figures)
+    parts = [f"<h1>{e(content.title)}</h1>",
+             f"<p>Period: {e(period_text(content.period))}<br>For: {e(content.slice_label)}</p>"]
+    if content.correction:
+        parts.append("<p><strong>Correction:</strong> this replaces the version sent earlier for this period.</p>")
+    parts.append(f"<table>{figures}</table>")
+    if content.note:
+        parts.append(f"<p>{e(content.note)}</p>")
+    if small:
+        parts.append(f"<p>Attached: {e(', '.join(p.name for p in small))}</p>")
+    if large:
+        links = "".join(f"<li><a href='{e(p.as_uri())}'>{e(p.name)}</a></li>" for p in large)
+        parts.append(f"<p>Too large to attach; open from the report archive:</p><ul>{links}</ul>")
+    parts.append(f"<p><small>Classification: {e(content.classification)}. Do not forward outside the "
+                 "intended recipients.</small></p>")
+    return ("<!doctype html><html lang='en-GB'><head><meta charset='utf-8'></head><body style='font-family:"
+            "Arial,sans-serif'>" + "".join(parts) + "</body></html>\n")

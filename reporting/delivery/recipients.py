@@ -1,0 +1,243 @@
+"""Who receives a report: its recipient roles resolved to people, each with the slice they may see.
+
+Internal roles come from the staff directory in the case database (`ext_staff` for role, team and
+e-mail, `ssd_professionals` for the name, `ext_teams`/`ext_services` for the hierarchy), as it
+stood on the run's `as_at` date: a worker who left before it receives nothing. Partner roles come
+from `config/partners.yml`; school contacts from `ext_schools`.
+
+A person named by two roles for the same slice (a team manager who is also listed as senior
+practitioner) gets one message: recipients are unique by (e-mail, scope, key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import Engine, text
+
+from reporting import settings
+from reporting.definitions import Definition, known_roles
+
+ALLOWED_DOMAINS = ("example.org", ".test")
+
+
+# ---- config/partners.yml -------------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _synthetic_address(value: str) -> str:
+    domain = value.rpartition("@")[2].lower()
+    if "@" not in value or not (domain == "example.org" or domain.endswith(".example.org")
+                                or domain.endswith(".test")):
+        raise ValueError(f"{value!r} is not an example.org or .test address (synthetic data only)")
+    return value
+
+
+class Partner(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    roles: list[str] = Field(min_length=1)
+    email: str
+    password_to: str | None = Field(None, description="Second address, or 'out_of_band'.")
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _synthetic_address(value)
+
+    @field_validator("password_to")
+    @classmethod
+    def _password_to(cls, value: str | None) -> str | None:
+        return value if value in (None, "out_of_band") else _synthetic_address(value)
+
+    @field_validator("roles")
+    @classmethod
+    def _partner_roles(cls, roles: list[str]) -> list[str]:
+        known = known_roles()
+        for role in roles:
+            if known.get(role, {}).get("source") != "partner":
+                raise ValueError(f"{role!r} is not a partner role in config/roles.yml")
+        return roles
+
+
+class Schools(_Strict):
+    maintained_only: bool = True
+    in_borough_only: bool = True
+    contacts: list[str] = ["scho_cp_lead_email", "scho_assistant_head_email"]
+
+    @field_validator("contacts")
+    @classmethod
+    def _columns(cls, contacts: list[str]) -> list[str]:
+        allowed = {"scho_cp_lead_email", "scho_assistant_head_email"}
+        for name in contacts:
+            if name not in allowed:
+                raise ValueError(f"unknown contact column {name!r}; expected some of {sorted(allowed)}")
+        return contacts
+
+
+class PartnerDirectory(_Strict):
+    partners: list[Partner] = []
+    schools: Schools = Schools()
+
+
+class PartnerConfigError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4)
+def _load_partners(path: str, mtime: float) -> PartnerDirectory:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        directory = PartnerDirectory.model_validate(raw)
+    except OSError as error:
+        raise PartnerConfigError(f"{path}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise PartnerConfigError(f"{path}: not valid YAML: {error}") from None
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in error.errors())
+        raise PartnerConfigError(f"{path}: {problems}") from None
+    ids = [p.id for p in directory.partners]
+    if len(ids) != len(set(ids)):
+        raise PartnerConfigError(f"{path}: partner ids must be unique")
+    return directory
+
+
+def load_partners(path: Path | None = None) -> PartnerDirectory:
+    path = path or settings.config_dir() / "partners.yml"
+    if not path.exists():
+        return PartnerDirectory()
+    return _load_partners(str(path), path.stat().st_mtime)
+
+
+# ---- the staff directory -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Directory:
+    """Teams and services from the case database: what `service` scope expands to."""
+
+    team_names: dict[str, str]
+    team_service: dict[str, str]
+    service_names: dict[str, str]
+
+    def service_of(self, unit: str | None) -> str | None:
+        if unit in self.service_names:
+            return unit
+        return self.team_service.get(unit or "")
+
+    def teams_of(self, service_id: str) -> set[str]:
+        return {t for t, s in self.team_service.items() if s == service_id}
+
+    def label(self, unit: str | None) -> str:
+        return self.team_names.get(unit or "") or self.service_names.get(unit or "") or str(unit)
+
+
+def load_directory(engine: Engine) -> Directory:
+    with engine.connect() as conn:
+        teams = conn.execute(text(
+            "SELECT d.dept_team_id, d.dept_team_name, t.team_service_id FROM ssd_department d "
+            "LEFT JOIN ext_teams t ON t.team_team_id = d.dept_team_id")).all()
+        services = conn.execute(text("SELECT serv_service_id, serv_service_name FROM ext_services")).all()
+    return Directory({t[0]: t[1] for t in teams}, {t[0]: t[2] for t in teams if t[2]},
+                     {s[0]: s[1] for s in services})
+
+
+# ---- people --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Person:
+    """One recipient and the slice they may see.
+
+    `key` is what the scope selects on: a team id (team), service id (service), professional id
+    (worker), school URN (school), partner id (agency), or None (all).
+    """
+
+    email: str
+    name: str
+    scope: str
+    key: str | None
+    label: str
+    kind: str  # staff | partner | school
+    roles: tuple[str, ...] = ()
+    password_to: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def slice_id(self) -> str:
+        """The slice in the ledger and the archive: `all`, `team-T-CIN01`, `agency-cait`..."""
+        return "all" if self.scope == "all" else f"{self.scope}-{self.key}"
+
+
+def _staff(engine: Engine, role: str, as_at: date) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT s.staf_professional_id, s.staf_email, s.staf_team_id, p.prof_professional_name "
+            "FROM ext_staff s LEFT JOIN ssd_professionals p ON p.prof_professional_id = s.staf_professional_id "
+            "WHERE s.staf_role = :role AND s.staf_start_date <= :as_at "
+            "AND (s.staf_leave_date IS NULL OR s.staf_leave_date > :as_at) "
+            "ORDER BY s.staf_professional_id"), {"role": role, "as_at": as_at}).all()
+
+
+def _schools(engine: Engine, config: Schools) -> list[tuple[str, str, str]]:
+    where = []
+    if config.maintained_only:
+        where.append("scho_is_maintained = :yes")
+    if config.in_borough_only:
+        where.append("scho_in_borough = :yes")
+    columns = ", ".join(config.contacts)
+    sql = f"SELECT scho_urn, scho_name, {columns} FROM ext_schools"  # noqa: S608 - columns validated
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql + " ORDER BY scho_urn"), {"yes": True}).all()
+    return [(r[0], r[1], email) for r in rows for email in r[2:] if email]
+
+
+def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerDirectory | None = None,
+            directory: Directory | None = None) -> list[Person]:
+    """Every person who receives `spec` on `as_at`, with their scope and slice key; sorted."""
+    partners = partners or load_partners()
+    directory = directory or load_directory(engine)
+    roles = known_roles()
+    found: dict[tuple, Person] = {}
+
+    def add(person: Person) -> None:
+        ident = (person.email.lower(), person.scope, person.key)
+        if ident in found:
+            merged = tuple(sorted(set(found[ident].roles) | set(person.roles)))
+            person = Person(**{**found[ident].__dict__, "roles": merged})
+        found[ident] = person
+
+    for recipient in spec.recipients:
+        role, scope = recipient.role, recipient.scope
+        source = roles[role]["source"]
+        if source == "staff":
+            for worker_id, email, unit, name in _staff(engine, role, as_at):
+                if scope == "all":
+                    key, label = None, "whole report"
+                elif scope == "team":
+                    key, label = unit, directory.label(unit)
+                elif scope == "service":
+                    key = directory.service_of(unit)
+                    label = directory.label(key)
+                elif scope == "worker":
+                    key, label = worker_id, name or worker_id
+                else:
+                    raise ValueError(f"{spec.id}: role {role} (staff) cannot have scope {scope!r}")
+                if key is None and scope != "all":
+                    continue  # not placed in a team/service: nothing they may see
+                add(Person(email, name or worker_id, scope, key, label, "staff", (role,)))
+        elif scope == "school":
+            for urn, school, email in _schools(engine, partners.schools):
+                add(Person(email, f"{school} ({'CP lead' if 'cp-lead' in email else 'contact'})", scope,
+                           urn, school, "school", (role,)))
+        else:
+            for partner in partners.partners:
+                if role in partner.roles:
+                    add(Person(partner.email, partner.name, "agency", partner.id, partner.name, "partner",
+                               (role,), partner.password_to))
+    return sorted(found.values(), key=lambda p: (p.slice_id, p.email))
