@@ -75,13 +75,20 @@ def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, 
 
 
 def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Period, formats):
-    """One extract for both: the rendered whole report and every recipient's slice of the same rows."""
+    """One extract for both: the rendered whole report and every recipient's slice of the same rows.
+
+    The data-quality gate stands between them, as in the DAG: a critical failure raises before
+    anything is rendered or sent.
+    """
     from reporting.delivery.deliver import deliver_period
     from reporting.extract import run_extract
+    from reporting.quality.gate import gate
     from reporting.runner import render_report
 
     extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=period.end)
-    result = render_report(definition, extract, period, period.end, formats=formats)
+    findings = gate(definition, extract.rows)
+    result = render_report(definition, extract, period, period.end, formats=formats, data_quality=findings,
+                           engine=engine)
     delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
     return result, delivery
 
