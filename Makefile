@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 		echo "note: libharfbuzz-subset0 not installed; PDFs use WeasyPrint's fallback subsetter"; fi
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,celery]"
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -78,6 +78,38 @@ class Summary(Strict):
     chart_measure: str | None = None
 
 
+class SampleRule(Strict):
+    """Rows whose `column` holds one of `values` (compared as text)."""
+
+    column: str
+    values: list[str] = Field(min_length=1)
+
+
+class Sample(Strict):
+    """A seeded random sample of the report's rows (audit moderation, front-door audit picks).
+
+    The random part is `fraction` of all rows (rounded up) or a fixed `size`, drawn from the rows
+    not in `always_include`, with at least one row of each `include_some_of` value when there is
+    one; every `always_include` row is added on top. The seed comes from the report id and the
+    period end, so a re-run picks the same rows and the next period picks afresh.
+    """
+
+    fraction: float | None = Field(None, gt=0, le=1, description="Share of all rows chosen at random.")
+    size: int | None = Field(None, ge=1, description="Number of rows chosen at random (at most).")
+    eligible: str | None = Field(None, description="0/1 column: only rows where it is 1 can be sampled "
+                                 "(e.g. completed audits); the fraction is of those rows.")
+    always_include: SampleRule | None = None
+    include_some_of: SampleRule | None = None
+    flag_column: str | None = Field(None, description="Int column set to 1 on sampled rows (all rows "
+                                    "kept); without it only the sampled rows are kept.")
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Sample:
+        if (self.fraction is None) == (self.size is None):
+            raise ValueError("expected exactly one of fraction (e.g. 0.10) or size (e.g. 30)")
+        return self
+
+
 class Definition(Strict):
     id: str
     title: str
@@ -97,6 +129,22 @@ class Definition(Strict):
     counting_note: str | None = None
     columns: list[Column] = Field(min_length=1)
     summaries: list[Summary] = []
+    sample: Sample | None = None
+    indicators: list[str] | None = Field(None, description="Indicator ids (indicators/<id>.yml) shown as "
+                                         "KPI tiles and trends: makes the report an overview.")
+
+    @field_validator("indicators")
+    @classmethod
+    def _known_indicators(cls, ids: list[str] | None) -> list[str] | None:
+        if ids:
+            from reporting.indicators.loader import library
+
+            known = library().indicators
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                raise ValueError(f"unknown indicator(s) {', '.join(map(repr, unknown))}; expected ids of "
+                                 "indicators/*.yml (see docs/indicators.md)")
+        return ids
 
     @field_validator("id")
     @classmethod
@@ -134,6 +182,15 @@ class Definition(Strict):
             for m in s.measures:
                 referenced[f"summaries[{s.title}].{m.name}.column"] = m.column
                 referenced[f"summaries[{s.title}].{m.name}.where"] = m.where
+        if self.sample is not None:
+            referenced["sample.flag_column"] = self.sample.flag_column
+            referenced["sample.eligible"] = self.sample.eligible
+            for rule in ("always_include", "include_some_of"):
+                if getattr(self.sample, rule) is not None:
+                    referenced[f"sample.{rule}.column"] = getattr(self.sample, rule).column
+            flag = next((c for c in self.columns if c.name == self.sample.flag_column), None)
+            if flag is not None and flag.type != "int":
+                raise ValueError(f"sample.flag_column {flag.name!r} must be a column of type int (0/1)")
         for field, name in referenced.items():
             if name is not None and name not in names:
                 raise ValueError(f"{field} names column {name!r}, which is not in columns")

@@ -135,7 +135,7 @@ def slice_rows(spec: Definition, rows: list[dict], slice_key: str | None) -> lis
 def render_report(definition: ReportDefinition, extract: Extract, period: Period, as_at: date, *,
                   formats: list[str] | None = None, slice_key: str | None = None,
                   archive_root: Path | None = None, generated_at: datetime | None = None,
-                  data_quality: list[dict] | None = None) -> RenderResult:
+                  data_quality: list[dict] | None = None, engine: Engine | None = None) -> RenderResult:
     """Render a report (or one slice of it) into its archive folder, atomically."""
     spec = definition.spec
     formats = [f for f in (formats or spec.outputs)]
@@ -156,6 +156,10 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
         "columns": visible, "rows": rows, "summaries": summaries(spec, rows),
         "data_quality": findings, "slice_label": slice_label,
     }
+    if spec.indicators:  # an overview: tiles, trends and benchmarks from the indicator library
+        from reporting.indicators.overview import overview_context
+
+        context.update(overview_context(spec, rows, period, as_at, engine))
     final = archive.period_dir(spec.id, period.end.isoformat(), slice_key, archive_root)
     timings: dict[str, float] = {}
     outputs: dict[str, str] = {}
@@ -189,6 +193,7 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             "parameters": {"period_start": period.start, "period_end": period.end, "as_at": as_at},
             "definition_hash": definition.definition_hash, "sql_hash": definition.sql_hash,
             "rows": len(rows), "content_hash": content, "file_hashes": hashes,
+            "sample": extract.sample,
             "data_quality": [{k: f[k] for k in ("check", "severity", "failing_rows")} for f in findings],
             "generated_at": generated_at.isoformat(),
             "timings": {k: round(v, 3) for k, v in {**timings, "extract": extract.seconds}.items()},
@@ -213,6 +218,12 @@ def _safe(key: str) -> str:
 def run_report(definition: ReportDefinition, engine: Engine, period: Period, as_at: date, *,
                formats: list[str] | None = None, archive_root: Path | None = None,
                generated_at: datetime | None = None) -> RenderResult:
+    from reporting.quality.gate import evaluate
+
     extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=as_at)
+    # The GX gate's findings (YAML checks + expectations/reports/<id>.json); `column_checks` stays the
+    # fallback render_report uses for slices and callers that pass no findings. Rendering from `mi`
+    # shows critical findings in the report instead of stopping: only delivery is gated.
     return render_report(definition, extract, period, as_at, formats=formats, archive_root=archive_root,
-                         generated_at=generated_at)
+                         generated_at=generated_at, data_quality=evaluate(definition, extract.rows),
+                         engine=engine)

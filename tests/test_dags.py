@@ -249,3 +249,12 @@ def test_dag_test_run_archives_report_and_team_slices(tmp_path, seeded_sqlite_ur
     assert reported <= set(names)
     leaked = [n for n in names if n in values]
     assert not leaked, f"child names in XCom: {leaked[:3]}"
+
+
+def test_extract_runs_in_the_case_database_pool(monkeypatch):
+    from reporting.orchestration import dag_factory
+
+    definition = load_catalogue().get("cp_visits_due_next_week")
+    assert dag_factory.build_dag(definition).get_task("extract").pool == "default_pool"
+    monkeypatch.setenv("MI_CASEDB_POOL", "casedb")
+    assert dag_factory.build_dag(definition).get_task("extract").pool == "casedb"

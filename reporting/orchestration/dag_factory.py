@@ -47,6 +47,11 @@ class DefinitionErrors(Exception):
         self.errors = errors
 
 
+def casedb_pool() -> str:
+    """The Airflow pool that caps concurrent queries on the case database (MI_CASEDB_POOL)."""
+    return os.environ.get("MI_CASEDB_POOL") or "default_pool"
+
+
 def dag_id(report_id: str) -> str:
     return f"{DAG_PREFIX}{report_id}"
 
@@ -158,7 +163,7 @@ def build_dag(report: ReportDefinition) -> DAG:
         ),
     ) as dag:
 
-        @task(task_id="extract", multiple_outputs=True)
+        @task(task_id="extract", multiple_outputs=True, pool=casedb_pool())
         def extract_task(**context) -> dict:
             from reporting.orchestration import tasks
 

@@ -1,0 +1,62 @@
+"""`mi returns ...`: the statutory returns (CIN census, SSDA903) and Ofsted's Annex A lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+returns_app = typer.Typer(help="Statutory returns and Ofsted Annex A lists from the case database.",
+                          no_args_is_help=True)
+
+
+def _engine(url: str | None):
+    from sqlalchemy import create_engine
+
+    from reporting import settings
+
+    return create_engine(url or settings.casedb_url())
+
+
+def _out(out: Path | None, name: str) -> Path:
+    from reporting import settings
+
+    return out or settings.var_dir() / "returns" / name
+
+
+def _report(result) -> None:
+    for path in result.files:
+        typer.echo(f"wrote {path}")
+    for key, count in result.summary.items():
+        typer.echo(f"  {key}: {count:,}")
+
+
+@returns_app.command("cin-census")
+def cin_census_command(year: int = typer.Option(..., help="Collection year ending 31 March, e.g. 2026."),
+                       url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
+                       out: Path = typer.Option(None, help="Output folder (default: var/returns/cin).")) -> None:
+    """The CIN census XML for the year to 31 March YEAR. Example: mi returns cin-census --year 2026"""
+    from reporting.returns import cin_census
+
+    _report(cin_census.build(_engine(url), year, _out(out, "cin")))
+
+
+@returns_app.command("ssda903")
+def ssda903_command(year: int = typer.Option(..., help="Collection year ending 31 March, e.g. 2026."),
+                    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
+                    out: Path = typer.Option(None, help="Output folder (default: var/returns/ssda903).")) -> None:
+    """The SSDA903 CSV tables for the year to 31 March YEAR. Example: mi returns ssda903 --year 2026"""
+    from reporting.returns import ssda903
+
+    _report(ssda903.build(_engine(url), year, _out(out, "ssda903")))
+
+
+@returns_app.command("annex-a")
+def annex_a_command(as_at: str = typer.Option(..., "--as-at", help="Date the lists are drawn at (YYYY-MM-DD)."),
+                    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
+                    out: Path = typer.Option(None, help="Output folder (default: var/returns/annex_a).")) -> None:
+    """Ofsted Annex A lists 1-11 (XLSX) for the 6 months to AS_AT. Example: mi returns annex-a --as-at 2026-10-26"""
+    from reporting.cli import parse_date
+    from reporting.returns import annex_a
+
+    _report(annex_a.build(_engine(url), parse_date(as_at), _out(out, "annex_a")))

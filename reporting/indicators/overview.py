@@ -1,0 +1,214 @@
+"""Template context for overview reports: KPI tiles, 48-month trends, benchmarks, team table.
+
+`reporting.runner.render_report` calls `overview_context` when a definition lists
+`indicators:`. Every figure comes from the indicator library (one definition per figure) and is
+recomputed from the case database for the period; nothing is stored between runs. Reports
+marked `sensitivity: aggregate` (the CSCP data set) go outside the service, so counts of 1-5
+become `c` with secondary suppression (`reporting.delivery.sdc`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Engine
+
+from reporting.delivery import sdc
+from reporting.definitions import Definition
+from reporting.indicators.compute import IndicatorSession, IndicatorValue, add_months, month_period
+from reporting.indicators.history import history
+from reporting.indicators.loader import IndicatorDefinition, library, load_benchmarks
+from reporting.indicators.models import Indicator
+from reporting.schedules.periods import Period
+
+NO_BENCHMARK = "no benchmark"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+UNIT_LABELS = {"percent": "%", "rate_per_10000": "per 10,000 children", "count": "", "days": "working days"}
+
+
+def shift(period: Period, months: int) -> Period:
+    """The period `months` earlier (negative: later), month ends kept as month ends."""
+    end = add_months(period.end, -months)
+    if (period.end + timedelta(days=1)).day == 1:
+        end = month_period(end.year, end.month).end
+    return Period(add_months(period.start, -months), end)
+
+
+def months_in(period: Period) -> int:
+    return max(1, round(period.days / 30.4))
+
+
+def display(spec: Indicator, value: float | None) -> str:
+    if value is None:
+        return "no cases"
+    if spec.unit == "percent":
+        return f"{value:.{spec.decimals}f}%"
+    if spec.unit == "count" and float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.{spec.decimals}f}"
+
+
+def rag(spec: Indicator, value: float | None) -> str | None:
+    if spec.rag is None or value is None:
+        return None
+    if spec.polarity == "high_is_good":
+        return "green" if value >= spec.rag.green else "amber" if value >= spec.rag.amber else "red"
+    return "green" if value <= spec.rag.green else "amber" if value <= spec.rag.amber else "red"
+
+
+def direction(current: float | None, previous: float | None) -> str | None:
+    if current is None or previous is None:
+        return None
+    return "same" if round(current - previous, 6) == 0 else ("up" if current > previous else "down")
+
+
+def judgement(spec: Indicator, move: str | None) -> str | None:
+    """Whether a move is an improvement, by polarity (volumes are neither)."""
+    if move in (None, "same") or spec.polarity == "neutral":
+        return None
+    return "better" if (move == "up") == (spec.polarity == "high_is_good") else "worse"
+
+
+def benchmark_year(day: date) -> int:
+    """The latest DfE year (ending 31 March) a period ending on `day` can be compared with."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def benchmarks(spec: Indicator, day: date) -> list[dict]:
+    """England and inner-London comparators: the latest published year up to the period's year,
+    or "no benchmark" when none is known (never an estimate)."""
+    out = []
+    series = load_benchmarks().series.get(spec.benchmark) if spec.benchmark else None
+    for key, label in (("england", "England"), ("inner_london", "Inner London")):
+        source = getattr(series, key) if series else None
+        years = sorted(y for y in (source.values if source else {}) if y <= benchmark_year(day))
+        if years:
+            value = source.values[years[-1]]
+            out.append({"name": label, "year": years[-1], "value": value, "source": source.source,
+                        "display": f"{label} {years[-1]}: {display(spec, value)}"})
+        else:
+            out.append({"name": label, "year": None, "value": None,
+                        "source": source.source if source else None, "display": f"{label}: {NO_BENCHMARK}"})
+    return out
+
+
+def _suppressed(spec: Indicator, value: IndicatorValue) -> bool:
+    counts = [value.numerator] + ([] if value.denominator is None or spec.denominator_is_population
+                                  else [value.denominator])
+    return any(sdc.is_primary(int(c)) for c in counts)
+
+
+def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Period, aggregate: bool) -> dict:
+    spec = indicator.spec
+    current = session.compute(indicator, period)
+    previous = session.compute(indicator, shift(period, months_in(period)))
+    last_year = session.compute(indicator, shift(period, 12))
+    hidden = aggregate and _suppressed(spec, current)
+    move = direction(current.value, previous.value)
+    marks = benchmarks(spec, period.end)
+    return {
+        "id": spec.id, "label": spec.title, "area": spec.area, "unit": spec.unit,
+        "value": sdc.SUPPRESSED if hidden else display(spec, current.value),
+        "raw": None if hidden else current.value,
+        "numerator": None if hidden else current.numerator, "denominator": current.denominator,
+        "target": None if spec.target is None else display(spec, spec.target),
+        "rag": None if hidden else rag(spec, current.value),
+        "direction": None if hidden else move, "judgement": None if hidden else judgement(spec, move),
+        "previous": display(spec, previous.value),
+        "same_period_last_year": display(spec, last_year.value),
+        "benchmarks": marks, "benchmark": " · ".join(b["display"] for b in marks),
+        "basis": spec.basis, "window": f"{current.window.start:%d %b %Y} to {current.window.end:%d %b %Y}",
+        "suppressed": hidden,
+    }
+
+
+def trend(indicator: IndicatorDefinition, session: IndicatorSession, end: date, aggregate: bool) -> dict:
+    spec = indicator.spec
+    points = []
+    for value in history(session, indicator, end):
+        hidden = aggregate and _suppressed(spec, value)
+        month = value.window.end if spec.basis != "month" else value.window.start
+        label = f"{_MONTHS[month.month - 1]} {month.year % 100:02d}"
+        points.append({"label": label, "month": value.window.end.isoformat(),
+                       "value": None if hidden else value.value,
+                       "display": sdc.SUPPRESSED if hidden else display(spec, value.value)})
+    marks = [b for b in benchmarks(spec, end) if b["value"] is not None]
+    plotted = [p["value"] for p in points if p["value"] is not None]
+    return {"id": spec.id, "title": spec.title, "unit": UNIT_LABELS[spec.unit], "points": points,
+            "target": spec.target, "benchmarks": marks,
+            "min": min(plotted + [b["value"] for b in marks] + ([spec.target] if spec.target is not None else []), default=0),
+            "max": max(plotted + [b["value"] for b in marks] + ([spec.target] if spec.target is not None else []), default=0),
+            "yearly": _same_month_each_year(points)}
+
+
+def _same_month_each_year(points: list[dict]) -> list[dict]:
+    """The last month of each of the 4 years: "four years of comparison" in one row."""
+    return [points[i] for i in range(len(points) - 1, -1, -12)][::-1]
+
+
+def team_table(spec: Definition, rows: list[dict], aggregate: bool) -> dict | None:
+    """The per-team table the overview's SQL returns, display-ready, with SDC when aggregate."""
+    if not rows:
+        return None
+    shown = [c for c in spec.columns if not c.hidden]
+    label_col = shown[0]
+    numeric = [c for c in shown[1:] if c.type == "int"]
+    other = [c for c in shown[1:] if c.type != "int"]
+    table_rows = [{"group": r[label_col.name], **{c.name: r[c.name] or 0 for c in numeric},
+                   **{c.name: r[c.name] for c in other}} for r in rows]
+    total = {"group": "Total", **{c.name: sum(r[c.name] for r in table_rows) for c in numeric},
+             **{c.name: None for c in other}}
+    table = {"columns": [{"name": "group", "label": label_col.label, "type": "text"}]
+             + [{"name": c.name, "label": c.label, "type": c.type} for c in numeric + other],
+             "rows": table_rows + [total]}
+    if aggregate:
+        table = sdc.suppress_summary(table)
+    kinds = {c["name"]: c["type"] for c in table["columns"]}
+    formatted = []
+    for row in table["rows"]:
+        formatted.append({k: _cell(v, kinds.get(k, "text")) for k, v in row.items()})
+    order = [label_col] + numeric + other
+    return {"columns": [{"name": "group" if c is label_col else c.name, "label": c.label, "type": "text"}
+                        for c in order],
+            "rows": formatted, "sdc": table.get("sdc")}
+
+
+def _cell(value, kind: str) -> str:
+    if value is None:
+        return ""
+    if value == sdc.SUPPRESSED or kind in ("text", "date", "datetime"):
+        return str(value)
+    if kind == "int":
+        return f"{int(value):,}"
+    return f"{float(value):.1f}{'%' if kind == 'percent' else ''}"
+
+
+def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: date,
+                     engine: Engine | None = None) -> dict:
+    """`kpis`, `indicator_trends` and `team_table` for an overview template.
+
+    Without an engine (the Airflow render task, which has only the staged extract) the case
+    database is `settings.casedb_url()`, the one the extract task read.
+    """
+    if engine is None:
+        from sqlalchemy import create_engine
+
+        from reporting import settings
+
+        own = create_engine(settings.casedb_url())
+        try:
+            return overview_context(spec, rows, period, as_at, own)
+        finally:
+            own.dispose()
+    aggregate = spec.sensitivity == "aggregate"
+    indicators = [library().get(i) for i in spec.indicators or []]
+    with engine.connect() as connection:
+        session = IndicatorSession(connection)
+        kpis = [kpi(i, session, period, aggregate) for i in indicators]
+        trends = [trend(i, session, period.end, aggregate) for i in indicators]
+    areas: dict[str, list[dict]] = {}
+    for tile in kpis:
+        areas.setdefault(tile["area"], []).append(tile)
+    return {"kpis": kpis, "kpi_areas": areas, "indicator_trends": trends,
+            "team_table": team_table(spec, rows, aggregate), "sdc_applied": aggregate,
+            "indicator_queries": session.queries}

@@ -1,0 +1,83 @@
+"""The 8 overview reports render at camden scale with KPI tiles, 48-month trends and benchmarks;
+figures in the HTML are the indicator library's; the CSCP data set applies disclosure control."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine
+
+from reporting.definitions import load_catalogue
+from reporting.indicators.loader import library
+from reporting.indicators.compute import IndicatorSession
+from reporting.indicators.overview import display, team_table
+from reporting.runner import run_report
+from reporting.schedules.periods import latest_complete_period
+
+OVERVIEWS = ["cssw_performance_overview", "cypds_performance_overview", "gosh_performance_overview",
+             "dmt_service_indicators", "cscp_data_set", "annual_mi_report", "front_door_monthly",
+             "front_door_quarterly"]
+AS_AT = date(2026, 10, 26)
+
+
+def test_overview_definitions_load_with_their_indicators():
+    catalogue = load_catalogue()
+    for report_id in OVERVIEWS:
+        spec = catalogue.get(report_id).spec
+        assert spec.template == "overview.html.j2" and spec.indicators
+    assert catalogue.get("cscp_data_set").spec.sensitivity == "aggregate"
+    assert {r.role for r in catalogue.get("cssw_performance_overview").spec.recipients} >= {"DIRECTOR", "DMM", "SW"}
+
+
+@pytest.mark.xdist_group("sqlite_seed")
+@pytest.mark.parametrize("report_id", OVERVIEWS)
+def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_url, tmp_path):
+    definition = load_catalogue().get(report_id)
+    period = latest_complete_period(definition.spec.cadence, AS_AT)
+    engine = create_engine(seeded_sqlite_url)
+    formats = ["html", "pdf"] if report_id == "cssw_performance_overview" else ["html"]
+    result = run_report(definition, engine, period, period.end, formats=formats, archive_root=tmp_path)
+    html = open(result.outputs["html"], encoding="utf-8").read()
+    ids = definition.spec.indicators
+    assert html.count('class="kpi') >= len(ids)
+    assert html.count('<figure class="trend">') == len(ids)
+    # Every trend carries 48 monthly points in its accessible description.
+    first = re.search(r'<figure class="trend">.*?aria-label="([^"]*)"', html, re.S).group(1)
+    assert first.count(";") == 47
+    aggregate = definition.spec.sensitivity == "aggregate"
+    with engine.connect() as conn:
+        session = IndicatorSession(conn)
+        for indicator_id in ids:
+            indicator = library().get(indicator_id)
+            value = session.compute(indicator, period)
+            row = re.search(rf'<tr id="kpi-{indicator_id}">(.*?)</tr>', html, re.S).group(1)
+            hidden = aggregate and 1 <= value.numerator <= 5
+            shown = "c" if hidden else display(indicator.spec, value.value)
+            assert f">{shown} " in row or f">{shown}<" in row, (indicator_id, shown)
+    assert "no benchmark" in html  # gaps are named, not filled
+    if "icpc_within_15wd_pct" in ids:
+        assert "2025: 81.4%" in html
+    assert "Commentary" in html and "By team" in html
+    if "pdf" in result.outputs:
+        assert open(result.outputs["pdf"], "rb").read(5) == b"%PDF-"
+    engine.dispose()
+
+
+def test_team_table_applies_disclosure_control_for_aggregate_reports():
+    spec = load_catalogue().get("cscp_data_set").spec
+    rows = [{"team_id": "T1", "team_name": "A", "service_name": "S", "open_cases": 40, "cin_plans": 3,
+             "cp_plans": 10, "looked_after": 0, "assessments_completed": 12, "assessments_within_45wd": 10,
+             "assessments_within_45wd_pct": 83.3},
+            {"team_id": "T2", "team_name": "B", "service_name": "S", "open_cases": 30, "cin_plans": 20,
+             "cp_plans": 8, "looked_after": 0, "assessments_completed": 9, "assessments_within_45wd": 9,
+             "assessments_within_45wd_pct": 100.0}]
+    table = team_table(spec, rows, aggregate=True)
+    by_team = {r["group"]: r for r in table["rows"]}
+    assert by_team["A"]["cin_plans"] == "c"            # primary: 3 is 1-5
+    assert by_team["B"]["cin_plans"] == "c"            # secondary: else 23 - 20 gives it away
+    assert by_team["A"]["open_cases"] == "40" and by_team["Total"]["open_cases"] == "70"
+    assert by_team["A"]["looked_after"] == "0"         # a true zero is shown
+    internal = team_table(spec, rows, aggregate=False)
+    assert {r["group"]: r for r in internal["rows"]}["A"]["cin_plans"] == "3"
