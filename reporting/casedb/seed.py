@@ -43,6 +43,20 @@ def load_calendar(engine: Engine) -> int:
     return len(rows)
 
 
+def _bulk_load(conn, table, rows: list[dict]) -> None:
+    """Insert rows: PostgreSQL's COPY where available (an order of magnitude faster), else batches."""
+    columns = [c.name for c in table.columns]
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql" and hasattr(raw, "cursor") and hasattr(raw.cursor(), "copy"):
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(tuple(row.get(c) for c in columns))
+        return
+    for i in range(0, len(rows), CHUNK):
+        conn.execute(table.insert(), [{c: r.get(c) for c in columns} for r in rows[i:i + CHUNK]])
+
+
 def seed_database(url: str, scale: str, seed: int, as_at: date,
                   progress: Callable[[str, float], None] | None = None) -> SeedResult:
     """Replace the database's tables with a freshly generated synthetic authority."""
@@ -62,10 +76,7 @@ def seed_database(url: str, scale: str, seed: int, as_at: date,
                 counts[table.name] = len(table_rows)
                 if not table_rows:
                     continue
-                columns = [c.name for c in table.columns]
-                for i in range(0, len(table_rows), CHUNK):
-                    chunk = [{c: r.get(c) for c in columns} for r in table_rows[i:i + CHUNK]]
-                    conn.execute(table.insert(), chunk)
+                _bulk_load(conn, table, table_rows)
                 if progress:
                     progress(table.name, 1.0)
     finally:
