@@ -26,7 +26,6 @@ def recipients_resolve(
 
     Example: mi recipients resolve cp_visits_due_next_week --as-at 2026-10-26
     """
-    from sqlalchemy import create_engine
 
     from reporting.cli import parse_date
     from reporting.definitions import load_catalogue
@@ -39,7 +38,7 @@ def recipients_resolve(
     except KeyError as error:
         raise typer.BadParameter(str(error.args[0])) from None
     period = latest_complete_period(report.spec.cadence, parse_date(as_at))
-    engine = create_engine(settings.casedb_url())
+    engine = settings.casedb_engine()
     try:
         extract = run_extract(report, engine, period_start=period.start, period_end=period.end, as_at=period.end)
         assignments = plan(report, extract.rows, period.end, engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -20,9 +21,8 @@ FORMATS = ("html", "pdf", "csv", "xlsx")
 
 
 def _engine():
-    from sqlalchemy import create_engine
 
-    return create_engine(settings.casedb_url())
+    return settings.casedb_engine()
 
 
 def _formats(value: str | None) -> list[str] | None:
@@ -224,6 +224,9 @@ def run_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON per report."),
     deliver: bool = typer.Option(True, "--deliver/--no-deliver",
                                  help="Send each recipient their slice (transport: MI_SMTP_* or the outbox)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1,
+                             help="Reports run at once, each in a worker process (default: number of CPUs; "
+                                  "1 runs them one by one in this process)."),
 ) -> None:
     """Run the reports due on a date (or a cadence, or all), each for its latest complete period.
 
@@ -241,7 +244,7 @@ def run_command(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=as_json) as bar:
         task = bar.add_task("running reports", total=len(selection))
-        items = run_batch(selection, _engine(), formats=formats, deliver=deliver,
+        items = run_batch(selection, _engine(), formats=formats, deliver=deliver, jobs=jobs or os.cpu_count() or 1,
                           on_done=lambda item: bar.update(task, advance=1, description=item.report_id))
     index = write_index(items, run_date, index_dir)
     if as_json:

@@ -11,11 +11,10 @@ returns_app = typer.Typer(help="Statutory returns and Ofsted Annex A lists from 
 
 
 def _engine(url: str | None):
-    from sqlalchemy import create_engine
 
     from reporting import settings
 
-    return create_engine(url or settings.casedb_url())
+    return settings.casedb_engine(url)
 
 
 def _out(out: Path | None, name: str) -> Path:

@@ -11,7 +11,6 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +36,7 @@ class Extract:
     columns: list[str]
     rows: list[dict]
     seconds: float
+    sample: dict | None = None  # what reporting.sampling drew (seed, counts), for the manifest
 
 
 @lru_cache(maxsize=4)
@@ -97,7 +97,7 @@ def _typed(value, kind: str):
     if kind == "int":
         return int(value)
     if kind in ("decimal", "percent"):
-        return round(float(value), 1) if not isinstance(value, Decimal) else round(float(value), 1)
+        return round(float(value), 1)
     return str(value) if not isinstance(value, str) else value
 
 
@@ -125,4 +125,8 @@ def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: d
     kinds = {c.name: c.type for c in definition.spec.columns}
     index = {name: i for i, name in enumerate(names)}
     rows = [{name: _typed(row[index[name]], kinds[name]) for name in declared} for row in raw]
-    return Extract(declared, rows, seconds)
+    # A definition with `sample:` flags (or keeps only) a seeded random sample of the rows.
+    from reporting.sampling import apply_sample
+
+    rows, sample = apply_sample(definition.spec.sample, definition.id, period_end, rows)
+    return Extract(declared, rows, seconds, sample)

@@ -50,3 +50,19 @@ def config_dir() -> Path:
 # `make demo` runs the reports due on it (a Monday when the weekly and fortnightly reports
 # fall due). A fixed date, not today, so the demo and the tests are reproducible.
 DEMO_AS_AT = "2026-10-26"
+
+
+def casedb_engine(url: str | None = None):
+    """An engine on the case database (read by every report, task and command).
+
+    PostgreSQL's JIT compiler costs seconds per large report query and saves nothing at this
+    size, so it is switched off for our sessions.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = url or casedb_url()
+    if make_url(url).get_backend_name() == "postgresql":
+        return create_engine(url, connect_args={"options": "-c jit=off"})
+    return create_engine(url)
+

@@ -8,7 +8,6 @@ computed here in plain Python over the raw table rows (never by re-running the r
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
 from datetime import date, timedelta
 
 import pytest

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import logging
 import time
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -85,12 +85,13 @@ def deliver_period(report: ReportDefinition, rows: list[dict], period: Period, a
                                    backoff, generated_at)
             for name in outcome:
                 counts[name] += 1
+        counts["rejection_notices"] += _notify_rejections(report, period, transport, ledger, attempts, backoff)
     finally:
         if own_ledger:
             ledger.dispose()
     result = {name: counts.get(name, 0) for name in
               ("recipients", "sent", "corrections", "already_sent", "in_progress", "empty", "failed",
-               "rejected", "passwords_sent", "passwords_out_of_band")}
+               "rejected", "passwords_sent", "passwords_out_of_band", "rejection_notices")}
     log.info("%s %s: %s", report.id, period.end, ", ".join(f"{k} {v}" for k, v in result.items()))
     return result
 
@@ -146,6 +147,49 @@ def _send(transport, ledger: Ledger, claim, message, attempts: int, backoff: flo
         ledger.mark_sent(claim, message["Message-ID"], tries=attempt)
         return "sent"
     raise AssertionError("unreachable")
+
+
+def _notify_rejections(report: ReportDefinition, period: Period, transport, ledger: Ledger, attempts: int,
+                       backoff: float) -> int:
+    """Tell the performance team, once, which recipients' servers refused this period for good (5xx).
+
+    A permanent refusal is not retried, so without a notice nobody would know a manager went
+    without their report. The notice is itself a ledger row (kind `notice`, keyed by the set of
+    refusals), so a retried task or a second worker never sends it twice, and a temporary failure
+    to send it is retried on the next call. It names staff addresses and SMTP replies, not children.
+    """
+    import hashlib
+    from email.message import EmailMessage
+    from email.utils import formatdate
+
+    from reporting.orchestration.notify import performance_team_email
+
+    refused = sorted((e["recipient"], e["slice_id"], e["kind"], e["last_error"] or "")
+                     for e in ledger.entries(report.id, period.end.isoformat())
+                     if e["state"] == "rejected" and e["kind"] in ("report", "password"))
+    if not refused:
+        return 0
+    to = performance_team_email()
+    digest = hashlib.sha256(repr(refused).encode()).hexdigest()
+    key = Key(report.id, period.end.isoformat(), "rejections", to, "notice", digest)
+    claim = ledger.claim(key, role="PERFORMANCE", rows=len(refused))
+    if claim is None:
+        return 0
+    message = EmailMessage()
+    message["From"] = mail.sender()
+    message["To"] = to
+    message["Subject"] = (f"[MI] NOT DELIVERED: {report.spec.title}: {mail.period_text(period)} "
+                          f"({len(refused)} recipient(s) refused)")
+    message["Message-ID"] = mail.message_id(*key.__dict__.values())
+    message["Date"] = formatdate(usegmt=True)
+    lines = [f"  {to_} ({slice_id}, {kind}): {error}" for to_, slice_id, kind, error in refused]
+    message.set_content(
+        f"The mail server permanently refused {len(refused)} delivery(ies) of {report.spec.title} "
+        f"(report {report.id}) for {mail.period_text(period)}. They will not be retried:\n\n"
+        + "\n".join(lines)
+        + "\n\nCorrect the address in the staff directory or partner config and re-run the deliver task; "
+          "`mi deliveries list --report " + report.id + "` shows the audit trail.\n")
+    return 1 if _send(transport, ledger, claim, message, attempts, backoff) == "sent" else 0
 
 
 # ---- files ---------------------------------------------------------------------------------------

@@ -191,11 +191,10 @@ def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: 
     database is `settings.casedb_url()`, the one the extract task read.
     """
     if engine is None:
-        from sqlalchemy import create_engine
 
         from reporting import settings
 
-        own = create_engine(settings.casedb_url())
+        own = settings.casedb_engine()
         try:
             return overview_context(spec, rows, period, as_at, own)
         finally:

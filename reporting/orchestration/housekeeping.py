@@ -66,9 +66,9 @@ def apply_retention(today: date | str, *, days: int | None = None, root: Path | 
 
 def source_row_counts(url: str | None = None) -> dict[str, int]:
     """Rows per source table of the case database (placeholder for the GX source suite)."""
-    from sqlalchemy import create_engine, func, inspect, select, table
+    from sqlalchemy import func, inspect, select, table
 
-    engine = create_engine(url or settings.casedb_url())
+    engine = settings.casedb_engine(url)
     try:
         names = sorted(inspect(engine).get_table_names())
         counts = {}

@@ -17,10 +17,12 @@ in the period folder itself, each slice in `slices/<key>/`, each with its manife
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ STAGING = ".staging"
 EXTRACT_FILE = "extract.json"
 RUN_FILE = "run.json"
 DELIVERIES = "deliveries"
+SCRATCH_LOCK = ".rendering.lock"
 
 
 # ---- helpers -------------------------------------------------------------------------------------
@@ -70,7 +73,7 @@ def staging_dir(report_id: str, period_end: str) -> Path:
 
 def _write_private(path: Path, payload: Any) -> None:
     """Write JSON owner-only (0600) under a temporary name, fsync, rename into place."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    archive.private_mkdir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
@@ -104,14 +107,13 @@ def _read_staging(report: ReportDefinition, staging: str | Path):
     kinds = {c.name: c.type for c in report.spec.columns}
     rows = [{name: _typed(row.get(name), kinds[name]) for name in data["columns"]} for row in data["rows"]]
     period = Period(date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"]))
-    return data, Extract(data["columns"], rows, data["seconds"]), period
+    return data, Extract(data["columns"], rows, data["seconds"], data.get("sample")), period
 
 
 # ---- tasks ---------------------------------------------------------------------------------------
 def extract(report_id: str, period_start: date | str, period_end: date | str,
             as_at: date | str | None = None) -> dict:
     """Run the report's SQL for the period; stage the typed rows; return path, count and slices."""
-    from sqlalchemy import create_engine
 
     from reporting.extract import run_extract
     from reporting.runner import slice_keys
@@ -119,7 +121,7 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
     report = definition(report_id)
     start, end = date.fromisoformat(_iso(period_start)), date.fromisoformat(_iso(period_end))
     as_at_date = date.fromisoformat(_iso(as_at)) if as_at is not None else end
-    engine = create_engine(settings.casedb_url())
+    engine = settings.casedb_engine()
     try:
         result = run_extract(report, engine, period_start=start, period_end=end, as_at=as_at_date)
     finally:
@@ -129,7 +131,7 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
     _write_private(path, {
         "report_id": report_id, "period_start": start.isoformat(), "period_end": end.isoformat(),
         "as_at": as_at_date.isoformat(), "columns": result.columns, "rows": result.rows,
-        "seconds": round(result.seconds, 3), "slices": slices,
+        "seconds": round(result.seconds, 3), "slices": slices, "sample": result.sample,
         "extracted_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "definition_hash": report.definition_hash, "sql_hash": report.sql_hash,
     })
@@ -167,16 +169,24 @@ def render(report_id: str, staging: str | Path, slice_key: str | None = None) ->
     as_at = date.fromisoformat(data["as_at"])
     generated_at = datetime.fromisoformat(data["extracted_at"])
     name = "_all" if slice_key is None else f"slice-{slice_key}"
-    scratch = Path(staging).parent / "render" / name
-    shutil.rmtree(scratch, ignore_errors=True)
-    result = render_report(report, staged, period, as_at, slice_key=slice_key, archive_root=scratch,
-                           generated_at=generated_at, data_quality=staged_findings(staging, slice_key))
-    final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
-    if slice_key is None:
-        _publish_files(result.folder, final)
-    else:
-        _publish_folder(result.folder, final)
-    shutil.rmtree(scratch, ignore_errors=True)
+    # A scratch folder of this attempt's own: two runs of the same period at once (a manual trigger
+    # during the scheduled run) must not delete each other's half-built output. A killed attempt's
+    # scratch stays under .staging (never delivered from) until `record` clears it.
+    archive.private_mkdir((Path(staging).parent / "render"))
+    scratch = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=Path(staging).parent / "render"))
+    busy = open(scratch / SCRATCH_LOCK, "w")  # held while rendering: `record` leaves a busy scratch alone
+    fcntl.flock(busy, fcntl.LOCK_EX)
+    try:
+        result = render_report(report, staged, period, as_at, slice_key=slice_key, archive_root=scratch,
+                               generated_at=generated_at, data_quality=staged_findings(staging, slice_key))
+        final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
+        if slice_key is None:
+            _publish_files(result.folder, final)
+        else:
+            _publish_folder(result.folder, final)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        busy.close()
     return {"folder": str(final), "slice": slice_key, "rows": result.rows, "content_hash": result.content_hash,
             "outputs": sorted(result.outputs), "period_end": period.end.isoformat(),
             "findings": len(result.data_quality)}
@@ -196,7 +206,7 @@ def _publish_files(built: Path, final: Path) -> None:
     The period folder also holds `slices/`, `.staging/` and `deliveries/`, so it is not swapped
     as a whole; the manifest goes last, so a reader that finds it finds the outputs it lists.
     """
-    final.mkdir(parents=True, exist_ok=True, mode=0o700)
+    archive.private_mkdir(final)
     files = sorted(p for p in built.iterdir() if p.is_file())
     for path in sorted(files, key=lambda p: p.name == archive.MANIFEST):
         os.replace(path, final / path.name)
@@ -210,7 +220,6 @@ def deliver(report_id: str, rendered: dict) -> dict:
     at delivery time (services, partners). A retry sends only what the ledger has not got as sent.
     Returns counts; raises when a temporary failure is left, so Airflow retries with back-off.
     """
-    from sqlalchemy import create_engine
 
     from reporting.delivery.deliver import deliver_period
 
@@ -218,7 +227,7 @@ def deliver(report_id: str, rendered: dict) -> dict:
     key = rendered.get("slice")
     staging = staging_dir(report_id, rendered["period_end"]) / EXTRACT_FILE
     data, staged, period = _read_staging(report, staging)
-    engine = create_engine(settings.casedb_url())
+    engine = settings.casedb_engine()
     try:
         counts = deliver_period(report, staged.rows, period, date.fromisoformat(data["as_at"]), casedb=engine,
                                 only_target=key, generated_at=datetime.fromisoformat(data["extracted_at"]))
@@ -235,6 +244,28 @@ def deliver(report_id: str, rendered: dict) -> dict:
         raise RuntimeError(f"{report_id} {rendered['period_end']}: {counts['failed']} delivery(ies) failed "
                            f"temporarily ({counts['sent']} sent); the retry sends only those")
     return entry
+
+
+def _clear_stale_scratch(root: Path, *, grace_seconds: float = 60.0) -> None:
+    """Remove scratch folders of killed render attempts, not those of a render still running.
+
+    A live render holds an exclusive lock on its scratch's lock file; a concurrent run of the same
+    period (a manual trigger during the scheduled run) must not lose its half-built output here.
+    """
+    if not root.is_dir():
+        return
+    for scratch in root.iterdir():
+        lock_path = scratch / SCRATCH_LOCK
+        try:
+            if not lock_path.exists():
+                if time.time() - scratch.stat().st_mtime > grace_seconds:  # killed before it locked
+                    shutil.rmtree(scratch, ignore_errors=True)
+                continue
+            with open(lock_path) as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(scratch, ignore_errors=True)
+        except (BlockingIOError, FileNotFoundError):
+            continue  # being rendered now, or gone already
 
 
 def record(report_id: str, results: list[dict] | Any) -> dict:
@@ -254,5 +285,5 @@ def record(report_id: str, results: list[dict] | Any) -> dict:
     }
     folder = archive.period_dir(report_id, period_end)
     _write_private(folder / RUN_FILE, summary)
-    shutil.rmtree(folder / STAGING / "render", ignore_errors=True)
+    _clear_stale_scratch(folder / STAGING / "render")
     return {k: v for k, v in summary.items() if k != "results"} | {"run_file": str(folder / RUN_FILE)}

@@ -71,8 +71,6 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
             join (select distinct clae_cla_id, clae_person_id from ssd_cla_episodes) e on e.clae_cla_id = r.clar_cla_id
             where r.clar_cla_review_date between :start and :end""", **p)]
         missing = rows(conn, "select * from ssd_missing where miss_missing_episode_start_date between :start and :end", **p)
-        sdq = rows(conn, "select * from ssd_sdq_scores where csdq_sdq_completed_date between :start and :end "
-                         "order by csdq_sdq_completed_date", **p) if _has(conn, "ssd_sdq_scores", "csdq_sdq_completed_date") else []
         health = rows(conn, "select * from ssd_cla_health where clah_health_check_date between :start and :end", **p)
         convictions = {r["clac_person_id"] for r in rows(conn, "select * from ssd_cla_convictions "
                                                             "where clac_cla_conviction_date between :start and :end", **p)} \

@@ -1,0 +1,54 @@
+-- One row per child protection plan open at the period end or ended in the period: how long it
+-- has lasted (to the period end, or to its end), in bands, and whether the child had a plan before.
+with plans as (
+    select
+        p.cppl_cp_plan_id as cp_plan_id,
+        p.cppl_person_id as person_id,
+        p.cppl_cp_plan_start_date as plan_start,
+        case when p.cppl_cp_plan_end_date <= :period_end then p.cppl_cp_plan_end_date end as plan_end,
+        p.cppl_cp_plan_latest_category as category
+    from ssd_cp_plans p
+    where p.cppl_cp_plan_start_date <= :period_end
+      and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date >= :period_start)
+),
+
+measured as (
+    select pl.*,
+           {{ days_between('pl.plan_start', 'coalesce(pl.plan_end, :period_end)') }} as duration_days,
+           (select count(*) from ssd_cp_plans earlier
+             where earlier.cppl_person_id = pl.person_id
+               and earlier.cppl_cp_plan_start_date < pl.plan_start) as previous_plans
+    from plans pl
+),
+
+final as (
+    select
+        m.cp_plan_id,
+        m.person_id,
+        {{ child_name('per') }} as child_name,
+        ch.team_id,
+        ch.team_name,
+        ch.worker_name,
+        m.category,
+        m.plan_start,
+        m.plan_end,
+        case when m.plan_end is null then 'Open at period end' else 'Ended this period' end as plan_status,
+        m.duration_days,
+        case when m.duration_days < 91 then '1: under 3 months'
+             when m.duration_days < 183 then '2: 3 to 6 months'
+             when m.duration_days < 365 then '3: 6 to 12 months'
+             when m.duration_days < 730 then '4: 1 to 2 years'
+             else '5: 2 years or more' end as duration_band,
+        case when m.duration_days >= 730 then 'red' when m.duration_days >= 548 then 'amber' else 'green' end
+            as duration_rag,
+        m.previous_plans,
+        case when m.previous_plans > 0 then 1 else 0 end as is_repeat_plan,
+        case when m.plan_end is null then 1 else 0 end as is_open,
+        case when m.plan_end is null and m.duration_days >= 730 then 1 else 0 end as open_two_years_plus
+    from measured m
+    join ssd_person per on per.pers_person_id = m.person_id
+    left join {{ cf_case_holder_at(':period_end') }} ch on ch.person_id = m.person_id
+)
+
+select * from final
+order by is_open desc, duration_days desc, cp_plan_id

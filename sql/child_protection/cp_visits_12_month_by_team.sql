@@ -1,0 +1,103 @@
+-- One row per team and month for the 12 months to the period end (plus one 'All teams' row per
+-- month): children on a CP plan at the month end, visits in the month and how many were within
+-- 10 working days of the visit before (or of the plan start).
+with months as (
+    select * from {{ cf_last_12_months(':period_end') }} m
+),
+
+visits as (
+    select
+        v.cppv_person_id as person_id,
+        v.cppv_cp_visit_date as visit_date,
+        coalesce(lag(v.cppv_cp_visit_date) over (partition by v.cppv_cp_plan_id
+                                                 order by v.cppv_cp_visit_date, v.cppv_cp_visit_id),
+                 p.cppl_cp_plan_start_date) as previous_date
+    from ssd_cp_visits v
+    join ssd_cp_plans p on p.cppl_cp_plan_id = v.cppv_cp_plan_id
+    where v.cppv_cp_visit_date <= :period_end
+),
+
+month_visits as (
+    -- working days as a difference of the calendar's numbers, joined rather than looked up per
+    -- row (the working_days block): PostgreSQL plans the joins far better over a year of visits
+    select mo.month_index, mo.month, mo.month_end, vi.person_id,
+           case when c_visit.cal_working_day_number - c_prev.cal_working_day_number <= {{ cf_cp_visit_standard_wd() }}
+                then 1 else 0 end as within_standard
+    from visits vi
+    join months mo on vi.visit_date between mo.month_start and mo.month_end
+    join ext_calendar c_visit on c_visit.cal_date = vi.visit_date
+    join ext_calendar c_prev on c_prev.cal_date = vi.previous_date
+),
+
+-- each visit and child belongs to the team holding the case at the month end (the latest
+-- allocation open then, as allocation_at does for one date)
+month_allocation as (
+    select r.month_index, r.person_id, r.team_id
+    from (select mo.month_index, inv.invo_person_id as person_id, inv.invo_professional_team as team_id,
+                 row_number() over (partition by mo.month_index, inv.invo_person_id
+                                    order by inv.invo_involvement_start_date desc, inv.invo_involvements_id desc) as rn
+            from months mo
+            join ssd_involvements inv
+              on inv.invo_involvement_start_date <= mo.month_end
+             and (inv.invo_involvement_end_date is null or inv.invo_involvement_end_date > mo.month_end)) r
+    where r.rn = 1
+),
+
+team_visits as (
+    select mv.month_index, mv.month, ma.team_id, count(*) as visits, sum(mv.within_standard) as within_standard
+    from month_visits mv
+    left join month_allocation ma on ma.month_index = mv.month_index and ma.person_id = mv.person_id
+    group by mv.month_index, mv.month, ma.team_id
+),
+
+team_children as (
+    select mo.month_index, ma.team_id, count(distinct p.cppl_person_id) as children
+    from months mo
+    join ssd_cp_plans p
+      on p.cppl_cp_plan_start_date <= mo.month_end
+     and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date > mo.month_end)
+    left join month_allocation ma on ma.month_index = mo.month_index and ma.person_id = p.cppl_person_id
+    group by mo.month_index, ma.team_id
+),
+
+team_months as (
+    select mo.month_index, mo.month, tc.team_id from months mo join team_children tc on tc.month_index = mo.month_index
+    union
+    select tv.month_index, tv.month, tv.team_id from team_visits tv
+),
+
+per_team as (
+    select
+        tm.team_id,
+        t.team_name,
+        tm.month,
+        tm.month_index,
+        coalesce(tc.children, 0) as children_on_plan,
+        coalesce(tv.visits, 0) as visits,
+        coalesce(tv.within_standard, 0) as visits_within_standard,
+        0 as is_all_teams
+    from team_months tm
+    left join team_children tc on tc.month_index = tm.month_index
+         and (tc.team_id = tm.team_id or (tc.team_id is null and tm.team_id is null))
+    left join team_visits tv on tv.month_index = tm.month_index
+         and (tv.team_id = tm.team_id or (tv.team_id is null and tm.team_id is null))
+    left join {{ teams() }} t on t.team_id = tm.team_id
+),
+
+all_teams as (
+    select null as team_id, 'All teams' as team_name, pt.month, pt.month_index,
+           sum(pt.children_on_plan), sum(pt.visits), sum(pt.visits_within_standard), 1
+    from per_team pt
+    group by pt.month, pt.month_index
+),
+
+final as (
+    select r.team_id, coalesce(r.team_name, 'No allocated team') as team_name, r.month, r.month_index,
+           r.children_on_plan, r.visits, r.visits_within_standard,
+           round(100.0 * r.visits_within_standard / nullif(r.visits, 0), 1) as pct_within_standard,
+           r.is_all_teams
+    from (select * from per_team union all select * from all_teams) r
+)
+
+select * from final
+order by is_all_teams, team_name, month_index
