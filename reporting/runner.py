@@ -147,19 +147,29 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
     if slice_key is not None:
         label_column = spec.burst_label or spec.burst_key
         slice_label = str(rows[0][label_column]) if rows else slice_key
+    table_summaries = summaries(spec, rows)
+    unsuppressed = rows  # the overview context applies its own disclosure control to its tables
+    disclosure = None
+    if spec.sensitivity == "aggregate":
+        # Published figures: counts 1-5 become "c", with secondary suppression (DfE convention),
+        # in the rows (and so in every output and the content hash) and in the summaries.
+        from reporting.delivery import sdc
+
+        rows, disclosure = sdc.suppress_rows([c.model_dump() for c in spec.columns], rows)
+        table_summaries = [sdc.suppress_summary(s) for s in table_summaries]
     context = {
         "report": {"id": spec.id, "title": spec.title, "description": spec.description,
                    "classification": CLASSIFICATION[spec.sensitivity], "standard": spec.standard,
                    "counting_note": spec.counting_note},
         "period": {"start": period.start, "end": period.end, "as_at": as_at},
         "generated_at": generated_at.strftime("%d %b %Y %H:%M UTC"),
-        "columns": visible, "rows": rows, "summaries": summaries(spec, rows),
+        "columns": visible, "rows": rows, "summaries": table_summaries,
         "data_quality": findings, "slice_label": slice_label,
     }
     if spec.indicators:  # an overview: tiles, trends and benchmarks from the indicator library
         from reporting.indicators.overview import overview_context
 
-        context.update(overview_context(spec, rows, period, as_at, engine))
+        context.update(overview_context(spec, unsuppressed, period, as_at, engine))
     final = archive.period_dir(spec.id, period.end.isoformat(), slice_key, archive_root)
     timings: dict[str, float] = {}
     outputs: dict[str, str] = {}
@@ -192,7 +202,7 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             "period_start": period.start, "period_end": period.end, "as_at": as_at,
             "parameters": {"period_start": period.start, "period_end": period.end, "as_at": as_at},
             "definition_hash": definition.definition_hash, "sql_hash": definition.sql_hash,
-            "rows": len(rows), "content_hash": content, "file_hashes": hashes,
+            "rows": len(rows), "content_hash": content, "file_hashes": hashes, "disclosure_control": disclosure,
             "sample": extract.sample,
             "data_quality": [{k: f[k] for k in ("check", "severity", "failing_rows")} for f in findings],
             "generated_at": generated_at.isoformat(),

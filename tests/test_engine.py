@@ -177,3 +177,27 @@ def test_run_command_json_and_exit_code(seeded_sqlite_url, tmp_path, monkeypatch
     assert {i["id"] for i in items} == weekly
     assert all(i["status"] in ("ok", "warning") and i["period_end"] == "2026-10-25" for i in items)
     assert "cp_visits_due_next_week" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_aggregate_report_applies_disclosure_control(sql_copy, seeded_sqlite_url, tmp_path):
+    """sensitivity: aggregate -> counts 1-5 are 'c' and one more cell per line is hidden."""
+    folder = sql_copy / "published"
+    folder.mkdir()
+    (folder / "small_numbers.sql").write_text(
+        "select 'Team A' as team_name, 3 as children, 40 as visits union all "
+        "select 'Team B', 12, 2 union all select 'Team C', 30, 50")
+    (folder / "small_numbers.yml").write_text(
+        "id: small_numbers\ntitle: Small numbers\ndescription: One row per team with counts for publication.\n"
+        "cadence: quarterly\nrecipients: [{role: DIRECTOR, scope: all}]\nsensitivity: aggregate\n"
+        "columns:\n  - {name: team_name, label: Team}\n  - {name: children, label: Children, type: int}\n"
+        "  - {name: visits, label: Visits, type: int}\n")
+    definition = load_definition(folder / "small_numbers.yml")
+    period = latest_complete_period("quarterly", RUN_DATE)
+    result = run_report(definition, create_engine(seeded_sqlite_url), period, period.end, archive_root=tmp_path,
+                        formats=["csv"])
+    lines = Path(result.outputs["csv"]).read_text().splitlines()
+    # Team A's 3 children and Team B's 2 visits are primary; each column then needs a second hidden
+    # cell (the smallest other value: B's 12 children, A's 40 visits) so its total cannot give them back.
+    assert lines[1:] == ["Team A,c,c", "Team B,c,c", "Team C,30,50"]
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert manifest["disclosure_control"] == {"primary": 2, "secondary": 2}

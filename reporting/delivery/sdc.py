@@ -130,3 +130,36 @@ def suppress_summary(table: dict) -> dict:
                     new[column["name"]] = SUPPRESSED
         out_rows.append(new)
     return {**table, "rows": out_rows, "sdc": {"primary": len(primary), "secondary": len(secondary)}}
+
+
+def suppress_rows(columns: list[dict], rows: list[dict]) -> tuple[list[dict], dict]:
+    """SDC on a report's own rows when they are aggregate counts (one row per group).
+
+    Each count column is treated as a line whose total is the column sum, as if the total were
+    published (summaries and other reports do publish such totals), so no column is left with a
+    single hidden cell. Percent and mean cells of a row with a hidden count are hidden too.
+    """
+    counts = [c["name"] for c in columns if c.get("type") == "int"]
+    values: dict[Cell, int] = {}
+    lines = []
+    for j, name in enumerate(counts):
+        for i, row in enumerate(rows):
+            values[(i, j)] = int(row[name] or 0)
+        values[(len(rows), j)] = sum(values[(i, j)] for i in range(len(rows)))
+        lines.append(([(i, j) for i in range(len(rows))], (len(rows), j)))
+    primary, secondary = suppress_lines(values, lines)
+    hidden = primary | secondary
+    out = []
+    for i, row in enumerate(rows):
+        new = dict(row)
+        for j, name in enumerate(counts):
+            if (i, j) in hidden:
+                new[name] = SUPPRESSED
+        if any((i, j) in hidden for j in range(len(counts))):
+            for column in columns:
+                if column.get("type") in ("percent", "decimal"):
+                    new[column["name"]] = SUPPRESSED
+        out.append(new)
+    shown = {cell for cell in hidden if cell[0] < len(rows)}
+    return out, {"primary": len(primary & shown), "secondary": len(secondary & shown)}
+

@@ -54,6 +54,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 NUMERIC_KINDS = frozenset({"int", "decimal", "percent"})
+SUPPRESSED = "c"  # the DfE symbol for a suppressed count (reporting.delivery.sdc)
 KINDS = NUMERIC_KINDS | {"text", "date", "datetime"}
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
 
@@ -109,6 +110,8 @@ def fmt(value: object, kind: str = "text") -> str:
     """
     if value is None:
         return ""
+    if value == SUPPRESSED:  # disclosure control: a small count shown as "c", whatever the kind
+        return SUPPRESSED
     if kind == "date":
         d = as_date(value)
         return f"{d.day:02d} {_MONTHS[d.month - 1]} {d.year}"

@@ -94,6 +94,8 @@ def _excel_value(value: object, kind: str) -> object:
         return as_date(value)
     if kind == "datetime":
         return as_datetime(value).replace(tzinfo=None)
+    if value == "c":  # a count suppressed by disclosure control stays the DfE symbol
+        return value
     if kind == "percent":
         # Rows hold 0-100; Excel's % format multiplies by 100.
         return float(value) / 100
