@@ -36,15 +36,34 @@ def building(final: Path):
         raise
 
 
+def private_mkdir(path: Path) -> None:
+    """`mkdir -p` with every folder it creates owner-only (0700).
+
+    `Path.mkdir(parents=True, mode=...)` gives the mode to the last folder only; the report and
+    period folders above it would be created world-readable (0755 under the usual umask).
+    """
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass  # another worker made it just now
+
+
 def new_work_folder(final: Path) -> Path:
     """An empty private folder beside `final` (same filesystem, so moving it in is a rename)."""
-    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_mkdir(final.parent)
     return Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
 
 
 def replace_folder(work: Path, final: Path) -> None:
     """Put the complete folder `work` in place of `final` with renames only."""
     os.chmod(work, 0o700)
+    for path in work.rglob("*"):  # writers that used the umask (0644) are made owner-only too
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
     if final.exists():
         retired = final.with_name(f".{final.name}.old-{os.getpid()}")
         os.replace(final, retired)
