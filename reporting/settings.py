@@ -61,8 +61,10 @@ def casedb_engine(url: str | None = None):
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    url = url or casedb_url()
-    if make_url(url).get_backend_name() == "postgresql":
-        return create_engine(url, connect_args={"options": "-c jit=off"})
-    return create_engine(url)
+    parsed = make_url(url or casedb_url())
+    if parsed.get_backend_name() == "postgresql":
+        # Keep any server options the URL already sets (e.g. a statement_timeout).
+        options = " ".join(filter(None, [parsed.query.get("options"), "-c jit=off"]))
+        return create_engine(parsed.update_query_dict({"options": options}))
+    return create_engine(parsed)
 

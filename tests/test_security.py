@@ -157,7 +157,7 @@ TRACKED_SECRET = re.compile(
     # an environment-style assignment with a literal value: CASEDB_PASSWORD=abc123 (not ${VAR})
     r"|^\s*(?:export\s+)?[A-Z][A-Z0-9_]*(?:PASSWORD|SECRET|TOKEN|API_KEY)\s*[=:]\s*(?!\$)[^\s'\"#]{6,}\s*$"
     # credentials in a URL: scheme://user:literal@host (not ${VAR})
-    r"|://[^/\s:@]+:(?!\$)[^@\s/]{6,}@")
+    r"|://[^/\s:@]+:(?![$\{])[^@\s/]{6,}@")
 # Fake values the tests themselves use to prove secrets are *not* echoed; no real credential.
 ALLOWED = re.compile(r"Sup3r-S3cret-pw")
 
@@ -174,6 +174,8 @@ def test_no_secrets_in_tracked_files():
     for name in files:
         path = settings.REPO_ROOT / name
         if path.suffix in (".pdf", ".png", ".woff2", ".ttf", ".sqlite", ".xlsx") or not path.is_file():
+            continue
+        if name == "tests/test_security.py":  # this scanner's own examples of what it must catch
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8", errors="ignore").splitlines(), 1):
             for match in TRACKED_SECRET.finditer(line):

@@ -44,7 +44,15 @@ def definition(report_id: str) -> ReportDefinition:
 
 
 def _iso(value: date | str) -> str:
-    return value.isoformat() if isinstance(value, date) else date.fromisoformat(str(value)[:10]).isoformat()
+    """An ISO date from a date, a datetime or an ISO string; anything else is refused, not trimmed."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValueError("expected an ISO date (YYYY-MM-DD) for the reporting period") from None
 
 
 def period_from_interval(start: datetime, end: datetime) -> tuple[str, str, str]:
