@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from reporting import archive
+from reporting import archive, settings
 from reporting.definitions import Definition, ReportDefinition
 from reporting.extract import Extract, run_extract
 from reporting.render import render_html, write_csv, write_pdf, write_xlsx
@@ -138,7 +138,7 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
                   data_quality: list[dict] | None = None, engine: Engine | None = None) -> RenderResult:
     """Render a report (or one slice of it) into its archive folder, atomically."""
     spec = definition.spec
-    formats = [f for f in (formats or spec.outputs)]
+    formats = list(formats or settings.output_formats() or spec.outputs)
     rows = slice_rows(spec, extract.rows, slice_key)
     generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
     findings = column_checks(spec, rows) if data_quality is None else data_quality

@@ -52,6 +52,16 @@ def config_dir() -> Path:
 DEMO_AS_AT = "2026-10-26"
 
 
+def output_formats() -> list[str] | None:
+    """`MI_OUTPUT_FORMATS` (e.g. "csv,html"): render only these where a definition asks for more.
+
+    For dry runs and test environments; unset, every definition's own `outputs` apply. Partner
+    deliveries always get their encrypted PDF.
+    """
+    value = os.environ.get("MI_OUTPUT_FORMATS", "").strip()
+    return [f.strip() for f in value.split(",") if f.strip()] or None
+
+
 def casedb_engine(url: str | None = None):
     """An engine on the case database (read by every report, task and command).
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from reporting import archive
+from reporting import archive, settings
 from reporting.definitions import ReportDefinition
 from reporting.delivery import message as mail
 from reporting.delivery import partners as sharing
@@ -197,7 +197,7 @@ def _rendered(report: ReportDefinition, spec, assignment: Assignment, period: Pe
               formats: list[str] | None, content_hash: str, generated_at: datetime) -> Path:
     """The folder holding this slice's files, rendered now only if the archive lacks them."""
     person, target = assignment.person, assignment.target
-    wanted = list(formats or spec.outputs)
+    wanted = list(formats or settings.output_formats() or spec.outputs)
     if person.kind == "partner":
         wanted = ["pdf"]  # partners get the encrypted PDF only
     if target == CUSTOM:
