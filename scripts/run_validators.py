@@ -32,7 +32,9 @@ def run_903(folder: Path, year: int) -> tuple[Counter, Counter, dict]:
                                                   if (folder / f"{stem}.csv").exists()]})
     module = importlib.import_module(f"lac_validator.rules.{ruleset_name('lac', year)}")
     registry = module.registry
-    validator = lac_validator.LacValidator(metadata={"collectionYear": f"{year - 1}/{str(year)[2:]}",
+    # lac_validator reads the first 4 characters of collectionYear as the year the collection
+    # ENDS (datastore.py: collection_end = 31/03/<that year>), so "2025/26" would check 2024/25.
+    validator = lac_validator.LacValidator(metadata={"collectionYear": str(year),
                                                      "localAuthority": "E09000007"},
                                            files=files, registry=registry, selected_rules=None)
     report = Report(validator.ds_results, registry)

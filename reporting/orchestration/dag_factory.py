@@ -205,7 +205,9 @@ def build_dag(report: ReportDefinition) -> DAG:
         def record_task(results) -> dict:
             from reporting.orchestration import tasks
 
-            return tasks.record(report_id, list(results))
+            # Index by length rather than iterate: iterating asks for one entry past the end,
+            # which the task SDK logs as an "XCom not found" error on every successful run.
+            return tasks.record(report_id, [results[i] for i in range(len(results))])
 
         extracted = extract_task()
         if spec.burst_key:

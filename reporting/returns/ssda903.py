@@ -76,6 +76,14 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
                                                             "where clac_cla_conviction_date between :start and :end", **p)} \
             if _has(conn, "ssd_cla_convictions", "clac_cla_conviction_date") else set()
         leavers = rows(conn, "select * from ssd_care_leavers")
+        # When each young person last left care (any year): OC3 needs it for rules 1007/1016.
+        left_care = {r["p"]: as_date(r["d"]) for r in rows(conn, """
+            select clae_person_id as p, max(clae_cla_episode_ceased_date) as d from ssd_cla_episodes
+            group by clae_person_id""")}
+        # The category of need is the one at the start of the period of care (rule 504).
+        period_need = {r["clae_cla_id"]: r["clae_cla_primary_need_code"] for r in rows(conn, """
+            select clae_cla_id, clae_cla_primary_need_code from ssd_cla_episodes
+            order by clae_cla_episode_start_date desc, clae_cla_episode_id desc""")}
         permanence = rows(conn, "select * from ssd_permanence")
         involvements = rows(conn, """
             select i.*, pr.prof_social_worker_registration_no as sw_id from ssd_involvements i
@@ -83,28 +91,30 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
             where i.invo_involvement_start_date <= :end
               and (i.invo_involvement_end_date is null or i.invo_involvement_end_date >= :start)""", **p)
 
+    # Children only ever looked after under V3/V4 (short breaks) carry no MOTHER, reviews or
+    # placement postcode (rules 398, 399, 420).
+    short_breaks = set(children) - {e["clae_person_id"] for e in episodes
+                                    if _status(legal[e["clae_person_id"]], e) not in ("V3", "V4")}
     for child in children:
-        person = people[child]
-        tables["header"].append({"CHILD": child, "SEX": "1" if person["pers_sex"] == "M" else "2",
-                                 "DOB": dmy(person["pers_dob"]), "ETHNIC": person["pers_ethnicity"] or "NOBT",
-                                 "UPN": upn.get(child, _upn_unknown(person, cy.end)), "MOTHER": "", "MC_DOB": ""})
+        tables["header"].append(_header(people[child], upn, cy, mother=child not in short_breaks))
     for e in episodes:
         start = as_date(e["clae_cla_episode_start_date"])
         status = [s for s in legal[e["clae_person_id"]] if as_date(s["lega_legal_status_start_date"]) <= start]
         home = [h for h in homes[e["clae_person_id"]] if as_date(h["addr_address_start_date"]) <= start]
         ceased = as_date(e["clae_cla_episode_ceased_date"])
         ceased = ceased if ceased and ceased <= cy.end else None
-        change = e["clae_cla_episode_start_reason"] in ("P", "B", "T", "U")
         tables["episodes"].append({
             "CHILD": e["clae_person_id"], "DECOM": dmy(start), "RNE": e["clae_cla_episode_start_reason"],
             "LS": status[-1]["lega_legal_status"] if status else "",
-            "CIN": e["clae_cla_primary_need_code"], "PLACE": e["place"] or "", "PLACE_PROVIDER": e["provider"] or "",
+            "CIN": period_need.get(e["clae_cla_id"], e["clae_cla_primary_need_code"]), "PLACE": e["place"] or "", "PLACE_PROVIDER": e["provider"] or "",
             "DEC": dmy(ceased), "REC": e["clae_cla_episode_ceased_reason"] if ceased else "",
-            "REASON_PLACE_CHANGE": (previous_change.get(e["clae_cla_placement_id"]) or "") if change and False else "",
-            "HOME_POST": home[-1]["addr_address_postcode"] if home else "", "PL_POST": e["pl_post"] or "",
-            "URN": e["urn"] or "XXXXXXX"})
+            # Rule 225: the reason is recorded on the episode a placement change ends (REC X1).
+            "REASON_PLACE_CHANGE": (previous_change.get(e["clae_cla_placement_id"]) or "")
+            if ceased and e["clae_cla_episode_ceased_reason"] == "X1" else "",
+            "HOME_POST": home[-1]["addr_address_postcode"] if home else "", "PL_POST": "" if (status and status[-1]["lega_legal_status"] in ("V3", "V4")) else (e["pl_post"] or ""),
+            "URN": e["urn"] or ""})
     for r in reviews:
-        if r["child"] in in_scope:
+        if r["child"] in in_scope and r["child"] not in short_breaks:
             tables["reviews"].append({"CHILD": r["child"], "DOB": dmy(people[r["child"]]["pers_dob"]),
                                       "REVIEW": dmy(r["clar_cla_review_date"]),
                                       "REVIEW_CODE": r["clar_cla_review_participation"] or ""})
@@ -114,8 +124,14 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
                                       "MISSING": m["miss_missing_episode_type"],
                                       "MIS_START": dmy(m["miss_missing_episode_start_date"]),
                                       "MIS_END": dmy(m["miss_missing_episode_end_date"]) if _in_year(m["miss_missing_episode_end_date"], cy) else ""})
-    _oc2(tables, episodes, people, health, convictions, cy)
-    _oc3(tables, leavers, people, cy)
+    _oc2(tables, people, health, convictions, cy)
+    looked_after_at_end = {e["clae_person_id"] for e in episodes
+                           if as_date(e["clae_cla_episode_ceased_date"]) is None
+                           or as_date(e["clae_cla_episode_ceased_date"]) > cy.end}
+    _oc3(tables, leavers, people, left_care, looked_after_at_end | {r["CHILD"] for r in tables["oc2"]}, cy)
+    # Every child in any table has a header row (internal check INT06 and its kin).
+    for child in sorted({r["CHILD"] for r in tables["oc3"]} - in_scope):
+        tables["header"].append(_header(people[child], upn, cy, mother=False))  # rule 628
     for perm in permanence:
         child = perm["perm_person_id"]
         if child not in in_scope or child not in people:
@@ -125,14 +141,7 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
             tables["placed_for_adoption"].append({"CHILD": child, "DOB": dob,
                                                   "DATE_PLACED": dmy(perm["perm_placed_for_adoption_date"]),
                                                   "DATE_PLACED_CEASED": "", "REASON_PLACED_CEASED": ""})
-    for inv in involvements:
-        child = inv["invo_person_id"]
-        if child in in_scope and inv["sw_id"]:
-            start = max(as_date(inv["invo_involvement_start_date"]), cy.start)
-            end = as_date(inv["invo_involvement_end_date"])
-            tables["sw_episodes"].append({"CHILD": child, "DOB": dmy(people[child]["pers_dob"]), "SW_ID": inv["sw_id"],
-                                          "SW_DECOM": dmy(start), "SW_DEC": dmy(end) if end and end <= cy.end else "",
-                                          "SW_REASON": (inv["invo_worker_change_reason"] or "") if end and end <= cy.end else ""})
+    tables["sw_episodes"] = _sw_episodes(involvements, looked_after_at_end, people, cy)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for name, columns in COLUMNS.items():
@@ -147,54 +156,143 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
     return ReturnResult("ssda903", files, {name: len(tables[name]) for name in COLUMNS})
 
 
+def _status(legal: list[dict], episode: dict) -> str:
+    start = as_date(episode["clae_cla_episode_start_date"])
+    status = [s for s in legal if as_date(s["lega_legal_status_start_date"]) <= start]
+    return status[-1]["lega_legal_status"] if status else ""
+
+
+def _header(person: dict, upn: dict, cy: CollectionYear, mother: bool) -> dict:
+    child = person["pers_person_id"]
+    # MOTHER is required for girls (rules 393, 607); the case record holds no births to
+    # looked-after young women (ext_lac_pregnancies has no outcomes), so 0.
+    return {"CHILD": child, "SEX": _sex(person), "DOB": dmy(person["pers_dob"]),
+            "ETHNIC": person["pers_ethnicity"] or "NOBT",
+            "UPN": upn.get(child, _upn_unknown(person, cy)), "MOTHER": "0" if mother and _sex(person) == "F" else "",
+            "MC_DOB": ""}
+
+
+def _sex(person: dict) -> str:
+    # The 2024-25 rules onwards (rule 101) take M / F / U, no longer 1 / 2.
+    return person["pers_sex"] if person["pers_sex"] in ("M", "F") else "U"
+
+
+# MOSAIC-style change reasons -> the DfE SW_REASON codes (rule SW13STG1).
+SW_REASONS = {"Worker left": "LEFTRL"}
+SW_HANDOVER_DAYS = 7  # rule SW10aSTG2: a new worker starts within 7 days of the last one ending
+
+
+def _sw_episodes(involvements, children: set[str], people, cy: CollectionYear) -> list[dict]:
+    """One child's social workers over the year as a gap-free sequence (rules SW06-SW19).
+
+    Scope per rule SW12STG2: children looked after on 31 March, with every worker of the
+    year, looked after or not. Allocations by different teams overlap in the case record
+    (assessment team, then CIN or LAC team); the return wants one worker at a time, so a
+    worker's episode ends when the next one starts. The first worker of the year, or one
+    starting more than 7 days after the previous ended, is coded FCONTA (first contact).
+    """
+    by_child = defaultdict(list)
+    for inv in involvements:
+        if inv["invo_person_id"] in children and inv["sw_id"]:
+            start = max(as_date(inv["invo_involvement_start_date"]), cy.start)
+            end = as_date(inv["invo_involvement_end_date"])
+            end = end if end and end <= cy.end else None
+            if end is None or end > start:  # rule SW09STG2: no episode under 24 hours
+                by_child[inv["invo_person_id"]].append((start, end, inv["sw_id"], inv["invo_worker_change_reason"]))
+    out = []
+    for child in sorted(by_child):
+        spans = sorted(by_child[child], key=lambda s: (s[0], s[1] or date.max))
+        # Same start day (rule SW19STG2): the later-listed, longer allocation wins.
+        spans = list({s[0]: s for s in spans}.values())
+        dob = dmy(people[child]["pers_dob"])
+        previous_end = None
+        previous_reason = None
+        for i, (start, end, sw_id, reason) in enumerate(spans):
+            if i + 1 < len(spans):
+                next_start = spans[i + 1][0]
+                if end is None or end > next_start:
+                    end, reason = next_start, None
+            if previous_end is not None and abs((start - previous_end).days) <= SW_HANDOVER_DAYS:
+                code = SW_REASONS.get(previous_reason, "CHCHAN")
+            else:
+                code = "FCONTA"
+            out.append({"CHILD": child, "DOB": dob, "SW_ID": sw_id, "SW_DECOM": dmy(start),
+                        "SW_DEC": dmy(end), "SW_REASON": code})
+            previous_end, previous_reason = end, reason
+            if end is None:
+                break
+    return out
+
+
 def _has(conn, table: str, column: str) -> bool:
     from sqlalchemy import inspect
 
     return column in {c["name"] for c in inspect(conn).get_columns(table)}
 
 
-def _upn_unknown(person: dict, on: date) -> str:
-    age = age_on(as_date(person["pers_dob"]), on)
-    return "UN3" if age < 5 else "UN1" if age >= 16 else "UN5"
+def _upn_unknown(person: dict, cy: CollectionYear) -> str:
+    # Rule 209: UN1 only for a child under 4 on 31 August before the collection year; older
+    # children without a UPN get UN5 (sources disagree / not yet known).
+    age = age_on(as_date(person["pers_dob"]), date(cy.start.year - 1, 8, 31))
+    return "UN1" if age < 4 else "UN5"
 
 
-def _oc2(tables, episodes, people, health, convictions, cy: CollectionYear) -> None:
+def _continuously_looked_after(rows: list[dict], cy: CollectionYear) -> set[str]:
+    """Children looked after throughout the year, as the validator defines it (utils.add_CLA_column):
+    no period of care starting (RNE S) or ending (REC other than X1) inside the year, no V3/V4."""
+    start, end = cy.start, cy.end
+    seen, broken = set(), set()
+    for r in rows:
+        decom = date.fromisoformat("-".join(reversed(r["DECOM"].split("/"))))
+        dec = date.fromisoformat("-".join(reversed(r["DEC"].split("/")))) if r["DEC"] else None
+        seen.add(r["CHILD"])
+        if (r["RNE"] == "S" and start < decom <= end) or (dec and r["REC"] != "X1" and start <= dec < end) \
+                or r["LS"] in ("V3", "V4"):
+            broken.add(r["CHILD"])
+    return seen - broken
+
+
+def _oc2(tables, people, health, convictions, cy: CollectionYear) -> None:
     """Children looked after continuously for 12 months at 31 March."""
-    year_ago = date(cy.end.year - 1, cy.end.month, cy.end.day)
-    by_child = defaultdict(list)
-    for e in episodes:
-        by_child[e["clae_person_id"]].append(e)
     checks = defaultdict(set)
     for h in health:
         checks[h["clah_person_id"]].add(h["clah_health_check_type"])
-    for child, eps in by_child.items():
-        entered = min(as_date(e["clae_entered_care_date"]) for e in eps)
-        open_at_end = any(as_date(e["clae_cla_episode_ceased_date"]) is None
-                          or as_date(e["clae_cla_episode_ceased_date"]) > cy.end for e in eps)
-        if not open_at_end or entered > year_ago:
-            continue
+    for child in sorted(_continuously_looked_after(tables["episodes"], cy)):
         dob = as_date(people[child]["pers_dob"])
+        age = age_on(dob, cy.end)
         done = checks[child]
         tables["oc2"].append({
-            "CHILD": child, "DOB": dmy(dob), "SDQ_SCORE": "", "SDQ_REASON": "SDQ5" if age_on(dob, cy.end) < 4 or age_on(dob, cy.end) > 17 else "SDQ4",
-            "CONVICTED": "1" if child in convictions else "0",
-            "HEALTH_CHECK": "1" if "Health assessment" in done else "0",
+            # SDQ for ages 4-17 only (rules 188, 197B) (rule 188); convictions from age 10 (rule 542); the
+            # under-5 health check only under 5 (rule 546).
+            "CHILD": child, "DOB": dmy(dob), "SDQ_SCORE": "", "SDQ_REASON": "SDQ4" if 4 <= age <= 17 else "",
+            "CONVICTED": ("1" if child in convictions else "0") if age >= 10 else "",
+            "HEALTH_CHECK": ("1" if "Health assessment" in done else "0") if age < 5 else "",
             "IMMUNISATIONS": "1", "TEETH_CHECK": "1" if any("ental" in c for c in done) else "0",
             "HEALTH_ASSESSMENT": "1" if "Health assessment" in done else "0",
             "SUBSTANCE_MISUSE": "0", "INTERVENTION_RECEIVED": "", "INTERVENTION_OFFERED": ""})
 
 
-def _oc3(tables, leavers, people, cy: CollectionYear) -> None:
-    """Care leavers whose 17th to 21st birthday falls in the year."""
+def _oc3(tables, leavers, people, left_care, still_in_care: set[str], cy: CollectionYear) -> None:
+    """Care leavers whose 17th to 21st birthday falls in the year and who had left care by it
+    (rules 1007, 1016: not for 17/18-year-olds looked after on, or leaving after, the birthday;
+    rule 215/187: not for children still looked after)."""
     for leaver in leavers:
-        person = people.get(leaver["clea_person_id"])
-        if not person:
+        child = leaver["clea_person_id"]
+        person = people.get(child)
+        if not person or child in still_in_care:
             continue
         dob = as_date(person["pers_dob"])
-        birthdays = [date(dob.year + n, dob.month, min(dob.day, 28)) for n in range(17, 22)]
-        if not any(cy.start <= b <= cy.end for b in birthdays):
+        birthdays = {n: date(dob.year + n, dob.month, min(dob.day, 28)) for n in range(17, 22)}
+        ages = [n for n, b in birthdays.items() if cy.start <= b <= cy.end]
+        if not ages:
             continue
-        tables["oc3"].append({"CHILD": leaver["clea_person_id"], "DOB": dmy(dob),
+        left = left_care.get(child)
+        if ages[0] <= 18 and (left is None or left >= birthdays[ages[0]]):
+            continue
+        accommodation = leaver["clea_care_leaver_accommodation"] or ""
+        suitable = leaver.get("clea_care_leaver_accom_suitable") or ""
+        tables["oc3"].append({"CHILD": child, "DOB": dmy(dob),
                               "IN_TOUCH": leaver["clea_care_leaver_in_touch"] or "",
                               "ACTIV": leaver["clea_care_leaver_activity"] or "",
-                              "ACCOM": leaver["clea_care_leaver_accommodation"] or ""})
+                              # ACCOM is the type letter and 1 (suitable) / 2 (not) (rule 133).
+                              "ACCOM": f"{accommodation}{suitable}" if accommodation and suitable else accommodation})

