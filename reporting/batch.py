@@ -50,28 +50,133 @@ def select_reports(catalogue: Catalogue, run_date: date, *, cadence: str | None 
 
 
 def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, *,
-              formats: list[str] | None = None, on_done=None, deliver: bool = False) -> list[BatchItem]:
-    """Run each report; with `deliver`, send each recipient their slice (reporting.delivery)."""
-    items = []
-    for definition, period in selection:
-        try:
-            if deliver:
-                result, delivery = _run_and_deliver(definition, engine, period, formats)
-            else:
-                result, delivery = run_report(definition, engine, period, period.end, formats=formats), None
-            status = "warning" if result.data_quality else "ok"
-            if delivery and (delivery["failed"] or delivery["rejected"]):
-                status = "failed"
-            item = BatchItem(definition.id, definition.spec.title, period, status, result.rows, result.outputs,
-                             error=(f"delivery: {delivery['failed']} failed, {delivery['rejected']} rejected"
-                                    if status == "failed" else None), delivery=delivery)
-        except Exception as error:  # noqa: BLE001 - one broken report must not stop the others
-            item = BatchItem(definition.id, definition.spec.title, period, "failed",
-                             error=f"{type(error).__name__}: {error}")
-        items.append(item)
-        if on_done:
-            on_done(item)
-    return items
+              formats: list[str] | None = None, on_done=None, deliver: bool = False,
+              jobs: int = 1) -> list[BatchItem]:
+    """Run each report; with `deliver`, send each recipient their slice (reporting.delivery).
+
+    With `jobs` > 1 each report (extract -> gate -> render -> deliver) runs in a worker process,
+    `jobs` at a time: WeasyPrint is single-threaded and keeps its memory until its process ends.
+    `on_done` is called as reports finish; the list returned is always in `selection` order.
+    """
+    url = _shareable_url(engine)
+    if jobs <= 1 or len(selection) <= 1 or url is None:
+        items = []
+        for definition, period in selection:
+            item = _run_one(definition, period, engine, formats, deliver)
+            items.append(item)
+            if on_done:
+                on_done(item)
+        return items
+    return _run_parallel(selection, url, formats, deliver, jobs, on_done)
+
+
+# A worker process runs this many reports, then is replaced, returning WeasyPrint's memory.
+# Forking a new worker from the preloaded fork server costs ~50 ms, so a small figure is cheap.
+TASKS_PER_CHILD = 4
+# Imported once in the fork server, so each worker starts with them loaded: WeasyPrint ~1.5 s,
+# Great Expectations (the quality gate) several seconds, per worker otherwise.
+_PRELOAD = ["reporting.batch", "reporting.runner", "reporting.extract", "reporting.quality.gate",
+            "reporting.delivery.deliver", "weasyprint", "pandas", "great_expectations",
+            "great_expectations.expectations"]
+
+
+def _run_parallel(selection, url: str, formats, deliver: bool, jobs: int, on_done) -> list[BatchItem]:
+    """`jobs` worker slots, each a one-process pool replaced after TASKS_PER_CHILD reports.
+
+    Not `ProcessPoolExecutor(max_tasks_per_child=...)`: on Python 3.11-3.13 it deadlocks once a
+    worker retires with tasks still queued (CPython gh-115634). One pool per slot also means a
+    worker that dies (e.g. out of memory) fails only its own report; the slot gets a new pool.
+    """
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    # The fork server outlives one call (and keeps the environment it started with): pass the
+    # pipeline's settings (MI_*) with each task so workers always see the caller's current ones.
+    env = {k: v for k, v in os.environ.items() if k.startswith("MI_")}
+    items: list[BatchItem | None] = [None] * len(selection)
+    queue = deque(enumerate(selection))
+    slots: list[list] = [[None, 0] for _ in range(min(jobs, len(selection)))]  # [pool, reports run]
+    running: dict = {}
+
+    def start_next(slot: int) -> None:
+        if not queue:
+            return
+        pool, used = slots[slot]
+        if pool is None or used >= TASKS_PER_CHILD:
+            if pool is not None:
+                pool.shutdown(wait=False)  # its idle process exits; memory goes back to the OS
+            pool, used = ProcessPoolExecutor(max_workers=1, mp_context=context), 0
+        slots[slot] = [pool, used + 1]
+        n, (definition, period) = queue.popleft()
+        running[pool.submit(_run_in_worker, definition, period, url, formats, deliver, env)] = (n, slot)
+
+    try:
+        for slot in range(len(slots)):
+            start_next(slot)
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                n, slot = running.pop(future)
+                try:
+                    item = future.result()
+                except Exception as error:  # noqa: BLE001 - the worker died (e.g. out of memory)
+                    definition, period = selection[n]
+                    item = BatchItem(definition.id, definition.spec.title, period, "failed",
+                                     error=f"worker process: {type(error).__name__}: {error}")
+                    slots[slot][0].shutdown(wait=False)
+                    slots[slot] = [None, 0]
+                items[n] = item
+                if on_done:
+                    on_done(item)
+                start_next(slot)
+    finally:
+        for pool, _ in slots:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+    return [item for item in items if item is not None]
+
+
+def _shareable_url(engine: Engine) -> str | None:
+    """The engine's URL for worker processes to connect with; None for an in-memory database."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+_worker_engines: dict[str, Engine] = {}
+
+
+def _run_in_worker(definition: ReportDefinition, period: Period, url: str, formats, deliver: bool,
+                   env: dict[str, str]) -> BatchItem:
+    for key in [k for k in os.environ if k.startswith("MI_") and k not in env]:
+        del os.environ[key]
+    os.environ.update(env)
+    if url not in _worker_engines:  # one engine (connection pool) per worker process, reused
+        from sqlalchemy import create_engine
+
+        _worker_engines[url] = create_engine(url)
+    return _run_one(definition, period, _worker_engines[url], formats, deliver)
+
+
+def _run_one(definition: ReportDefinition, period: Period, engine: Engine, formats, deliver: bool) -> BatchItem:
+    try:
+        if deliver:
+            result, delivery = _run_and_deliver(definition, engine, period, formats)
+        else:
+            result, delivery = run_report(definition, engine, period, period.end, formats=formats), None
+        status = "warning" if result.data_quality else "ok"
+        if delivery and (delivery["failed"] or delivery["rejected"]):
+            status = "failed"
+        return BatchItem(definition.id, definition.spec.title, period, status, result.rows, result.outputs,
+                         error=(f"delivery: {delivery['failed']} failed, {delivery['rejected']} rejected"
+                                if status == "failed" else None), delivery=delivery)
+    except Exception as error:  # noqa: BLE001 - one broken report must not stop the others
+        return BatchItem(definition.id, definition.spec.title, period, "failed",
+                         error=f"{type(error).__name__}: {error}")
 
 
 def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Period, formats):

@@ -309,17 +309,29 @@ def definition_paths(root: Path | None = None) -> list[Path]:
 
 
 def load_catalogue(root: Path | None = None) -> Catalogue:
-    """Every definition under sql/, sorted by id; bad ones become errors, not exceptions."""
-    reports: dict[str, ReportDefinition] = {}
-    errors: list[DefinitionError] = []
-    for path in definition_paths(root):
-        try:
-            definition = load_definition(path)
-        except DefinitionLoadError as error:
-            errors.extend(error.errors)
-            continue
-        if definition.id in reports:
-            errors.append(DefinitionError(path, "id", f"duplicate id; also defined in {reports[definition.id].yaml_path}"))
-            continue
-        reports[definition.id] = definition
-    return Catalogue(dict(sorted(reports.items())), errors)
+    """Every definition under sql/, sorted by id; bad ones become errors, not exceptions.
+
+    Served from a cache keyed by the content of every input file when nothing changed
+    (reporting/catalogue_cache.py: DAG parsing loads the catalogue on every re-parse).
+    """
+    from reporting.catalogue_cache import cached
+
+    root = root or settings.sql_dir()
+
+    def load() -> Catalogue:
+        reports: dict[str, ReportDefinition] = {}
+        errors: list[DefinitionError] = []
+        for path in definition_paths(root):
+            try:
+                definition = load_definition(path)
+            except DefinitionLoadError as error:
+                errors.extend(error.errors)
+                continue
+            if definition.id in reports:
+                errors.append(DefinitionError(path, "id",
+                                              f"duplicate id; also defined in {reports[definition.id].yaml_path}"))
+                continue
+            reports[definition.id] = definition
+        return Catalogue(dict(sorted(reports.items())), errors)
+
+    return cached(root, load)

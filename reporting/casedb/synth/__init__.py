@@ -1,14 +1,16 @@
 """A deterministic synthetic local authority in the SSD schema.
 
-`generate(config, scale, seed, as_at)` simulates families from before the history window
-up to the as-at date and returns the rows of every table; `seed_database` writes them.
-Same arguments, same rows: all randomness comes from one seeded `random.Random`, and the
-simulation visits families, dates and tables in a fixed order.
+`generate_batches(config, scale, seed, as_at)` simulates families from before the history
+window up to the as-at date and yields the rows of every table in batches of families, so
+memory stays bounded at any scale (`seed_database` loads each batch as it comes);
+`generate(...)` collects the whole stream (tests, small scales). Same arguments, same rows:
+all randomness comes from one seeded `random.Random` (plus the audit sample's own seeded one),
+and the simulation visits families, dates and tables in a fixed order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 from reporting.casedb.synth.config import SCALES, SynthConfig, load_synth_config
@@ -27,15 +29,39 @@ from reporting.casedb.synth.services import (
 )
 from reporting.casedb.synth.world import World
 
-__all__ = ["SCALES", "generate", "load_synth_config"]
+__all__ = ["SCALES", "generate", "generate_batches", "load_synth_config"]
 
 Progress = Callable[[str, float], None]
 
 
+Rows = dict[str, list[dict]]
+
+# Families per batch: each batch is simulated, post-processed and handed to the loader, then
+# dropped. 2,000 camden families are ~100k rows (~100 MB of dicts); the figure only trades
+# memory for the number of load round trips, never the rows made.
+BATCH_FAMILIES = 2000
+
+
 def generate(config: SynthConfig, scale: str, seed: int, as_at: date,
-             progress: Progress | None = None) -> dict[str, list[dict]]:
+             progress: Progress | None = None) -> Rows:
+    """Every row of every table in memory at once: fine for camden, use the batches beyond."""
+    rows: Rows = {}
+    for batch in generate_batches(config, scale, seed, as_at, progress):
+        for table, table_rows in batch.items():
+            rows.setdefault(table, []).extend(table_rows)
+    return rows
+
+
+def generate_batches(config: SynthConfig, scale: str, seed: int, as_at: date,
+                     progress: Progress | None = None, batch_families: int = BATCH_FAMILIES) -> Iterator[Rows]:
+    """The authority as a stream of batches; load them in order (later batches reference earlier ones).
+
+    The first batch is the organisation (teams, staff, schools), then families in date order,
+    then the direct entries to care, and last the audit programme.
+    """
     world = World(config, SCALES[scale], seed, as_at)
     build_organisation(world)
+    yield world.take_rows()
     span = (as_at - world.sim_start).days
     families = int(config.children_per_year / 1.6 * span / 365 * world.scale)
     # First contacts spread evenly over the simulated years, in date order.
@@ -55,20 +81,41 @@ def generate(config: SynthConfig, scale: str, seed: int, as_at: date,
                 death = first_contact + world.days(30, 900)
                 if world.happened(death):
                     child_death(world, child, death)
+        if (n + 1) % batch_families == 0:
+            yield _finish_batch(world)
         if progress and n % 2000 == 0:
             progress("families", n / families)
-    _direct_entries_to_care(world)
+    # Direct entries are families too (60,000 at london): batched the same way.
+    for n, _ in enumerate(_direct_entries_to_care(world), start=1):
+        if n % batch_families == 0:
+            yield _finish_batch(world)
+    yield _finish_batch(world)
+    for months in audits(world):  # ~100,000 audits at london: a batch a year
+        if months % 12 == 0:
+            yield world.take_rows()
+    yield world.take_rows()
+    if progress:
+        progress("families", 1.0)
+
+
+def _finish_batch(world: World) -> Rows:
+    """Per-batch steps that read the batch's own rows, then hand the batch over.
+
+    Each reads only rows of the children in the batch (their school roll, care episodes and
+    involvements), so running them per batch gives the same distributions as one pass at the end.
+    """
     special_educational_needs(world)
     permanence(world)
     supervisions(world)
-    audits(world)
-    if progress:
-        progress("families", 1.0)
-    return world.rows
+    world.sample_involvements(world.rows.get("ssd_involvements", []))
+    return world.take_rows()
 
 
-def _direct_entries_to_care(world: World) -> None:
-    """Children who come into care straight from a referral (remand, unaccompanied, crisis)."""
+def _direct_entries_to_care(world: World) -> Iterator[None]:
+    """Children who come into care straight from a referral (remand, unaccompanied, crisis).
+
+    Yields after each child, so the caller can hand over a batch.
+    """
     years = (world.as_at - world.sim_start).days / 365
     for _ in range(int(world.config.journey.direct_looked_after_per_year * years * world.scale)):
         when = world.sim_start + timedelta(days=world.rng.randrange((world.as_at - world.sim_start).days))
@@ -87,3 +134,4 @@ def _direct_entries_to_care(world: World) -> None:
             cine_referral_nfa="N", cine_close_reason=None, cine_close_date=None,
             cine_referral_team=world.teams_by_kind["MASH"][0].team_id, cine_referral_worker_id=None)
         enter_care(world, children, referral_date, rid)
+        yield

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from reporting.casedb.synth import codes
 from reporting.casedb.synth.journeys import Child, allocate
 from reporting.casedb.synth.looked_after import IN_POSTCODES, OUT_POSTCODES, _birthday
+from reporting.casedb.synth.upn import valid_upn
 from reporting.casedb.synth.world import World
 
 AUDIT_TIMETABLE = {  # month -> audit activity (the QA framework's annual programme)
@@ -125,7 +127,8 @@ def schools_and_addresses(world: World, children: list[Child], first_contact: da
             if not world.chance(world.config.defects.child_missing_upn):
                 world.add("ssd_linked_identifiers", link_table_id=world.next_id("LI"), link_person_id=child.person_id,
                           link_identifier_type="Unique Pupil Number",
-                          link_identifier_value=f"A{world.rng.randint(10**11, 10**12 - 1)}",
+                          # Same single draw as before; a well-formed UPN (check letter, LA 202).
+                          link_identifier_value=valid_upn(world.rng.randint(10**11, 10**12 - 1) % 10**9),
                           link_valid_from_date=_birthday(child, 4), link_valid_to_date=None)
             home_educated_from = world.happened(max(first_contact, _birthday(child, 5)) + world.days(0, 400))
             if world.chance(0.012) and home_educated_from:
@@ -167,10 +170,19 @@ def child_death(world: World, child: Child, when: date) -> None:
 
 
 # ---- quality assurance -----------------------------------------------------------------------
-def audits(world: World) -> None:
-    """The annual audit programme plus monthly compliance audits by team managers."""
-    involvements = world.rows["ssd_involvements"]
+def audits(world: World) -> Iterator[int]:
+    """The annual audit programme plus monthly compliance audits by team managers.
+
+    Runs once, after every family: audited cases are drawn uniformly from the whole history's
+    involvements, via the world's bounded reservoir sample (the history itself has been
+    streamed to the database by then). Yields the number of months done after each month, so
+    the caller can hand over a batch.
+    """
+    involvements = world.involvement_sample
+    if not involvements:
+        return
     month = date(world.history_start.year, world.history_start.month, 1)
+    done = 0
     while month <= world.as_at:
         activity = AUDIT_TIMETABLE.get(month.month)
         if activity:
@@ -182,18 +194,21 @@ def audits(world: World) -> None:
                 for _ in range(2):
                     _audit(world, world.pick(involvements), "compliance", None, month, auditor=team.manager_id)
         month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        done += 1
+        yield done
 
 
-def _audit(world: World, involvement: dict, activity: str, theme: str | None, month: date,
+def _audit(world: World, involvement: tuple[str, str, str], activity: str, theme: str | None, month: date,
            auditor: str | None = None) -> None:
+    person_id, worker_id, team_id = involvement
     due = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     completed = due - world.days(0, 25) if world.chance(0.85) else due + world.days(1, 60)
     completed = world.happened(completed)
     grade = world.weighted(codes.AUDIT_GRADES) if completed else None
     audit_id = world.next_id("AU")
     moderated = bool(completed) and (grade in ("Outstanding", "Inadequate") or world.chance(0.1))
-    world.add("ext_case_audits", audi_audit_id=audit_id, audi_person_id=involvement["invo_person_id"],
-              audi_worker_id=involvement["invo_professional_id"], audi_team_id=involvement["invo_professional_team"],
+    world.add("ext_case_audits", audi_audit_id=audit_id, audi_person_id=person_id,
+              audi_worker_id=worker_id, audi_team_id=team_id,
               audi_auditor_id=auditor or world.pick(world.staff_by_role["AUDITOR"] + world.staff_by_role["IRO"]),
               audi_audit_type=activity, audi_theme=theme, audi_due_date=due, audi_completed_date=completed,
               audi_grade=grade, audi_moderated=moderated,
@@ -206,7 +221,11 @@ def _audit(world: World, involvement: dict, activity: str, theme: str | None, mo
 
 
 def supervisions(world: World) -> None:
-    """Case supervision roughly monthly for every allocated case (some gaps: compliance varies)."""
+    """Case supervision roughly monthly for every allocated case (some gaps: compliance varies).
+
+    Runs per batch of families, over that batch's involvements (an involvement's supervisions
+    depend only on the involvement itself).
+    """
     managers = {team.team_id: team.manager_id for team in world.teams.values()}
     for inv in list(world.rows["ssd_involvements"]):
         start = inv["invo_involvement_start_date"]

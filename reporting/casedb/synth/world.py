@@ -1,8 +1,10 @@
 """Shared state of one generation run: the random source, the clock, ids and the rows made.
 
-Every generator module takes a `World` and appends rows to `world.rows[table]`. Nothing is
-written to the database until the end, in one bulk load per table, so generation is a pure
-function of (scale, seed, as_at, config): the same arguments give the same rows.
+Every generator module takes a `World` and appends rows to `world.rows[table]`. `world.rows`
+holds only the batch of families being simulated: `take_rows()` hands the finished batch to
+the loader and starts an empty one, so memory stays bounded at any scale (a family's rows are
+only read or mutated while that family is being simulated). Generation is still a pure
+function of (scale, seed, as_at, config): the same arguments give the same rows, in batches.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from datetime import date, timedelta
 
 from reporting import calendar
 from reporting.casedb.synth.config import SynthConfig
+
+# Audits draw a few thousand involvements (camden) to about 100,000 (london) with replacement;
+# 20,000 sampled involvements keep the draw uniform over teams and workers at any scale.
+INVOLVEMENT_SAMPLE_SIZE = 20_000
 
 
 @dataclass
@@ -45,6 +51,10 @@ class World:
         self.history_start = as_at.replace(year=as_at.year - config.history_years)
         self.sim_start = as_at.replace(year=as_at.year - config.history_years - config.burn_in_years)
         self.rows: dict[str, list[dict]] = defaultdict(list)
+        # (person, worker, team) of a uniform sample of all involvements; see sample_involvements.
+        self.involvement_sample: list[tuple[str, str, str]] = []
+        self._involvements_seen = 0
+        self._sample_rng = random.Random(f"involvement-sample-{seed}")
         self._counters: dict[str, int] = defaultdict(int)
         self.teams: dict[str, Team] = {}
         self.teams_by_kind: dict[str, list[Team]] = defaultdict(list)
@@ -94,6 +104,29 @@ class World:
     def add(self, table: str, **values) -> dict:
         self.rows[table].append(values)
         return values
+
+    def take_rows(self) -> dict[str, list[dict]]:
+        """The rows made since the last call (a finished batch); `rows` starts empty again."""
+        batch, self.rows = dict(self.rows), defaultdict(list)
+        return batch
+
+    # ---- involvement sample (for audits) -----------------------------------------------
+    def sample_involvements(self, involvements: list[dict]) -> None:
+        """Reservoir-sample (algorithm R) the involvements seen so far.
+
+        Case audits pick involvements uniformly from the whole authority's history, but the
+        history is no longer in memory when audits are made: a fixed-size uniform sample is.
+        It has its own seeded random source so sampling does not shift the main stream.
+        """
+        for inv in involvements:
+            self._involvements_seen += 1
+            kept = (inv["invo_person_id"], inv["invo_professional_id"], inv["invo_professional_team"])
+            if len(self.involvement_sample) < INVOLVEMENT_SAMPLE_SIZE:
+                self.involvement_sample.append(kept)
+            else:
+                slot = self._sample_rng.randrange(self._involvements_seen)
+                if slot < INVOLVEMENT_SAMPLE_SIZE:
+                    self.involvement_sample[slot] = kept
 
     # ---- staff -----------------------------------------------------------------------
     def worker_in(self, kind: str, on: date) -> Worker:
