@@ -170,3 +170,85 @@ left join {{ allocation_at(at) }} al on al.person_id = {{ person }}
 left join {{ teams() }} t on t.team_id = al.team_id
 left join ssd_professionals prof on prof.prof_professional_id = al.worker_id
 {%- endmacro %}
+
+{#- The whole statement of a CYPDS assessment timescales report: one row per assessment of type
+    `assessment_type` (a SQL string literal, e.g. "'18plus'") completed in the 12 months to
+    :period_end or still open, with days from start to completion against a standard of
+    `standard_days` days (an integer). Shared by cypds_18plus_assessment_timescales and
+    cypds_transition_assessment_timescales. -#}
+{% macro cypds_assessment_timescales(assessment_type, standard_days) -%}
+with assessments as materialized (
+    select a.cypa_assessment_id as assessment_id, a.cypa_person_id as person_id,
+           a.cypa_requested_date as requested_date,
+           case when a.cypa_start_date <= :as_at then a.cypa_start_date end as start_date,
+           case when a.cypa_completed_date <= :as_at then a.cypa_completed_date end as completed_date
+    from ext_cypds_assessments a
+    where a.cypa_assessment_type = {{ assessment_type }}
+      and a.cypa_requested_date <= :as_at
+      and (a.cypa_completed_date is null or a.cypa_completed_date > {{ months_before(':period_end', 12) }})
+)
+
+select
+    a.assessment_id,
+    a.person_id,
+    {{ child_name('per') }} as young_person,
+    t.team_id,
+    t.team_name,
+    a.requested_date,
+    a.start_date,
+    a.completed_date,
+    case when a.completed_date is not null and a.start_date is not null
+         then {{ days_between('a.start_date', 'a.completed_date') }} end as days_to_complete,
+    case when a.completed_date is null then 'Open'
+         when {{ days_between('a.start_date', 'a.completed_date') }} <= {{ standard_days }} then 'Within {{ standard_days }} days'
+         else 'Over {{ standard_days }} days' end as status,
+    case when a.completed_date is null then 'amber'
+         when {{ days_between('a.start_date', 'a.completed_date') }} <= {{ standard_days }} then 'green' else 'red' end as status_rag,
+    case when a.completed_date is not null then 1 else 0 end as is_completed,
+    case when a.completed_date is not null and {{ days_between('a.start_date', 'a.completed_date') }} <= {{ standard_days }}
+         then 1 else 0 end as within_standard,
+    case when a.completed_date >= :period_start then 1 else 0 end as completed_in_period
+from assessments a
+join ssd_person per on per.pers_person_id = a.person_id
+{{ allocation_joins('a.person_id', ':as_at') }}
+order by a.completed_date, a.assessment_id
+{%- endmacro %}
+
+{#- The whole statement of a CYPDS review timescales report: one row per review whose type is in
+    `review_types` (SQL string literals, e.g. "'u18', 'short_breaks'") due in the period, or due
+    earlier and still not held at :period_end, and whether it was held on time (on or before its
+    due date). Shared by cypds_18plus_reviews_compliance and cypds_u18_review_timescales. -#}
+{% macro cypds_review_timescales(review_types) -%}
+with reviews as materialized (
+    select r.cypr_review_id as review_id, r.cypr_person_id as person_id, r.cypr_review_type as review_type,
+           r.cypr_due_date as due_date,
+           case when r.cypr_review_date <= :period_end then r.cypr_review_date end as review_date
+    from ext_cypds_reviews r
+    where r.cypr_review_type in ({{ review_types }})
+      and r.cypr_due_date <= :period_end
+      and (r.cypr_due_date >= :period_start or r.cypr_review_date is null or r.cypr_review_date > :period_end)
+)
+
+select
+    r.review_id,
+    r.person_id,
+    {{ child_name('per') }} as child_name,
+    {{ age_years('per.pers_dob', ':period_end') }} as age,
+    t.team_id,
+    t.team_name,
+    prof.prof_professional_name as worker_name,
+    r.review_type,
+    r.due_date,
+    r.review_date,
+    case when r.review_date is null then 'Overdue'
+         when r.review_date <= r.due_date then 'Held on time' else 'Held late' end as status,
+    case when r.review_date is null then 'red' when r.review_date <= r.due_date then 'green' else 'amber' end
+        as status_rag,
+    case when r.due_date >= :period_start then 1 else 0 end as due_in_period,
+    case when r.review_date is not null and r.review_date <= r.due_date then 1 else 0 end as on_time,
+    case when r.review_date is null then 1 else 0 end as is_overdue
+from reviews r
+join ssd_person per on per.pers_person_id = r.person_id
+{{ allocation_joins('r.person_id', ':as_at') }}
+order by is_overdue desc, r.due_date, r.review_id
+{%- endmacro %}
