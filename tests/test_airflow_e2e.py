@@ -55,22 +55,15 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.mark.slow
-@pytest.mark.postgres
-@pytest.mark.xdist_group("pg_seed")
-def test_scheduler_runs_a_scheduled_report_run_to_success(tmp_path, make_pg_database, seeded_pg_url,
-                                                           record_property):
-    home, archive, logs = tmp_path / "airflow", tmp_path / "archive", tmp_path / "logs"
-    logs.mkdir()
-    metadata_url = make_pg_database()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
-    env.update({
+def airflow_settings(home: Path, metadata_url: str, port: int, executor: str) -> dict[str, str]:
+    """Airflow components as separate local processes: PostgreSQL metadata, our dags/, a private
+    execution API on `port`, fast parsing and heartbeats so a test run takes a minute, not ten."""
+    return {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
         # Airflow derives an asyncpg URL otherwise; the project ships psycopg 3, which does async too.
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_url.replace("+psycopg://", "+psycopg_async://"),
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__EXECUTOR": executor,
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
@@ -84,6 +77,21 @@ def test_scheduler_runs_a_scheduled_report_run_to_success(tmp_path, make_pg_data
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.xdist_group("pg_seed")
+def test_scheduler_runs_a_scheduled_report_run_to_success(tmp_path, make_pg_database, seeded_pg_url,
+                                                           record_property):
+    home, archive, logs = tmp_path / "airflow", tmp_path / "archive", tmp_path / "logs"
+    logs.mkdir()
+    metadata_url = make_pg_database()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update(airflow_settings(home, metadata_url, port, "LocalExecutor"))
+    env.update({
         # the pipeline: seeded case database, private archive, one past week to schedule
         "MI_CASEDB_URL": seeded_pg_url,
         "MI_ARCHIVE_DIR": str(archive),

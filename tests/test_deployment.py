@@ -19,7 +19,6 @@ import io
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from reporting import settings
-from test_airflow_e2e import _free_port, _stop, _tail  # same process helpers as the LocalExecutor e2e test
+from test_airflow_e2e import _free_port, _stop, _tail, airflow_settings  # same process helpers as the LocalExecutor e2e test
 
 REPO = settings.REPO_ROOT
 COMPOSE = REPO / "docker-compose.yml"
@@ -181,29 +180,13 @@ def test_dockerfile_installs_weasyprint_libraries_and_the_project():
 # ---------------------------------------------------------------------------------------------
 def _airflow_env(tmp_path: Path, metadata_url: str, casedb_url: str, state_url: str, queue: str, port: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "MI_"))}
+    env.update(airflow_settings(tmp_path / "airflow", metadata_url, port, "CeleryExecutor"))
     env.update({
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_url.replace("+psycopg://", "+psycopg_async://"),
-        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         # Celery's results in the metadata database, as in docker-compose (not in Redis)
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
         "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "MI_CASEDB_URL": casedb_url,
         "MI_CASEDB_POOL": "casedb",
         "MI_STATE_URL": state_url,
