@@ -50,6 +50,9 @@ class World:
         self.as_at = as_at
         self.history_start = as_at.replace(year=as_at.year - config.history_years)
         self.sim_start = as_at.replace(year=as_at.year - config.history_years - config.burn_in_years)
+        # The last DfE census reference date (31 March) on or before the as-at date: records up to
+        # it went through the census cleanse (validator errors fixed at source before submission).
+        self.cleansed_until = date(as_at.year if (as_at.month, as_at.day) >= (3, 31) else as_at.year - 1, 3, 31)
         self.rows: dict[str, list[dict]] = defaultdict(list)
         # (person, worker, team) of a uniform sample of all involvements; see sample_involvements.
         self.involvement_sample: list[tuple[str, str, str]] = []
@@ -75,6 +78,16 @@ class World:
     # ---- randomness helpers ----------------------------------------------------------
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
+
+    def defect(self, rate: float, recorded: date | None) -> bool:
+        """Whether a recording defect happens on a record dated `recorded`.
+
+        Defects are drawn at `rate` (config/synthetic.yml) but survive only on records after the
+        last census cleanse: the service fixes what the DfE validators reject before each return,
+        so the returns validate while the data-quality reports still find the recent defects.
+        """
+        drawn = self.chance(rate)
+        return drawn and recorded is not None and recorded > self.cleansed_until
 
     def pick(self, items):
         return items[self.rng.randrange(len(items))]
