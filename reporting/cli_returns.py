@@ -59,3 +59,42 @@ def annex_a_command(as_at: str = typer.Option(..., "--as-at", help="Date the lis
     from reporting.returns import annex_a
 
     _report(annex_a.build(_engine(url), parse_date(as_at), _out(out, "annex_a")))
+
+
+@returns_app.command("validate")
+def validate_command(year: int = typer.Option(..., help="Collection year ending 31 March, e.g. 2026."),
+                     url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
+                     out: Path = typer.Option(None, help="Output folder (default: var/returns-check)."),
+                     create_venv: bool = typer.Option(True, "--create-venv/--no-create-venv",
+                                                      help="Create the validators' virtualenv if it is missing.")) -> None:
+    """Build the SSDA903 and CIN census returns and check both with the DfE validators; exit 1 on any error.
+
+    Writes OUT/ssda903/*.csv, OUT/cin/cin_census_YEAR.xml and OUT/validation.json (errors and
+    queries per rule). Example: mi returns validate --year 2026
+    """
+    from reporting import settings
+    from reporting.returns import cin_census, ssda903, validate
+
+    folder = out or settings.var_dir() / "returns-check"
+    try:  # before the builds, which take a while: a missing venv should say so at once
+        validate.ensure_venv(create=create_venv)
+    except validate.ValidatorsMissing as error:
+        typer.echo(f"validate: {error}", err=True)
+        raise typer.Exit(2) from None
+    engine = _engine(url)
+    try:
+        _report(ssda903.build(engine, year, folder / "ssda903"))
+        _report(cin_census.build(engine, year, folder / "cin"))
+    finally:
+        engine.dispose()
+    try:
+        summary = validate.validate(year, ssda903=folder / "ssda903", cin=folder / "cin" / f"cin_census_{year}.xml",
+                                    out=folder, create_venv=create_venv)
+    except (validate.ValidatorsMissing, validate.ValidatorsCrashed) as error:
+        typer.echo(f"validate: {error}", err=True)
+        raise typer.Exit(2) from None
+    for line in summary.lines():
+        typer.echo(line)
+    typer.echo(f"wrote {folder / validate.SUMMARY_FILE}")
+    typer.echo("validate: " + ("passed: zero errors" if summary.passed else f"FAILED: {summary.errors} error(s)"))
+    raise typer.Exit(0 if summary.passed else 1)

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Run the public DfE rule validators on the statutory returns built from a case database.
 #
-# The validators (csc-validator-be-903, csc-validator-be-cin, Data to Insight) pin pandas < 2,
-# which the project itself cannot use, so they live in their own virtualenv (created on first
-# use). Exit status: 0 when neither validator reports an error; queries (warnings) are listed
-# but do not fail the run.
+# A thin wrapper round `mi returns validate` (reporting/returns/validate.py is the one
+# implementation): it builds SSDA903 and the CIN census, creates the validators' own virtualenv
+# (var/validators-venv, or VALIDATORS_VENV; they pin pandas < 2) on first use and runs both
+# validators. Exit status: 0 when neither validator reports an error, 1 on any error; queries
+# (warnings) are listed but do not fail the run; 2 when the validators could not run.
 #
 # Usage: scripts/validate-returns.sh [--url SQLALCHEMY_URL] [--year 2026] [--out DIR]
-#   Without --url a camden synthetic authority (seed 1, as at 2026-10-26) is seeded in DIR.
+#   Without --url a camden synthetic authority (seed 1, as at 2026-10-26) is seeded at
+#   DIR/camden.sqlite, only if that file is missing (delete it after changing the generator).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${VALIDATORS_VENV:-$ROOT/var/validators-venv}"
-PY="${MI_PYTHON:-$ROOT/.venv/bin/python}"
 URL=""
 YEAR=2026
 OUT="$ROOT/var/returns-check"
@@ -25,13 +25,6 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c "import lac_validator, cin_validator" 2>/dev/null; then
-  echo "validate-returns: creating validators virtualenv at $VENV"
-  python3.11 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --upgrade pip
-  "$VENV/bin/pip" install --quiet "csc-validator-be-903" "csc-validator-be-cin"
-fi
-
 mkdir -p "$OUT"
 if [[ -z "$URL" ]]; then
   URL="sqlite:///$OUT/camden.sqlite"
@@ -40,8 +33,4 @@ if [[ -z "$URL" ]]; then
   fi
 fi
 
-"$ROOT/.venv/bin/mi" returns ssda903 --year "$YEAR" --url "$URL" --out "$OUT/ssda903" >/dev/null
-"$ROOT/.venv/bin/mi" returns cin-census --year "$YEAR" --url "$URL" --out "$OUT/cin" >/dev/null
-
-"$VENV/bin/python" "$ROOT/scripts/run_validators.py" --year "$YEAR" \
-  --ssda903 "$OUT/ssda903" --cin "$OUT/cin/cin_census_$YEAR.xml" --json "$OUT/validation.json"
+exec "$ROOT/.venv/bin/mi" returns validate --year "$YEAR" --url "$URL" --out "$OUT"

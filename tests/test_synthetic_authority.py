@@ -24,6 +24,13 @@ from reporting.casedb.ssd import unenforced_references
 from reporting.casedb.synth import codes, generate, load_synth_config
 
 AS_AT = SEED_AS_AT
+# The last DfE census reference date (31 March) on or before the as-at date: recording defects a
+# census rule rejects survive only on records after it (World.defect).
+CLEANSED_UNTIL = date(AS_AT.year if (AS_AT.month, AS_AT.day) >= (3, 31) else AS_AT.year - 1, 3, 31)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 SQLITE_ONLY = SEEDED_DB_PARAMS[:1]
 
 
@@ -258,12 +265,21 @@ def _defect_sql() -> dict[str, str]:
             FROM ssd_person p
             WHERE p.pers_dob > :eighteen_years_ago AND p.pers_dob <= :four_years_ago
               AND EXISTS (SELECT 1 FROM ssd_address a WHERE a.addr_person_id = p.pers_person_id)""",
+        # A defect the CIN census rejects (rule 4011): only plans begun after the last census
+        # cleanse (31 March) may carry it, so it is measured over those plans.
         "cin_plan_end_before_start": """
             SELECT count(*), sum(CASE WHEN cinp_cin_plan_end_date < cinp_cin_plan_start_date THEN 1 ELSE 0 END)
-            FROM ssd_cin_plans WHERE cinp_cin_plan_end_date IS NOT NULL""",
+            FROM ssd_cin_plans WHERE cinp_cin_plan_start_date > :cleansed_until""",
+        # Never completed on the system, among discussions requested after the last cleanse and
+        # long enough before the as-at date (30 days) for every real one to have been completed.
+        "strategy_not_completed": """
+            SELECT count(*), sum(CASE WHEN stra_completed_date IS NULL THEN 1 ELSE 0 END)
+            FROM ext_strategy_discussions
+            WHERE stra_requested_date > :cleansed_until AND stra_requested_date <= :settled""",
         "cp_visit_no_outcome": """
             SELECT count(*), sum(CASE WHEN cppv_cp_visit_seen IS NULL THEN 1 ELSE 0 END) FROM ssd_cp_visits""",
-        # Each sibling (not the lead) of a family referral should have a referral that day.
+        # Each sibling (not the lead) of a family referral should have a referral that day,
+        # unless already open to the service that day (one open CIN episode per child).
         "episode_not_copied_to_sibling": """
             SELECT count(*), sum(CASE WHEN NOT EXISTS (
                 SELECT 1 FROM ssd_cin_episodes e WHERE e.cine_person_id = f.fami_person_id
@@ -271,7 +287,10 @@ def _defect_sql() -> dict[str, str]:
             FROM ext_family_episodes fe
             JOIN ssd_family f ON f.fami_family_id = fe.faep_family_id
              AND f.fami_person_id <> fe.faep_lead_person_id
-            WHERE fe.faep_episode_type = 'Referral'""",
+            WHERE fe.faep_episode_type = 'Referral' AND NOT EXISTS (
+                SELECT 1 FROM ssd_cin_episodes o WHERE o.cine_person_id = f.fami_person_id
+                  AND o.cine_referral_date < fe.faep_episode_date
+                  AND (o.cine_close_date IS NULL OR o.cine_close_date >= fe.faep_episode_date))""",
         "placement_not_care_package": """
             SELECT count(*), sum(CASE WHEN NOT EXISTS (
                 SELECT 1 FROM ext_care_packages c WHERE c.capa_placement_id = p.clap_cla_placement_id)
@@ -296,7 +315,8 @@ def _within_tolerance(name: str, expected: float, n: int, observed: int) -> str 
 @pytest.mark.parametrize("seeded_url", SEEDED_DB_PARAMS, indirect=True)
 def test_defect_rates_match_the_config(db):
     defects = load_synth_config().defects
-    params = {"eighteen_years_ago": _years_before(AS_AT, 18), "four_years_ago": _years_before(AS_AT, 4)}
+    params = {"eighteen_years_ago": _years_before(AS_AT, 18), "four_years_ago": _years_before(AS_AT, 4),
+              "cleansed_until": CLEANSED_UNTIL, "settled": AS_AT - timedelta(days=30)}
     sqls = _defect_sql()
     configured = set(type(defects).model_fields)
     assert set(sqls) | {"assessment_factors_inconsistent"} == configured
@@ -306,10 +326,15 @@ def test_defect_rates_match_the_config(db):
         assert n > 100, f"{name}: only {n} cases to measure"
         measured[name] = f"{observed}/{n}"
         problems.append(_within_tolerance(name, getattr(defects, name), n, observed or 0))
-    # Inconsistent factor forms: an empty list or a code not in the DfE list.
-    forms = db.all("SELECT cinf_assessment_factors_json FROM ssd_assessment_factors")
+    # Inconsistent factor forms: an empty list or a code not in the DfE list. The census rejects
+    # unknown codes, so none survive on assessments authorised before the last cleanse.
+    forms = db.all("SELECT f.cinf_assessment_factors_json, a.cina_assessment_auth_date FROM ssd_assessment_factors f "
+                   "JOIN ssd_cin_assessments a ON a.cina_assessment_id = f.cinf_assessment_id")
     dfe = set(codes.ASSESSMENT_FACTORS)
-    bad = sum(1 for (raw,) in forms if not json.loads(raw) or not set(json.loads(raw)) <= dfe)
+    is_bad = [not json.loads(raw) or not set(json.loads(raw)) <= dfe for raw, _ in forms]
+    recent = [b for b, (_, authorised) in zip(is_bad, forms) if _as_date(authorised) > CLEANSED_UNTIL]
+    assert sum(is_bad) == sum(recent) > 0, "inconsistent factor forms only after the last census cleanse"
+    forms, bad = recent, sum(recent)
     measured["assessment_factors_inconsistent"] = f"{bad}/{len(forms)}"
     problems.append(_within_tolerance("assessment_factors_inconsistent", defects.assessment_factors_inconsistent,
                                       len(forms), bad))

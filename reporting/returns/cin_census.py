@@ -61,9 +61,14 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
                    for r in rows(conn, "select * from ssd_assessment_factors")}
         plans = _by(rows(conn, "select * from ssd_cin_plans where cinp_cin_plan_start_date <= :end "
                                 "and (cinp_cin_plan_end_date is null or cinp_cin_plan_end_date >= :start)", **p), "cinp_referral_id")
+        # An S47 belongs to the year if it was open in it, or if its ICPC is in it: an enquiry
+        # that ended in March with its conference in April is the year's (rules 2885, 8696).
         s47s = _by(rows(conn, "select * from ssd_s47_enquiry s where s.s47e_s47_start_date <= :end and not exists ("
                                 "select 1 from ssd_initial_cp_conference i where i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id "
-                                "and i.icpc_icpc_date < :start) and (s.s47e_s47_end_date is null or s.s47e_s47_end_date >= :start)", **p), "s47e_referral_id")
+                                "and i.icpc_icpc_date < :start) and (s.s47e_s47_end_date is null or s.s47e_s47_end_date >= :start "
+                                "or exists (select 1 from ssd_initial_cp_conference i where "
+                                "i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id and i.icpc_icpc_date between :start and :end))",
+                   **p), "s47e_referral_id")
         icpcs = {r["icpc_s47_enquiry_id"]: r for r in rows(conn, "select * from ssd_initial_cp_conference "
                                                                  "where icpc_icpc_date <= :end", **p)}
         cpps = _by(rows(conn, "select * from ssd_cp_plans where cppl_cp_plan_start_date <= :end "

@@ -48,7 +48,8 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
     with engine.connect() as conn:
         episodes = rows(conn, """
             select e.*, pl.clap_cla_placement_type as place, pl.clap_cla_placement_provider as provider,
-                   pl.clap_cla_placement_postcode as pl_post, pl.clap_cla_placement_urn as urn
+                   pl.clap_cla_placement_postcode as pl_post, pl.clap_cla_placement_urn as urn,
+                   pl.clap_cla_placement_end_date as placement_end
             from ssd_cla_episodes e
             left join ssd_cla_placement pl on pl.clap_cla_placement_id = e.clae_cla_placement_id
             where e.clae_cla_episode_start_date <= :end
@@ -85,6 +86,9 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
             select clae_cla_id, clae_cla_primary_need_code from ssd_cla_episodes
             order by clae_cla_episode_start_date desc, clae_cla_episode_id desc""")}
         permanence = rows(conn, "select * from ssd_permanence")
+        previous_permanence = defaultdict(list)
+        for r in rows(conn, "select * from ssd_cla_previous_permanence order by lapp_previous_permanence_order_date"):
+            previous_permanence[r["lapp_person_id"]].append(r)
         involvements = rows(conn, """
             select i.*, pr.prof_social_worker_registration_no as sw_id from ssd_involvements i
             join ssd_professionals pr on pr.prof_professional_id = i.invo_professional_id
@@ -94,7 +98,7 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
     # Children only ever looked after under V3/V4 (short breaks) carry no MOTHER, reviews or
     # placement postcode (rules 398, 399, 420).
     short_breaks = set(children) - {e["clae_person_id"] for e in episodes
-                                    if _status(legal[e["clae_person_id"]], e) not in ("V3", "V4")}
+                                    if _status(legal[e["clae_person_id"]], e) not in SHORT_BREAK_STATUSES}
     for child in children:
         tables["header"].append(_header(people[child], upn, cy, mother=child not in short_breaks))
     for e in episodes:
@@ -103,16 +107,21 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
         home = [h for h in homes[e["clae_person_id"]] if as_date(h["addr_address_start_date"]) <= start]
         ceased = as_date(e["clae_cla_episode_ceased_date"])
         ceased = ceased if ceased and ceased <= cy.end else None
+        ls = status[-1]["lega_legal_status"] if status else ""
+        short_break = ls in SHORT_BREAK_STATUSES  # no home, placement postcode or URN (rules 214, 398)
+        placement_ends = ceased is not None and as_date(e["placement_end"]) == ceased
         tables["episodes"].append({
             "CHILD": e["clae_person_id"], "DECOM": dmy(start), "RNE": e["clae_cla_episode_start_reason"],
-            "LS": status[-1]["lega_legal_status"] if status else "",
+            "LS": ls,
             "CIN": period_need.get(e["clae_cla_id"], e["clae_cla_primary_need_code"]), "PLACE": e["place"] or "", "PLACE_PROVIDER": e["provider"] or "",
             "DEC": dmy(ceased), "REC": e["clae_cla_episode_ceased_reason"] if ceased else "",
-            # Rule 225: the reason is recorded on the episode a placement change ends (REC X1).
+            # Rule 225: the reason is recorded on the episode a placement change ends (REC X1);
+            # an episode ended by a change of legal status alone (next RNE L) has none.
             "REASON_PLACE_CHANGE": (previous_change.get(e["clae_cla_placement_id"]) or "")
-            if ceased and e["clae_cla_episode_ceased_reason"] == "X1" else "",
-            "HOME_POST": home[-1]["addr_address_postcode"] if home else "", "PL_POST": "" if (status and status[-1]["lega_legal_status"] in ("V3", "V4")) else (e["pl_post"] or ""),
-            "URN": e["urn"] or ""})
+            if placement_ends and e["clae_cla_episode_ceased_reason"] == "X1" else "",
+            "HOME_POST": "" if short_break else (home[-1]["addr_address_postcode"] if home else ""),
+            "PL_POST": "" if short_break else (e["pl_post"] or ""),
+            "URN": "" if short_break else (e["urn"] or "")})
     for r in reviews:
         if r["child"] in in_scope and r["child"] not in short_breaks:
             tables["reviews"].append({"CHILD": r["child"], "DOB": dmy(people[r["child"]]["pers_dob"]),
@@ -132,16 +141,9 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
     # Every child in any table has a header row (internal check INT06 and its kin).
     for child in sorted({r["CHILD"] for r in tables["oc3"]} - in_scope):
         tables["header"].append(_header(people[child], upn, cy, mother=False))  # rule 628
-    for perm in permanence:
-        child = perm["perm_person_id"]
-        if child not in in_scope or child not in people:
-            continue
-        dob = dmy(people[child]["pers_dob"])
-        if _in_year(perm["perm_placed_for_adoption_date"], cy):
-            tables["placed_for_adoption"].append({"CHILD": child, "DOB": dob,
-                                                  "DATE_PLACED": dmy(perm["perm_placed_for_adoption_date"]),
-                                                  "DATE_PLACED_CEASED": "", "REASON_PLACED_CEASED": ""})
-    tables["sw_episodes"] = _sw_episodes(involvements, looked_after_at_end, people, cy)
+    tables["placed_for_adoption"] = _placed_for_adoption(permanence, in_scope, people, cy)
+    tables["previous_permanence"] = _previous_permanence(tables["episodes"], previous_permanence, people, cy)
+    tables["sw_episodes"] = _sw_episodes(involvements, tables["episodes"], in_scope - short_breaks, people, cy)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for name, columns in COLUMNS.items():
@@ -154,6 +156,59 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
         tmp.replace(path)
         files.append(path)
     return ReturnResult("ssda903", files, {name: len(tables[name]) for name in COLUMNS})
+
+
+SHORT_BREAK_STATUSES = ("V3", "V4")
+# DfE LA numbers of the authorities a previous permanence order may come from (rule 633 takes
+# the number); the case record holds the authority's name.
+LA_NUMBERS = {"Camden": "202", "Islington": "206", "Barnet": "302", "Haringey": "309"}
+
+
+def _placed_for_adoption(permanence, in_scope: set[str], people, cy: CollectionYear) -> list[dict]:
+    """Children with a decision that they should be placed for adoption (DATE_PLACED is the
+    decision date, rules 551, 553), in force in the year or reversed during it."""
+    out = []
+    for perm in permanence:
+        child = perm["perm_person_id"]
+        decided = as_date(perm["perm_adm_decision_date"])
+        reversed_on = as_date(perm["perm_decision_reversed_date"])
+        if child not in in_scope or decided is None or decided > cy.end \
+                or (reversed_on is not None and reversed_on < cy.start):
+            continue
+        reversed_in_year = reversed_on is not None and reversed_on <= cy.end
+        out.append({"CHILD": child, "DOB": dmy(people[child]["pers_dob"]), "DATE_PLACED": dmy(decided),
+                    "DATE_PLACED_CEASED": dmy(reversed_on) if reversed_in_year else "",
+                    "REASON_PLACED_CEASED": (perm["perm_decision_reversed_reason"] or "") if reversed_in_year else ""})
+    return out
+
+
+def _previous_permanence(episodes: list[dict], previous: dict, people, cy: CollectionYear) -> list[dict]:
+    """PREV_PERM for every child who started a period of care in the year (rule 630): the last
+    permanence order before that start, or Z1 (none) with no LA or date (rule 635)."""
+    started = {}
+    for e in episodes:
+        decom = _parse_dmy(e["DECOM"])
+        if e["RNE"] == "S" and decom >= cy.start:
+            started[e["CHILD"]] = max(started.get(e["CHILD"], decom), decom)
+    out = []
+    for child, decom in sorted(started.items()):
+        before = [r for r in previous.get(child, []) if as_date(r["lapp_previous_permanence_order_date"]) < decom]
+        row = {"CHILD": child, "DOB": dmy(people[child]["pers_dob"]), "PREV_PERM": "Z1", "LA_PERM": "",
+               "DATE_PERM": ""}
+        if before:
+            order = before[-1]
+            la = order["lapp_previous_permanence_la"]
+            if la not in LA_NUMBERS and la not in LA_NUMBERS.values():
+                raise ValueError(f"ssd_cla_previous_permanence.lapp_previous_permanence_la: unknown authority "
+                                 f"{la!r} (expected one of {sorted(LA_NUMBERS)} or a DfE LA number)")
+            row.update(PREV_PERM=order["lapp_previous_permanence_option"], LA_PERM=LA_NUMBERS.get(la, la),
+                       DATE_PERM=dmy(order["lapp_previous_permanence_order_date"]))
+        out.append(row)
+    return out
+
+
+def _parse_dmy(value: str) -> date | None:
+    return date.fromisoformat("-".join(reversed(value.split("/")))) if value else None
 
 
 def _status(legal: list[dict], episode: dict) -> str:
@@ -182,36 +237,77 @@ SW_REASONS = {"Worker left": "LEFTRL"}
 SW_HANDOVER_DAYS = 7  # rule SW10aSTG2: a new worker starts within 7 days of the last one ending
 
 
-def _sw_episodes(involvements, children: set[str], people, cy: CollectionYear) -> list[dict]:
+SW_MIN_DAYS = 3  # rule SW09STG2: an episode lasting under this (from start to end date) is an error
+
+
+def _sw_window(episodes: list[dict], cy: CollectionYear) -> dict[str, tuple[date, date | None]]:
+    """Per child, the days whose social workers the return reports (rule SW12STG2).
+
+    From 1 April, or from the start of a period of care that began in the year (the rule
+    wants no earlier worker then), to 31 March, or to the day the child last left care for a
+    child not looked after at 31 March (no worker starting after that)."""
+    window: dict[str, tuple[date, date | None]] = {}
+    for e in sorted(episodes, key=lambda r: (r["CHILD"], _parse_dmy(r["DECOM"]))):
+        child, decom, dec = e["CHILD"], _parse_dmy(e["DECOM"]), _parse_dmy(e["DEC"])
+        first, _ = window.get(child, (cy.start, None))
+        if e["RNE"] == "S" and decom >= cy.start:
+            first = decom
+        window[child] = (first, dec if dec is not None and e["REC"] != "X1" else None)
+    return window
+
+
+def _sw_episodes(involvements, episodes: list[dict], children: set[str], people, cy: CollectionYear) -> list[dict]:
     """One child's social workers over the year as a gap-free sequence (rules SW06-SW19).
 
-    Scope per rule SW12STG2: children looked after on 31 March, with every worker of the
-    year, looked after or not. Allocations by different teams overlap in the case record
-    (assessment team, then CIN or LAC team); the return wants one worker at a time, so a
-    worker's episode ends when the next one starts. The first worker of the year, or one
-    starting more than 7 days after the previous ended, is coded FCONTA (first contact).
+    Scope (rule SW12STG2): every child looked after in the year but those only on short breaks,
+    over the window `_sw_window` gives. Allocations by different teams overlap in the case
+    record (assessment team, then CIN or LAC team); the return wants one worker at a time, so
+    a worker's episode ends when the next one starts, and the last stays open (rule SW17STG2).
+    The first worker of the year, or one starting more than 7 days after the previous ended,
+    is coded FCONTA (first contact).
     """
+    window = _sw_window(episodes, cy)
     by_child = defaultdict(list)
     for inv in involvements:
-        if inv["invo_person_id"] in children and inv["sw_id"]:
-            start = max(as_date(inv["invo_involvement_start_date"]), cy.start)
+        child = inv["invo_person_id"]
+        if child in children and child in window and inv["sw_id"]:
+            first, last = window[child]
+            start = max(as_date(inv["invo_involvement_start_date"]), first)
             end = as_date(inv["invo_involvement_end_date"])
             end = end if end and end <= cy.end else None
-            if end is None or end > start:  # rule SW09STG2: no episode under 24 hours
-                by_child[inv["invo_person_id"]].append((start, end, inv["sw_id"], inv["invo_worker_change_reason"]))
+            if (end is None or end >= start) and (last is None or start <= last):
+                by_child[child].append((start, end, inv["sw_id"], inv["invo_worker_change_reason"]))
     out = []
     for child in sorted(by_child):
         spans = sorted(by_child[child], key=lambda s: (s[0], s[1] or date.max))
+        left = window[child][1]
+        if left is not None and any(s[0] < left for s in spans):
+            # The worker allocated the day the child left care (the leaving-care personal adviser)
+            # is not a looked-after child's social worker: the one they had stays the last.
+            spans = [s for s in spans if s[0] < left]
         # Same start day (rule SW19STG2): the later-listed, longer allocation wins.
         spans = list({s[0]: s for s in spans}.values())
-        dob = dmy(people[child]["pers_dob"])
-        previous_end = None
-        previous_reason = None
+        # One worker at a time: an episode ends when the next starts. One that would then last
+        # under SW_MIN_DAYS is left out and the next worker's episode starts in its place.
+        sequence = []
         for i, (start, end, sw_id, reason) in enumerate(spans):
-            if i + 1 < len(spans):
-                next_start = spans[i + 1][0]
-                if end is None or end > next_start:
-                    end, reason = next_start, None
+            if sequence and sequence[-1][1] is None:
+                break  # the open episode is the last (rule SW17STG2)
+            if i + 1 < len(spans) and (end is None or end > spans[i + 1][0]):
+                end, reason = spans[i + 1][0], None
+            if end is not None and (end - start).days < SW_MIN_DAYS:
+                if i + 1 < len(spans):
+                    spans[i + 1] = (start,) + spans[i + 1][1:]
+                    continue
+                end = None  # the last worker is reported open anyway (below)
+            sequence.append((start, end, sw_id, reason))
+        if sequence and sequence[-1][1] is not None:
+            # The last worker is reported as still allocated (rules SW11a, SW17STG2), also for a
+            # child who has left care (the leaving-care worker or the last one, until closure).
+            sequence[-1] = (sequence[-1][0], None) + sequence[-1][2:]
+        dob = dmy(people[child]["pers_dob"])
+        previous_end = previous_reason = None
+        for start, end, sw_id, reason in sequence:
             if previous_end is not None and abs((start - previous_end).days) <= SW_HANDOVER_DAYS:
                 code = SW_REASONS.get(previous_reason, "CHCHAN")
             else:
@@ -219,8 +315,6 @@ def _sw_episodes(involvements, children: set[str], people, cy: CollectionYear) -
             out.append({"CHILD": child, "DOB": dob, "SW_ID": sw_id, "SW_DECOM": dmy(start),
                         "SW_DEC": dmy(end), "SW_REASON": code})
             previous_end, previous_reason = end, reason
-            if end is None:
-                break
     return out
 
 

@@ -18,10 +18,12 @@ SOURCE_DESC = {
     "9": "Anonymous", "10": "Unknown",
 }
 PRIMARY_NEED = {"N1": 55, "N2": 4, "N3": 8, "N4": 14, "N5": 9, "N6": 3, "N7": 1, "N8": 3, "N9": 3}
+# The SSDA903 takes N1-N8 only (rule 145): N9 (cases other than children in need) is CIN-only.
+CLA_PRIMARY_NEED = {code: weight for code, weight in PRIMARY_NEED.items() if code != "N9"}
 CP_CATEGORY = {"NEG": 40, "EMO": 38, "PHY": 8, "SAB": 4, "MUL": 10}
 ASSESSMENT_FACTORS = [
-    "1B", "1C", "2B", "2C", "3B", "3C", "4B", "4C", "5B", "5C", "6B", "6C", "7B", "7C", "8B",
-    "8C", "8D", "8E", "8F", "9B", "9C", "10A", "11A", "12A", "13A", "14A", "15A", "16A", "17A",
+    "1B", "1C", "2B", "2C", "3B", "3C", "4B", "4C", "5B", "5C", "6B", "6C", "7A", "8B",
+    "8C", "8D", "8E", "8F", "9A", "10A", "11A", "12A", "13A", "14A", "15A", "16A", "17A",
     "18B", "18C", "19B", "19C", "20", "21", "22A", "23A", "24A",
 ]
 CONTACT_OUTCOME = {"Referral to children's social care": 0, "Early help": 30, "Advice and information": 40,
@@ -37,6 +39,11 @@ CLA_CEASED_REASON = {"E11": 8, "E12": 10, "E41": 4, "E45": 8, "E13": 22, "E4A": 
                      "E3": 5, "E7": 10}
 REVIEW_PARTICIPATION = {"PN1": 30, "PN2": 15, "PN3": 15, "PN4": 10, "PN5": 8, "PN6": 7, "PN7": 10,
                         "PN0": 5}
+# Looked-after reviews: PN0 (child under 4 at the review) is set by age, never drawn (rule 440).
+CLA_REVIEW_PARTICIPATION = {code: weight for code, weight in REVIEW_PARTICIPATION.items() if code != "PN0"}
+# Care leavers' accommodation types with no "suitable" variant: S (no fixed abode) and X (in
+# custody) are always coded as not suitable, S2 and X2 (rule 133).
+ALWAYS_UNSUITABLE_ACCOMMODATION = ("S", "X")
 CARE_LEAVER_ACCOMMODATION = {"S": 20, "T": 12, "U": 10, "K": 8, "B": 8, "C": 6, "D": 6, "E": 5,
                              "G": 5, "H": 4, "R": 4, "V": 3, "W": 2, "X": 2, "Y": 2, "Z": 3}
 CARE_LEAVER_ACTIVITY = {"F1": 18, "P1": 6, "F2": 12, "P2": 5, "F4": 15, "P4": 5, "F5": 20, "P5": 5,

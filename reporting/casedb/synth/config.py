@@ -29,6 +29,9 @@ class Journey(_Strict):
     icpc_to_cp_plan: Share = Field(ge=0, le=1)
     cp_to_looked_after: Share = Field(ge=0, le=1)
     cin_to_looked_after: Share = Field(ge=0, le=1)
+    rereferral_after_cp_plan: Share = Field(ge=0, le=1)
+    previous_cp_to_strategy: Share = Field(ge=0, le=1)
+    previous_cp_s47_to_icpc: Share = Field(ge=0, le=1)
     direct_looked_after_per_year: int = Field(ge=0)
     disabled_share: Share = Field(ge=0, le=1)
     disability_service_share: Share = Field(ge=0, le=1)
@@ -57,6 +60,7 @@ class Defects(_Strict):
     placement_not_care_package: Share = Field(ge=0, le=1)
     assessment_no_factors_form: Share = Field(ge=0, le=1)
     assessment_factors_inconsistent: Share = Field(ge=0, le=1)
+    strategy_not_completed: Share = Field(ge=0, le=1)
 
 
 class SynthConfig(_Strict):

@@ -28,11 +28,29 @@ class Child:
     disabled: bool = False
     in_care: bool = False
     open_episode: dict | None = None  # the open CIN episode (referral) row, if any
+    # Every CIN episode row of the child, whoever opened it (front door, CYPDS): a new referral
+    # may open an episode only when all of them are closed before it (DfE rules 8815/8816/8820).
+    episodes: list = field(default_factory=list)
+    # The current episode's assessment authorisation date (may lie after the as-at date): the
+    # episode cannot close before its assessment is completed (DfE rules 8565, 8867).
+    assessed_on: date | None = None
+    had_cp_plan: bool = False  # on a CP plan before: re-referrals escalate more often
     upn: str | None = None
     events: list = field(default_factory=list)
 
     def age_on(self, d: date) -> int:
         return d.year - self.dob.year - ((d.month, d.day) < (self.dob.month, self.dob.day))
+
+    def free_for_referral(self, when: date) -> bool:
+        """No CIN episode of the child is open on `when`, ends on it, or starts on or after it.
+
+        A child already open to the service (an episode still open, in care, held by the
+        disability service) is not referred again: the contact is about an open case.
+        """
+        if self.in_care:
+            return False
+        return all(row["cine_close_date"] is not None and row["cine_close_date"] < when
+                   and row["cine_referral_date"] < when for row in self.episodes)
 
 
 def make_family(world: World, first_contact: date, eldest_age: int | None = None,
@@ -125,10 +143,15 @@ def family_journey(world: World, children: list[Child], first_contact: date) -> 
         referral_date = world.add_working_days(when, world.rng.randint(0, 1))
         if referral_date > world.as_at:
             return
-        closed = referral(world, children, referral_date, source)
+        free = [child for child in children if child.free_for_referral(referral_date)]
+        if not free:  # every child is already open to the service: no new episode
+            when = when + world.days(60, 700)
+            continue
+        closed = referral(world, free, referral_date, source)
         if closed is None:
             return
-        if not world.chance(j.rereferral_within_year * 1.6):
+        after_cp = any(child.had_cp_plan for child in free)
+        if not world.chance(j.rereferral_after_cp_plan if after_cp else j.rereferral_within_year * 1.6):
             return
         when = closed + world.days(30, 600)
 
@@ -163,6 +186,7 @@ def referral(world: World, children: list[Child], when: date, source: str) -> da
             continue
         rid = world.next_id("R")
         referral_ids[child.person_id] = rid
+        child.assessed_on = None
         child.open_episode = world.add(
             "ssd_cin_episodes",
             cine_referral_id=rid, cine_person_id=child.person_id, cine_referral_date=when,
@@ -172,6 +196,7 @@ def referral(world: World, children: list[Child], when: date, source: str) -> da
             cine_referral_nfa="N", cine_close_reason=None, cine_close_date=None,
             cine_referral_team=mash.team_id, cine_referral_worker_id=mash.professional_id,
         )
+        child.episodes.append(child.open_episode)
     group = [c for c in children if c.person_id in referral_ids]
     _housing(world, group, when)
 
@@ -186,12 +211,14 @@ def referral(world: World, children: list[Child], when: date, source: str) -> da
     on_time = world.chance(world.config.timeliness.assessment_within_45_wd)
     duration = world.rng.randint(12, 45) if on_time else world.rng.randint(46, 75)
     authorised = world.add_working_days(start, duration)
-    to_strategy = world.chance(j.assessment_to_strategy)
+    previous_cp = any(child.had_cp_plan for child in group)
+    to_strategy = world.chance(j.previous_cp_to_strategy if previous_cp else j.assessment_to_strategy)
     to_cin = not to_strategy and world.chance(j.assessment_to_cin_plan / (1 - j.assessment_to_strategy))
     worker = allocate(world, group, kind, start, authorised if authorised <= world.as_at else None,
                       referral_ids)
     outcome = "Strategy discussion" if to_strategy else ("CIN plan" if to_cin else "No further action")
     for child in group:
+        child.assessed_on = authorised
         _assessment(world, child, referral_ids[child.person_id], start, world.happened(authorised),
                     outcome, worker)
     if authorised > world.as_at and not to_strategy:
@@ -206,17 +233,35 @@ def referral(world: World, children: list[Child], when: date, source: str) -> da
 
 
 def _close(world: World, group: list[Child], close: date | None, reason: str, nfa: bool) -> date | None:
+    """Close the group's open episodes on `close`, or once the assessment is completed if later.
+
+    Returns the latest closure date, or None if any episode is still open at the as-at date
+    (its assessment not yet authorised).
+    """
     if close is None:
         return None
+    latest: date | None = close
     for child in group:
+        closes_on = world.happened(max(close, child.assessed_on or close))
+        if closes_on is None:
+            latest = None  # still open: the assessment is completed after the as-at date
+            continue
         row = child.open_episode
         if row is not None and row["cine_close_date"] is None:
-            row["cine_close_date"] = close
+            row["cine_close_date"] = closes_on
             row["cine_close_reason"] = reason
             if nfa:
                 row["cine_referral_nfa"] = "Y"
         child.open_episode = None
-    return close
+        if latest is not None:
+            latest = max(latest, closes_on)
+    return latest
+
+
+def _close_those_not_in_care(world: World, group: list[Child], when: date) -> None:
+    """After the group was sent into care on `when`: close the episodes of those who could not
+    enter it (18 or over), who would otherwise keep an episode open for ever."""
+    _close(world, [child for child in group if child.age_on(when) >= 18], when, "RC7", nfa=False)
 
 
 def _assessment(world: World, child: Child, referral_id: str, start: date, authorised: date | None,
@@ -234,8 +279,9 @@ def _assessment(world: World, child: Child, referral_id: str, start: date, autho
     if authorised is None or world.chance(world.config.defects.assessment_no_factors_form):
         return
     factors = sorted(world.rng.sample(codes.ASSESSMENT_FACTORS, world.rng.randint(1, 4)))
-    if world.chance(world.config.defects.assessment_factors_inconsistent):
-        # Recording defect: the form is there but empty, or carries a code not in the DfE list.
+    if world.defect(world.config.defects.assessment_factors_inconsistent, authorised):
+        # Recording defect: the form is there but empty, or carries a code not in the DfE list
+        # (which the census validator rejects, so only since the last cleanse survive).
         factors = [] if world.chance(0.5) else factors + ["99Z"]
     world.add("ssd_assessment_factors", cinf_table_id=world.next_id("AF"), cinf_assessment_id=aid,
               cinf_assessment_factors_json=json.dumps(factors))
@@ -262,8 +308,10 @@ def cin_plan(world: World, group: list[Child], referral_ids: dict[str, str], sta
     for child in group:
         plan_id = world.next_id("CP")
         plan_end = end
-        if end and world.chance(world.config.defects.cin_plan_end_before_start):
-            plan_end = start - world.days(1, 40)  # recording defect: end before start
+        # Recording defect: an end date keyed before the start. Drawn against the plan's start:
+        # only plans begun after the last census cleanse keep it (DfE rule 4011 rejects it).
+        if world.defect(world.config.defects.cin_plan_end_before_start, start):
+            plan_end = start - world.days(1, 40)
         world.add("ssd_cin_plans", cinp_cin_plan_id=plan_id, cinp_referral_id=referral_ids[child.person_id],
                   cinp_person_id=child.person_id, cinp_cin_plan_start_date=start,
                   cinp_cin_plan_end_date=plan_end, cinp_cin_plan_team=worker.team_id,
@@ -296,6 +344,7 @@ def cin_plan(world: World, group: list[Child], referral_ids: dict[str, str], sta
     if world.chance(world.config.journey.cin_to_looked_after):
         from reporting.casedb.synth.looked_after import enter_care
         enter_care(world, [group[0]], end, referral_ids.get(group[0].person_id))
+        _close_those_not_in_care(world, [group[0]], end)
         return _close(world, group[1:], end, "RC7", nfa=False) if len(group) > 1 else None
     return _close(world, group, end, "RC7", nfa=False)
 
@@ -310,12 +359,17 @@ def _child_protection(world: World, group: list[Child], referral_ids: dict[str, 
     started = world.add_working_days(requested, world.rng.randint(0, 2))
     completed = world.add_working_days(started, world.rng.randint(0, 3))
     worker = world.worker_in(kind, requested)
-    s47_nfa = not world.chance(j.s47_to_icpc)
+    previous_cp = any(child.had_cp_plan for child in group)
+    s47_nfa = not world.chance(j.previous_cp_s47_to_icpc if previous_cp else j.s47_to_icpc)
+    # Recording defect: the discussion happened (the enquiry goes ahead) but was never completed on
+    # the system, so it stays on the incomplete list until someone closes it.
+    recorded = None if world.defect(world.config.defects.strategy_not_completed, requested) \
+        else world.happened(completed)
     for child in group:
         world.add("ext_strategy_discussions", stra_strategy_id=world.next_id("SD"), stra_person_id=child.person_id,
                   stra_referral_id=referral_ids[child.person_id], stra_requested_date=requested,
-                  stra_start_date=world.happened(started), stra_completed_date=world.happened(completed),
-                  stra_outcome="Section 47 enquiry" if world.happened(completed) else None,
+                  stra_start_date=world.happened(started), stra_completed_date=recorded,
+                  stra_outcome="Section 47 enquiry" if recorded else None,
                   stra_team=worker.team_id, stra_worker_id=worker.professional_id)
     if completed > world.as_at:
         return None
@@ -341,7 +395,8 @@ def _child_protection(world: World, group: list[Child], referral_ids: dict[str, 
             return None
         if world.chance(0.5):
             return cin_plan(world, group, referral_ids, end)
-        return _close(world, group, world.happened(end + world.days(0, 10)), "RC8", nfa=False)
+        # RC7, not RC8: RC8/RC9 mean closed after assessment with no S47 or plan (DfE rule 2990).
+        return _close(world, group, world.happened(end + world.days(0, 10)), "RC7", nfa=False)
     target = world.add_working_days(started, 15)
     if icpc_date > world.as_at:
         return None
@@ -405,6 +460,7 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
         due = held + timedelta(days=182)
     allocate(world, group, kind, start, end, referral_ids)
     for child in group:
+        child.had_cp_plan = True
         pid = world.next_id("PL")
         for row in reversed(world.rows["ssd_initial_cp_conference"]):
             if row["icpc_icpc_id"] == icpc_ids[child.person_id]:
@@ -447,6 +503,7 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
     if world.chance(world.config.journey.cp_to_looked_after):
         from reporting.casedb.synth.looked_after import enter_care
         enter_care(world, group, end, referral_ids.get(group[0].person_id))
+        _close_those_not_in_care(world, group, end)
         return None
     if world.chance(0.6):
         return cin_plan(world, group, referral_ids, end)

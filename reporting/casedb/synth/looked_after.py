@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import date, timedelta
 
 from reporting.casedb.synth import codes
@@ -20,7 +21,14 @@ def _birthday(child: Child, age: int) -> date:
 def enter_care(world: World, group: list[Child], start: date, referral_id: str | None) -> None:
     for child in group:
         if child.age_on(start) < 18 and not child.in_care:
-            _period_of_care(world, child, start, referral_id if child is group[0] else None)
+            # Each period of care draws from its own random stream (seeded from one draw of the
+            # authority's stream), so a change to the looked-after rules does not shift the
+            # journeys of every family simulated after it.
+            main, world.rng = world.rng, random.Random(world.rng.getrandbits(64))
+            try:
+                _period_of_care(world, child, start, referral_id if child is group[0] else None)
+            finally:
+                world.rng = main
 
 
 def _period_of_care(world: World, child: Child, start: date, referral_id: str | None) -> None:
@@ -38,6 +46,8 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
         if reason in ("E11", "E12") and age > 6:
             reason = "E4A"
     end = world.happened(planned_end)
+    if reason == "E7" and _birthday(child, 16) > planned_end:
+        reason = "E4A"  # transfer to adult social care only from 16 (rule 389)
     cla_id = world.next_id("LA")
     worker = allocate(world, [child], "LAC", start, end, {child.person_id: referral_id} if referral_id else {})
 
@@ -48,19 +58,30 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
     if span < 1:
         moves, span = 0, 1  # came into care on the last recorded day: no moves yet
     starts = sorted({start} | {start + timedelta(days=world.rng.randint(1, span)) for _ in range(moves)})
+    adopted = end is not None and reason in ADOPTED
+    if adopted and len(starts) == 1:
+        # Adopted children are placed for adoption (from foster care) months before the order.
+        starts.append(end - timedelta(days=max(1, min(span // 3, 300))))
+    legal_changes = _legal_history(world, child, start, end, starts, adopted)
+    if reason in SGO_TO_FOSTER_CARERS and legal_changes[-1][1] in SHORT_BREAK_STATUSES:
+        reason = "E4A"  # short breaks end at home: no foster carers to take an SGO (rule 516)
+    for change_start, code, change_end in legal_changes:
+        world.add("ssd_legal_status", lega_legal_status_id=world.next_id("LS"), lega_person_id=child.person_id,
+                  lega_legal_status=code, lega_legal_status_start_date=change_start,
+                  lega_legal_status_end_date=change_end)
+    home_postcodes = {a["addr_address_postcode"] for a in world.rows["ssd_address"]
+                      if a["addr_person_id"] == child.person_id}
     placements = []
-    legal = world.weighted(codes.LEGAL_STATUS)
-    world.add("ssd_legal_status", lega_legal_status_id=world.next_id("LS"), lega_person_id=child.person_id,
-              lega_legal_status=legal, lega_legal_status_start_date=start,
-              lega_legal_status_end_date=end)
+    episodes = 0
     for n, p_start in enumerate(starts):
         p_end = starts[n + 1] if n + 1 < len(starts) else end
         placement_id = world.next_id("PC")
         out_of_borough = world.chance(0.55)
-        # Every draw below is kept in its old order (so the rest of the authority does not shift);
-        # the values are then made consistent with the SSDA903 rules.
-        ptype = world.weighted(codes.PLACEMENT_TYPE)
-        ptype = RETIRED_PLACEMENT_TYPES.get(ptype, ptype)
+        legal = _legal_on(legal_changes, p_start)
+        ptype = _placement_type(world.weighted(codes.PLACEMENT_TYPE), legal, child.age_on(p_start),
+                                adoption=adopted and n + 1 == len(starts),
+                                before_adoption=adopted and n + 1 < len(starts),
+                                final_reason=reason if end is not None and n + 1 == len(starts) else None)
         urn = f"SC{world.rng.randint(100000, 999999)}" if ptype in ("K2", "R1", "S1") else None
         if ptype in NO_URN_PLACEMENT_TYPES:  # rule 222: no Ofsted URN for these
             urn = None
@@ -70,26 +91,45 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
         provider = world.weighted(codes.PLACEMENT_PROVIDER)
         if ptype == "P1":  # placed with parents: the parents are the provider (rules 526-531)
             provider = "PR0"
+        elif ptype in NO_PROVIDER_PLACEMENT_TYPES:  # rules 178, 213: no provider for these
+            provider = None
         elif provider == "PR1" and out_of_borough:  # own provision is in the LA (rule 1015)
             provider = "PR4"
+        postcodes = OUT_POSTCODES if out_of_borough else IN_POSTCODES
+        postcode = world.pick(postcodes)
+        if ptype != "P1":  # a placement away from home is not at the home address (rule 392d)
+            while postcode in home_postcodes and len(home_postcodes) < len(postcodes):
+                postcode = postcodes[(postcodes.index(postcode) + 1) % len(postcodes)]
         world.add("ssd_cla_placement", clap_cla_placement_id=placement_id, clap_cla_placement_start_date=p_start,
                   clap_cla_placement_type=ptype, clap_cla_placement_urn=urn,
                   clap_cla_placement_distance=distance,
                   clap_cla_id=cla_id, clap_cla_placement_provider=provider,
-                  clap_cla_placement_postcode=world.pick(OUT_POSTCODES if out_of_borough else IN_POSTCODES),
+                  clap_cla_placement_postcode=postcode,
                   clap_cla_placement_end_date=p_end,
                   clap_cla_placement_change_reason=world.weighted(codes.PLACEMENT_CHANGE_REASON)
                   if p_end and n + 1 < len(starts) else None,
                   clap_person_id=child.person_id)
-        world.add("ssd_cla_episodes", clae_cla_episode_id=world.next_id("EP"), clae_person_id=child.person_id,
-                  clae_cla_episode_start_date=p_start,
-                  # A period of care starts with S (rule 357); the draw is kept for determinism.
-                  clae_cla_episode_start_reason=(world.weighted(codes.CLA_START_REASON), "S")[1] if n == 0 else "P",
-                  clae_cla_primary_need_code="N1" if world.chance(0.6) else world.weighted(codes.PRIMARY_NEED),
-                  clae_cla_episode_ceased_date=p_end,
-                  clae_cla_episode_ceased_reason=(reason if n + 1 == len(starts) else "X1") if p_end else None,
-                  clae_cla_id=cla_id, clae_referral_id=referral_id, clae_cla_placement_id=placement_id,
-                  clae_entered_care_date=start, clae_cla_last_iro_contact_date=None)
+        need = "N1" if world.chance(0.6) else world.weighted(codes.CLA_PRIMARY_NEED)
+        # An episode per placement, split where the legal status changes during the placement
+        # (RNE L); a placement move with a change of legal status the same day is RNE B.
+        bounds = [p_start] + [d for d, _, _ in legal_changes if p_start < d and (p_end is None or d < p_end)]
+        for k, e_start in enumerate(bounds):
+            e_end = bounds[k + 1] if k + 1 < len(bounds) else p_end
+            if n == 0 and k == 0:
+                start_reason = "S"  # a period of care starts with S (rule 357)
+            elif k > 0:
+                start_reason = "L"
+            else:
+                start_reason = "B" if any(d == e_start for d, _, _ in legal_changes) else "P"
+            last = n + 1 == len(starts) and k + 1 == len(bounds)
+            world.add("ssd_cla_episodes", clae_cla_episode_id=world.next_id("EP"), clae_person_id=child.person_id,
+                      clae_cla_episode_start_date=e_start, clae_cla_episode_start_reason=start_reason,
+                      clae_cla_primary_need_code=need,
+                      clae_cla_episode_ceased_date=e_end,
+                      clae_cla_episode_ceased_reason=(reason if last else "X1") if e_end else None,
+                      clae_cla_id=cla_id, clae_referral_id=referral_id, clae_cla_placement_id=placement_id,
+                      clae_entered_care_date=start, clae_cla_last_iro_contact_date=None)
+            episodes += 1
         if not world.chance(world.config.defects.placement_not_care_package):
             world.add("ext_care_packages", capa_package_id=world.next_id("PK"), capa_person_id=child.person_id,
                       capa_placement_id=placement_id, capa_start_date=p_start, capa_end_date=p_end,
@@ -114,14 +154,14 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
         held = held if held <= stop else None
         world.add("ssd_cla_reviews", clar_cla_review_id=world.next_id("LR"), clar_cla_id=cla_id,
                   clar_cla_review_due_date=due, clar_cla_review_date=held, clar_cla_review_cancelled="N",
-                  clar_cla_review_participation=world.weighted(codes.REVIEW_PARTICIPATION)
+                  clar_cla_review_participation=world.weighted(codes.CLA_REVIEW_PARTICIPATION)
                   if held and child.age_on(held) >= 4 else ("PN0" if held else None))
         if held is None:
             break
         last_iro = held
         due = held + timedelta(days=91 if due == world.add_working_days(start, 20) else 182)
     if last_iro:
-        for row in world.rows["ssd_cla_episodes"][-len(placements):]:
+        for row in world.rows["ssd_cla_episodes"][-episodes:]:
             row["clae_cla_last_iro_contact_date"] = last_iro
 
     # Visits: within a week of each placement starting, then at most every 6 weeks.
@@ -138,7 +178,7 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
 
     _health(world, child, start, stop)
     _education(world, child, start, stop)
-    _risks(world, child, start, stop)
+    _risks(world, child, start, stop, end)
     if end is not None:
         child.in_care = False
         if reason == "E17":
@@ -150,6 +190,75 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
             child.open_episode = None
     elif child.age_on(world.as_at) >= 16:
         _pathway_reviews(world, child, _birthday(child, 16), world.as_at)
+
+
+ADOPTED = ("E11", "E12")
+# Share of returns from missing that are never recorded (a recording defect, kept after the
+# last census cleanse only; see World.defect).
+MISSING_RETURN_NOT_RECORDED = 0.03
+FOSTER_PLACEMENT_TYPES = ("U1", "U2", "U3", "U4", "U5", "U6")
+SGO_TO_FOSTER_CARERS = ("E45", "E46")
+SHORT_BREAK_STATUSES = ("V3", "V4")
+# Short-term legal statuses (Children Act 1989 s46 police protection, at most 72 hours; PACE
+# 1984 transfer to LA accommodation, overnight until court) and what the child is looked after
+# under next when the period of care goes on.
+POLICE_PROTECTION, PACE = "L1", "J2"
+CRIMINAL_RESPONSIBILITY_AGE = 10  # no J1-J3 legal status under 10 (rule 358)
+
+
+def _legal_history(world: World, child: Child, start: date, end: date | None, starts: list[date],
+                   adopted: bool) -> list[tuple[date, str, date | None]]:
+    """The legal statuses of one period of care: [(start, code, end)], each ending when the next starts.
+
+    The status drawn at entry holds for the period, except that police protection lasts 1-3
+    days and a PACE transfer 1-2 days before an interim care order or section 20 (rules 361, 364),
+    a placement order is never the status at entry, and an adopted child's placement for adoption
+    starts under a placement order (E1; rules 553, 557).
+    """
+    code = world.weighted(codes.LEGAL_STATUS)
+    if code == "E1":
+        code = "C1"  # a placement order follows care proceedings; it is not a way into care
+    if code == PACE and child.age_on(start) < CRIMINAL_RESPONSIBILITY_AGE:
+        code = "V2"
+    changes = [(start, code)]
+    if code in (POLICE_PROTECTION, PACE):
+        after = start + (world.days(1, 3) if code == POLICE_PROTECTION else world.days(1, 2))
+        next_code = ("C1" if world.chance(0.6) else "V2") if code == POLICE_PROTECTION else "V2"
+        if len(starts) > 1:
+            after = min(after, starts[1])  # a move on day 1-3 changes both (RNE B)
+        if end is None or after < end:
+            changes.append((after, next_code))
+    if adopted:
+        placed = starts[-1]
+        changes = [c for c in changes if c[0] < placed] + [(placed, "E1")]
+    return [(d, c, changes[i + 1][0] if i + 1 < len(changes) else end) for i, (d, c) in enumerate(changes)]
+
+
+def _legal_on(changes: list[tuple[date, str, date | None]], day: date) -> str:
+    return [code for d, code, _ in changes if d <= day][-1]
+
+
+def _placement_type(drawn: str, legal: str, age: int, adoption: bool, before_adoption: bool,
+                    final_reason: str | None) -> str:
+    """The drawn placement type made consistent with the child's age and legal status."""
+    ptype = RETIRED_PLACEMENT_TYPES.get(drawn, drawn)
+    if adoption:
+        return "A4"  # placed for adoption under a placement order, with new carers
+    if ptype.startswith("A"):
+        ptype = "U6"  # only adopted children are placed for adoption (rules 551, 557)
+    if before_adoption and ptype not in FOSTER_PLACEMENT_TYPES:
+        ptype = "U6"  # a child is placed for adoption from foster care (rule 336)
+    if ptype == "S1" and age < 16:
+        ptype = "U6" if age < 10 else "K2"  # supported accommodation is for 16-17 year olds (rule 373)
+    if ptype == "P1" and legal not in ("C1", "C2"):
+        ptype = "U6"  # placement with parents needs a care order, not section 20 (rule 378)
+    if final_reason in SGO_TO_FOSTER_CARERS and ptype not in FOSTER_PLACEMENT_TYPES:
+        ptype = "U4"  # a special guardianship order to the foster carers the child lived with (rule 516)
+    if legal in SHORT_BREAK_STATUSES:
+        # Short breaks: in a residential short-break home (R1). The rules leave no other code:
+        # a V3/V4 episode has no URN (rule 214) and every Ofsted-registered type needs one (218).
+        ptype = "R1"
+    return ptype
 
 
 def _health(world: World, child: Child, start: date, stop: date) -> None:
@@ -188,17 +297,10 @@ def _education(world: World, child: Child, start: date, stop: date) -> None:
         pep = pep + timedelta(days=world.rng.randint(100, 140))
 
 
-def _risks(world: World, child: Child, start: date, stop: date) -> None:
+def _risks(world: World, child: Child, start: date, stop: date, end: date | None) -> None:
     span = max((stop - start).days, 1)
     if child.age_on(stop) >= 12 and world.chance(0.2):
-        for _ in range(world.rng.randint(1, 8)):
-            went = start + timedelta(days=world.rng.randint(0, span))
-            back = went + world.days(0, 6)
-            world.add("ssd_missing", miss_table_id=world.next_id("MI"), miss_person_id=child.person_id,
-                      miss_missing_episode_start_date=went, miss_missing_episode_type=world.weighted(codes.MISSING_TYPE),
-                      miss_missing_episode_end_date=world.happened(back) if world.chance(0.97) else None,
-                      miss_missing_rhi_offered="Y" if world.chance(0.85) else "N",
-                      miss_missing_rhi_accepted="Y" if world.chance(0.55) else "N")
+        _missing_episodes(world, child, start, stop, end, span)
     if child.age_on(stop) >= 10 and world.chance(0.06):
         world.add("ssd_cla_convictions", clac_cla_conviction_id=world.next_id("CO"), clac_person_id=child.person_id,
                   clac_cla_conviction_date=start + timedelta(days=world.rng.randint(0, span)),
@@ -213,6 +315,42 @@ def _risks(world: World, child: Child, start: date, stop: date) -> None:
         notified = start + timedelta(days=world.rng.randint(0, span))
         world.add("ext_lac_pregnancies", preg_id=world.next_id("PG"), preg_person_id=child.person_id,
                   preg_notified_date=notified, preg_expected_date=notified + world.days(120, 250), preg_outcome=None)
+
+
+def _missing_episodes(world: World, child: Child, start: date, stop: date, end: date | None, span: int) -> None:
+    """Missing / away-from-placement episodes of one period of care, one at a time (rule 574),
+    each over by the end of the period of care (rules 575, 577); one still going at the as-at date
+    is open, and a return not recorded is a recording defect."""
+    free_from = start
+    for went in sorted(start + timedelta(days=world.rng.randint(0, span)) for _ in range(world.rng.randint(1, 8))):
+        went = max(went, free_from)
+        if went > stop:
+            break
+        if end is not None:
+            if went >= end:
+                break
+            back = min(went + world.days(0, 6), end - timedelta(days=1))  # found before leaving care (580)
+        else:
+            back = went + world.days(0, 6)
+        back = world.happened(back)
+        kind = world.weighted(codes.MISSING_TYPE)
+        census = date(went.year, 3, 31)
+        if went <= census < world.as_at and (back is None or back > census):
+            # Found by 31 March: the DfE validator (rule 365 writes 31 March into open episodes' end
+            # dates in the data later rules read) rejects a missing episode open at the census date
+            # under rules 575 and 577, so an episode that would straddle it ends that day (0-6 days
+            # earlier) rather than being recorded in two parts.
+            back = census
+        if back is not None and world.defect(MISSING_RETURN_NOT_RECORDED, back):
+            back = None
+        world.add("ssd_missing", miss_table_id=world.next_id("MI"), miss_person_id=child.person_id,
+                  miss_missing_episode_start_date=went, miss_missing_episode_type=kind,
+                  miss_missing_episode_end_date=back,
+                  miss_missing_rhi_offered="Y" if world.chance(0.85) else "N",
+                  miss_missing_rhi_accepted="Y" if world.chance(0.55) else "N")
+        if back is None:
+            break  # no new episode starts while one is open
+        free_from = back
 
 
 def _pathway_reviews(world: World, child: Child, start: date, stop: date) -> date | None:
@@ -245,11 +383,16 @@ def care_leaver(world: World, child: Child, left_care: date, lac_worker: str) ->
             else world.rng.randint(57, 110)
         contact = contact + timedelta(days=gap)
     last_review = _pathway_reviews(world, child, _birthday(child, 16), stop)
+    in_touch = "YES" if world.chance(0.9) else world.pick(["NO", "REFU"])
+    accommodation = world.weighted(codes.CARE_LEAVER_ACCOMMODATION)
+    suitable = "1" if world.chance(0.88) else "2"
+    if accommodation in codes.ALWAYS_UNSUITABLE_ACCOMMODATION:
+        suitable = "2"
     world.add("ssd_care_leavers", clea_table_id=world.next_id("CL"), clea_person_id=child.person_id,
-              clea_care_leaver_eligibility="Former relevant", clea_care_leaver_in_touch="YES" if world.chance(0.9)
-              else world.pick(["NO", "REFU"]), clea_care_leaver_latest_contact=latest,
-              clea_care_leaver_accommodation=world.weighted(codes.CARE_LEAVER_ACCOMMODATION),
-              clea_care_leaver_accom_suitable="1" if world.chance(0.88) else "2",
+              clea_care_leaver_eligibility="Former relevant", clea_care_leaver_in_touch=in_touch,
+              clea_care_leaver_latest_contact=latest,
+              clea_care_leaver_accommodation=accommodation,
+              clea_care_leaver_accom_suitable=suitable,
               clea_care_leaver_activity=world.weighted(codes.CARE_LEAVER_ACTIVITY),
               clea_pathway_plan_review_date=last_review, clea_care_leaver_personal_advisor=pa.professional_id,
               clea_care_leaver_allocated_team=pa.team_id, clea_care_leaver_worker_id=pa.professional_id)
@@ -270,4 +413,6 @@ OUT_POSTCODES = ["EN5 1AA", "HA8 0AA", "LU1 3AA", "SS1 1AA", "ME4 5AA", "CM2 6AA
 # Placement types the 2024-25 SSDA903 retired (rule 146): H5 semi-independent -> S1 supported
 # accommodation; Z1 other -> Z14 other placements.
 RETIRED_PLACEMENT_TYPES = {"H5": "S1", "Z1": "Z14"}
+# Placement types with no placement provider (rules 178, 213).
+NO_PROVIDER_PLACEMENT_TYPES = {"T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14"}
 NO_URN_PLACEMENT_TYPES = {"P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14"}

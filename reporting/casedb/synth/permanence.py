@@ -15,7 +15,9 @@ from reporting.casedb.synth.world import World
 
 ADOPTED = ("E11", "E12")
 SGO = ("E43", "E44", "E41")
-PREVIOUS_OPTION = {"P1": 40, "P2": 40, "P3": 15, "Z1": 5}  # 903 PREV_PERM: adoption, SGO, CAO/residence, unknown
+# 903 PREV_PERM: adoption, SGO, CAO/residence order, a previous permanence order of unknown type.
+# (Z1, no previous permanence option, is what the return says for a child with no row here.)
+PREVIOUS_OPTION = {"P1": 40, "P2": 40, "P3": 15, "P4": 5}
 
 
 def permanence(world: World) -> None:
@@ -24,7 +26,7 @@ def permanence(world: World) -> None:
     for episode in world.rows["ssd_cla_episodes"]:
         person_id = episode["clae_person_id"]
         reason = episode["clae_cla_episode_ceased_reason"]
-        if episode["clae_cla_episode_start_reason"] != "P" and person_id not in people_seen:
+        if episode["clae_cla_episode_start_reason"] == "S" and person_id not in people_seen:
             people_seen.add(person_id)
             if world.chance(0.04):
                 order = episode["clae_cla_episode_start_date"] - world.days(400, 2500)
@@ -39,14 +41,20 @@ def permanence(world: World) -> None:
 def _order(world: World, episode: dict, adopted: bool, workers: list) -> None:
     entered = episode["clae_entered_care_date"]
     ceased = episode["clae_cla_episode_ceased_date"]
-    decision = max(entered, min(entered + world.days(60, 300), ceased - timedelta(days=60)))
-    placement_order = max(decision, min(decision + world.days(60, 200), ceased - timedelta(days=40)))
-    placed = max(placement_order, min(placement_order + world.days(30, 240), ceased - timedelta(days=10)))
+    if adopted:
+        # The adoption episode is the placement for adoption (A4) under the placement order (E1)
+        # that the period of care generator made: the decision to place comes before it.
+        placed = placement_order = episode["clae_cla_episode_start_date"]
+        decision = max(entered, placed - world.days(60, 300))
+    else:
+        decision = max(entered, min(entered + world.days(60, 300), ceased - timedelta(days=60)))
+        placement_order = max(decision, min(decision + world.days(60, 200), ceased - timedelta(days=40)))
+        placed = max(placement_order, min(placement_order + world.days(30, 240), ceased - timedelta(days=10)))
     world.add("ssd_permanence", perm_table_id=world.next_id("PM"), perm_person_id=episode["clae_person_id"],
               perm_cla_id=episode["clae_cla_id"], perm_adm_decision_date=decision if adopted else None,
               perm_ffa_cp_decision_date=None, perm_placement_order_date=placement_order if adopted else None,
               perm_placed_for_adoption_date=placed if adopted else None,
-              perm_matched_date=placed - world.days(7, 60) if adopted else None,
+              perm_matched_date=max(decision, placed - world.days(7, 60)) if adopted else None,
               perm_adopted_by_carer_flag="Y" if adopted and world.chance(0.1) else "N",
               perm_placed_ffa_cp_date=None, perm_decision_reversed_date=None,
               perm_placed_foster_carer_date=None, perm_part_of_sibling_group="Y" if world.chance(0.3) else "N",

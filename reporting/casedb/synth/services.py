@@ -43,6 +43,7 @@ def disability_service(world: World, child: Child, known_from: date) -> None:
         cine_referral_source_desc=codes.SOURCE_DESC["3D"], cine_referral_outcome_json=json.dumps({"outcome": "CYPDS"}),
         cine_referral_nfa="N", cine_close_reason="RC7" if end else None, cine_close_date=end,
         cine_referral_team=None, cine_referral_worker_id=None)
+    child.episodes.append(child.open_episode)
     worker = allocate(world, [child], "CYPDS", start, end, {child.person_id: rid})
     child.open_episode["cine_referral_team"] = worker.team_id
     child.open_episode["cine_referral_worker_id"] = worker.professional_id
@@ -122,14 +123,17 @@ def schools_and_addresses(world: World, children: list[Child], first_contact: da
                       addr_address_end_date=None, addr_address_postcode=new_postcode)
             world.add("ext_address_geography", adge_address_id=new_id, adge_local_authority="Haringey",
                       adge_in_borough=False)
-        # School: children of school age at the as-at date (or when last known) have a roll entry.
-        if _birthday(child, 4) <= world.as_at and child.age_on(world.as_at) <= 17:
+        # A UPN for every child who has reached school age, kept when they leave school (the CIN
+        # census asks for it for every school-age child in the year, even one 18 by the as-at
+        # date: DfE query 8770Q); a school roll entry for those of school age now.
+        if _birthday(child, 4) <= world.as_at:
             if not world.chance(world.config.defects.child_missing_upn):
                 world.add("ssd_linked_identifiers", link_table_id=world.next_id("LI"), link_person_id=child.person_id,
                           link_identifier_type="Unique Pupil Number",
                           # Same single draw as before; a well-formed UPN (check letter, LA 202).
                           link_identifier_value=valid_upn(world.rng.randint(10**11, 10**12 - 1) % 10**9),
                           link_valid_from_date=_birthday(child, 4), link_valid_to_date=None)
+        if _birthday(child, 4) <= world.as_at and child.age_on(world.as_at) <= 17:
             home_educated_from = world.happened(max(first_contact, _birthday(child, 5)) + world.days(0, 400))
             if world.chance(0.012) and home_educated_from:
                 world.add("ext_home_education", hoed_id=world.next_id("HE"), hoed_person_id=child.person_id,
