@@ -12,7 +12,7 @@ raw WeasyPrint on each report's archived HTML. With `--airflow` it also times `m
 for the reports due that day against `mi run` for the same reports, and the DAG parse time
 (bench/dag_parse.py). Results: bench/results/run_all_<date>.json and .md.
 
-Scratch data lives under /tmp/mi-bench (SQLite files) and in PostgreSQL databases
+Scratch data lives under --work (default /tmp/mi-bench: SQLite files, archives, outboxes) and in PostgreSQL databases
 mi_bench_<scale> on 127.0.0.1 (created and dropped here). Only synthetic data is used.
 """
 
@@ -35,7 +35,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-WORK = Path("/tmp/mi-bench")
+WORK = Path(os.environ.get("MI_BENCH_WORK", "/tmp/mi-bench"))  # --work overrides
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
@@ -55,6 +55,8 @@ def monitored(cmd: list[str], env: dict, *, timeout: float | None = None) -> dic
     cpu = 0.0
     peak_tree = peak_one = 0
     timed_out = False
+    loads: list[float] = []
+    last_load_sample = 0.0
     out_chunks: list[str] = []
     import threading
 
@@ -81,6 +83,9 @@ def monitored(cmd: list[str], env: dict, *, timeout: float | None = None) -> dic
             peak_one = max(peak_one, rss)
         peak_tree = max(peak_tree, total)
         cpu = max(cpu, cpu_now)
+        if time.perf_counter() - last_load_sample >= 5:  # other work on the machine, during the run
+            loads.append(os.getloadavg()[0])
+            last_load_sample = time.perf_counter()
         if timeout and time.perf_counter() - started > timeout:
             timed_out = True
             for p in reversed(tree):
@@ -96,6 +101,7 @@ def monitored(cmd: list[str], env: dict, *, timeout: float | None = None) -> dic
     return {"cmd": " ".join(cmd[1:3]), "rc": proc.returncode, "wall_s": round(time.perf_counter() - started, 2),
             "cpu_s": round(cpu, 2), "peak_tree_mb": round(peak_tree / 2**20),
             "peak_process_mb": round(peak_one / 2**20), "timed_out": timed_out,
+            "load_during": {"mean": round(sum(loads) / len(loads), 2), "max": round(max(loads), 2)} if loads else None,
             "stdout": "".join(out_chunks), "stderr_tail": "".join(err_chunks)[-2000:]}
 
 
@@ -120,39 +126,78 @@ def seed(scale: str, engine: str, budget: float) -> dict:
         reset_postgres(scale)
     else:
         (WORK / f"{scale}.sqlite").unlink(missing_ok=True)
-    cmd = [str(BIN / "mi"), "db", "seed", "--scale", scale, "--seed", "1", "--as-at", "2026-10-26",
-           "--url", database_url(scale, engine)]
+    # Through this script's --seed-child (seed_database with a progress line per step), so a seed
+    # stopped at its budget still says how far it got.
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--seed-child", scale, database_url(scale, engine)]
     result = monitored(cmd, dict(os.environ), timeout=budget)
-    result.pop("stdout")
+    lines = [line for line in result.pop("stdout").splitlines() if line.startswith("progress ")]
+    result["progress_last"] = lines[-1] if lines else None
     return result
+
+
+def seed_child(scale: str, url: str) -> None:
+    """Seed (camden seed 1 as at 2026-10-26 shape) printing `progress <s> <stage> <fraction>` lines."""
+    from reporting.casedb.seed import seed_database
+
+    started = time.perf_counter()
+    last = [0.0]
+
+    def progress(stage: str, fraction: float) -> None:
+        if time.perf_counter() - last[0] >= 2 or fraction >= 1:
+            last[0] = time.perf_counter()
+            print(f"progress {time.perf_counter() - started:.0f}s {stage} {fraction:.3f}", flush=True)
+
+    result = seed_database(url, scale, 1, date(2026, 10, 26), progress)
+    print(f"progress {time.perf_counter() - started:.0f}s done generate {result.generate_seconds:.0f}s "
+          f"load {result.load_seconds:.0f}s rows {sum(result.rows.values())}", flush=True)
 
 
 # ---- the run -------------------------------------------------------------------------------------
 def run_env(scale: str, engine: str, tag: str) -> dict:
     state = WORK / f"state-{tag}.sqlite"
     state.unlink(missing_ok=True)
-    for d in (f"archive-{tag}", f"outbox-{tag}"):
+    for d in (f"archive-{tag}", f"outbox-{tag}", f"var-{tag}"):
         shutil.rmtree(WORK / d, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MI_")}
     env.update(MI_CASEDB_URL=database_url(scale, engine), MI_ARCHIVE_DIR=str(WORK / f"archive-{tag}"),
-               MI_STATE_URL=f"sqlite:///{state}", MI_OUTBOX_DIR=str(WORK / f"outbox-{tag}"))
+               MI_STATE_URL=f"sqlite:///{state}", MI_OUTBOX_DIR=str(WORK / f"outbox-{tag}"),
+               MI_VAR_DIR=str(WORK / f"var-{tag}"))  # partner password lists etc. stay in the scratch folder
     return env
 
 
-def run_reports(scale: str, engine: str, as_at: str, jobs: int, extra: list[str], tag: str) -> dict:
+def run_reports(scale: str, engine: str, as_at: str, jobs: int, extra: list[str], tag: str,
+                timeout: float | None = None) -> dict:
     env = run_env(scale, engine, tag)
     cmd = [str(BIN / "mi"), "run", "--as-at", as_at, "--json", "--jobs", str(jobs),
            "--index-dir", str(WORK / f"out-{tag}"), *extra]
-    result = monitored(cmd, env)
-    items = json.loads(result.pop("stdout") or "[]")
+    result = monitored(cmd, env, timeout=timeout)
+    try:
+        items = json.loads(result.pop("stdout") or "[]")
+    except json.JSONDecodeError:  # stopped at its timeout: count what the archive holds
+        items = []
+        result["reports_archived"] = len({m.parts[-3] for m in (WORK / f"archive-{tag}").glob("*/*/manifest.json")})
     result["reports"] = len(items)
     result["status"] = {s: sum(i["status"] == s for i in items) for s in ("ok", "warning", "failed")}
     result["failed"] = {i["id"]: (i["error"] or "")[:160] for i in items if i["status"] == "failed"}
     result["deliveries_sent"] = sum((i["delivery"] or {}).get("sent", 0) for i in items)
     result["stages"] = stage_totals(WORK / f"archive-{tag}")
+    result["whole_pdf_sent_to_no_one"] = whole_pdf_sent_to_no_one(WORK / f"archive-{tag}")
     result["archive"] = str(WORK / f"archive-{tag}")
     result["items"] = [{"id": i["id"], "rows": i["rows"], "status": i["status"]} for i in items]
     return result
+
+
+def whole_pdf_sent_to_no_one(archive: Path) -> dict:
+    """What skipping the whole-report PDF would save: reports with no `scope: all` recipient."""
+    from reporting.definitions import load_catalogue
+
+    sliced_only = {d.id for d in load_catalogue().reports.values() if all(r.scope != "all" for r in d.spec.recipients)}
+    seconds, count = 0.0, 0
+    for manifest in archive.glob("*/*/manifest.json"):
+        if manifest.parts[-3] in sliced_only:
+            seconds += (json.loads(manifest.read_text()).get("timings") or {}).get("render_pdf", 0.0)
+            count += 1
+    return {"reports": count, "render_pdf_s": round(seconds, 2)}
 
 
 def stage_totals(archive: Path) -> dict:
@@ -160,27 +205,52 @@ def stage_totals(archive: Path) -> dict:
     totals: dict[str, float] = {}
     for manifest in archive.rglob("manifest.json"):
         kind = "slice" if "slices" in manifest.parts else "delivery" if "deliveries" in manifest.parts else "report"
-        for stage, seconds in (json.loads(manifest.read_text()).get("timings") or {}).items():
+        data = json.loads(manifest.read_text())
+        timings = data.get("timings") or {}
+        if kind != "report":
+            timings.pop("extract", None)  # slices and deliveries reuse the report's one extract
+        for stage, seconds in timings.items():
             key = f"{kind}.{stage}"
             totals[key] = totals.get(key, 0.0) + seconds
+        totals[f"{kind}.count"] = totals.get(f"{kind}.count", 0) + 1
+        if data.get("pdf_rows") is not None:
+            totals[f"{kind}.pdfs"] = totals.get(f"{kind}.pdfs", 0) + 1
+            totals[f"{kind}.pdf_rows_shown"] = totals.get(f"{kind}.pdf_rows_shown", 0) + data["pdf_rows"]
+            totals[f"{kind}.pdfs_capped"] = totals.get(f"{kind}.pdfs_capped", 0) + (data["pdf_rows"] < data["rows"])
+        totals[f"{kind}.rows"] = totals.get(f"{kind}.rows", 0) + (data.get("rows") or 0)
     return {k: round(v, 2) for k, v in sorted(totals.items())}
 
 
 # ---- the limits, side by side -------------------------------------------------------------------
-def limits(scale: str, engine: str, as_at: str, archive: Path) -> dict:
-    """Per report: our extract vs the raw SQL, our gate, our PDF vs raw WeasyPrint on the same HTML."""
+def limits(scale: str, engine: str, as_at: str, archive: Path, cadence: str | None = None) -> dict:
+    """Per report, one process, serially: our extract vs the raw SQL; our gate; our whole render, and
+    our PDF step vs raw WeasyPrint on the identical HTML (the PDF's own HTML, capped as in the run:
+    the archived HTML keeps every row, so it is not what the PDF was made from).
+    """
     from sqlalchemy import create_engine
     from weasyprint import HTML
 
+    from reporting import runner
     from reporting.definitions import load_catalogue
     from reporting.extract import expand_sql, run_extract
     from reporting.quality.gate import gate
     from reporting.render import TEMPLATE_DIR
     from reporting.schedules.periods import latest_complete_period
 
+    pdf_html: list[str] = []
+    our_write_pdf = runner.write_pdf
+
+    def capturing_write_pdf(html: str, path: Path, **kwargs) -> None:
+        pdf_html.append(html)
+        our_write_pdf(html, path, **kwargs)
+
+    runner.write_pdf = capturing_write_pdf
     db = create_engine(database_url(scale, engine))
     per_report = []
+    scratch = Path(tempfile.mkdtemp(dir=WORK, prefix="limits-"))
     for definition in sorted(load_catalogue().reports.values(), key=lambda d: d.id):
+        if cadence and definition.spec.cadence != cadence:
+            continue
         period = latest_complete_period(definition.spec.cadence, date.fromisoformat(as_at))
         params = {"period_start": period.start, "period_end": period.end, "as_at": period.end}
         row = {"id": definition.id}
@@ -190,32 +260,44 @@ def limits(scale: str, engine: str, as_at: str, archive: Path) -> dict:
             row["rows"] = len(extract.rows)
             started = time.perf_counter()
             try:
-                gate(definition, extract.rows)
+                findings = gate(definition, extract.rows)
             except Exception:  # noqa: BLE001 - a critical finding raises; its cost is what we time
-                pass
+                findings = []
             row["gate_s"] = time.perf_counter() - started
             row["raw_query_s"] = raw_query(engine, scale, expand_sql(definition), params)
+            pdf_html.clear()
+            result = runner.render_report(definition, extract, period, period.end, archive_root=scratch,
+                                          data_quality=findings, engine=db)
+            row.update({f"our_{k}_s": v for k, v in result.timings.items()})
+            if pdf_html:
+                started = time.perf_counter()
+                HTML(string=pdf_html[0], base_url=str(TEMPLATE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
+                row["raw_weasyprint_s"] = time.perf_counter() - started
         except Exception as error:  # noqa: BLE001 - recorded, the other reports carry on
             row["error"] = f"{type(error).__name__}: {str(error)[:120]}"
-        manifest = archive / definition.id / period.end.isoformat() / "manifest.json"
-        html = manifest.parent / f"{definition.id}.html"
-        if manifest.exists() and html.exists():
-            row["our_pdf_s"] = json.loads(manifest.read_text()).get("timings", {}).get("render_pdf")
-            started = time.perf_counter()
-            HTML(string=html.read_text(encoding="utf-8"), base_url=str(TEMPLATE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
-            row["raw_weasyprint_s"] = time.perf_counter() - started
         per_report.append(row)
+    runner.write_pdf = our_write_pdf
     db.dispose()
+    shutil.rmtree(scratch, ignore_errors=True)
 
     def total(key: str) -> float:
         return round(sum(r.get(key) or 0.0 for r in per_report), 2)
 
-    both = [r for r in per_report if r.get("our_pdf_s") and r.get("raw_weasyprint_s") and "extract_s" in r]
-    ours = sum(r["extract_s"] + r["our_pdf_s"] for r in both)
+    both = [r for r in per_report if r.get("our_render_pdf_s") and r.get("raw_weasyprint_s")]
+    ours = sum(r["extract_s"] + r["our_render_pdf_s"] for r in both)
+    ours_all = sum(r["extract_s"] + r["gate_s"] + r["our_render_html_s"] + r["our_render_pdf_s"]
+                   + r.get("our_render_tabular_s", 0.0) for r in both)
     raw = sum(r["raw_query_s"] + r["raw_weasyprint_s"] for r in both)
     return {"reports": per_report, "extract_s": total("extract_s"), "raw_query_s": total("raw_query_s"),
-            "gate_s": total("gate_s"), "our_pdf_s": total("our_pdf_s"), "raw_weasyprint_s": total("raw_weasyprint_s"),
-            "overhead_ratio": round(ours / raw, 2) if raw else None, "compared_reports": len(both)}
+            "gate_s": total("gate_s"), "our_render_html_s": total("our_render_html_s"),
+            "our_pdf_s": total("our_render_pdf_s"), "our_tabular_s": total("our_render_tabular_s"),
+            "raw_weasyprint_s": total("raw_weasyprint_s"),
+            "query_ratio": round(total("extract_s") / total("raw_query_s"), 2) if total("raw_query_s") else None,
+            "pdf_ratio": round(total("our_render_pdf_s") / total("raw_weasyprint_s"), 2)
+            if total("raw_weasyprint_s") else None,
+            "overhead_ratio": round(ours / raw, 2) if raw else None,
+            "overhead_ratio_all_stages": round(ours_all / raw, 2) if raw else None,
+            "compared_reports": len(both), "errors": {r["id"]: r["error"] for r in per_report if "error" in r}}
 
 
 def _literal(sql: str, params: dict) -> str:
@@ -243,20 +325,23 @@ def raw_query(engine: str, scale: str, sql: str, params: dict) -> float:
 
 
 # ---- Airflow and DAG parsing --------------------------------------------------------------------
-def airflow_cost(scale: str, engine: str, as_at: str) -> dict:
+def airflow_cost(scale: str, engine: str, as_at: str, timeout: float | None = None) -> dict:
     """The reports due on the day: `mi dags test` (dag.test per DAG) vs `mi run` (jobs 1 and default)."""
     result = {}
     env = run_env(scale, engine, "airflow")
     home = WORK / "airflow-home"
     shutil.rmtree(home, ignore_errors=True)
     dags = monitored([str(BIN / "mi"), "dags", "test", "--as-at", as_at, "--index-dir", str(WORK / "out-airflow"),
-                      "--airflow-home", str(home)], env)
+                      "--airflow-home", str(home)], env, timeout=timeout)
     dags.pop("stdout")
     result["dags_test"] = dags
     for jobs in (1, os.cpu_count() or 1):
-        run = run_reports(scale, engine, as_at, jobs, [], f"due-j{jobs}")
+        run = run_reports(scale, engine, as_at, jobs, [], f"due-j{jobs}", timeout=timeout)
         run.pop("items")
         result[f"mi_run_jobs{jobs}"] = run
+    if result["mi_run_jobs1"]["wall_s"] and not dags["timed_out"]:
+        result["ratio_wall"] = round(dags["wall_s"] / result["mi_run_jobs1"]["wall_s"], 2)
+        result["ratio_cpu"] = round(dags["cpu_s"] / result["mi_run_jobs1"]["cpu_s"], 2)
     return result
 
 
@@ -277,42 +362,64 @@ def _float(pattern: str, text: str) -> float | None:
 # ---- summary ------------------------------------------------------------------------------------
 def markdown(results: dict) -> str:
     lines = [f"# Benchmark run {results['date']}", "",
-             f"{results['cpus']} CPUs, {results['memory_gb']} GiB, `mi run --jobs {results['jobs']}`, "
+             f"{results['cpus']} CPUs, {results['memory_gb']} GiB, `mi run {results.get('select', '--all')} "
+             f"--jobs {results['jobs']}`, "
              f"as at {results['as_at']}. Load average before/after each run is shown: other work shared "
              "the machine when it is above ~0.5.", "",
-             "| scale | engine | seed s | seed peak MB | run wall s | run CPU s | run peak tree MB | "
-             "largest process MB | reports ok/warn/failed | deliveries | load |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|"]
+             "| scale | engine | seed s | seed CPU s | seed peak MB | run wall s | run CPU s | run peak tree MB | "
+             "largest process MB | reports ok/warn/failed | deliveries | load before -> after (during: mean/max) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
     for r in results["runs"]:
         seed, run = r["seed"], r.get("run") or {}
         status = run.get("status") or {}
         seed_s = f"{seed['wall_s']}{' (budget hit)' if seed.get('timed_out') else ''}"
-        lines.append(f"| {r['scale']} | {r['engine']} | {seed_s} | {seed['peak_tree_mb']} | {run.get('wall_s', '')} | "
-                     f"{run.get('cpu_s', '')} | {run.get('peak_tree_mb', '')} | {run.get('peak_process_mb', '')} | "
+        during = run.get("load_during") or seed.get("load_during") or {}
+        run_wall = f"{run.get('wall_s', '')}{' (timeout)' if run.get('timed_out') else ''}"
+        lines.append(f"| {r['scale']} | {r['engine']} | {seed_s} | {seed.get('cpu_s', '')} | {seed['peak_tree_mb']} | "
+                     f"{run_wall} | {run.get('cpu_s', '')} | {run.get('peak_tree_mb', '')} | "
+                     f"{run.get('peak_process_mb', '')} | "
                      f"{status.get('ok', '')}/{status.get('warning', '')}/{status.get('failed', '')} | "
-                     f"{run.get('deliveries_sent', '')} | {r['load_before']} -> {r['load_after']} |")
+                     f"{run.get('deliveries_sent', '')} | {r['load_before']} -> {r['load_after']} "
+                     f"({during.get('mean', '')}/{during.get('max', '')}) |")
+        if seed.get("timed_out"):
+            lines.append(f"|  | seed stopped at its budget; last progress: `{seed.get('progress_last')}` |")
     for r in results["runs"]:
         if r.get("run"):
             lines += ["", f"## Stages, {r['scale']} {r['engine']} (seconds summed over reports and slices, "
                           "across worker processes)", "", "| stage | s |", "|---|---:|"]
             lines += [f"| {k} | {v} |" for k, v in r["run"]["stages"].items()]
+            skip = r["run"].get("whole_pdf_sent_to_no_one") or {}
+            lines += ["", f"Whole-report PDFs of the {skip.get('reports')} reports delivered only in slices: "
+                          f"{skip.get('render_pdf_s')} s of the PDF stage."]
             if r["run"].get("failed"):
                 lines += ["", "Failed: " + "; ".join(f"{k}: {v}" for k, v in r["run"]["failed"].items())]
         if r.get("limits"):
             lim = r["limits"]
             lines += ["", f"## Limits side by side, {r['scale']} {r['engine']} (one process, serial)", "",
-                      f"- our extract {lim['extract_s']} s vs raw query {lim['raw_query_s']} s",
-                      f"- our PDF (from the run's manifests) {lim['our_pdf_s']} s vs raw WeasyPrint on the same HTML "
-                      f"{lim['raw_weasyprint_s']} s",
-                      f"- quality gate {lim['gate_s']} s",
+                      f"- our extract {lim['extract_s']} s vs raw query {lim['raw_query_s']} s "
+                      f"(**{lim.get('query_ratio')}x**)",
+                      f"- our PDF step {lim['our_pdf_s']} s vs raw WeasyPrint on the identical HTML "
+                      f"{lim['raw_weasyprint_s']} s (**{lim.get('pdf_ratio')}x**)",
+                      f"- quality gate {lim['gate_s']} s; HTML (Jinja) {lim.get('our_render_html_s')} s; "
+                      f"CSV + XLSX {lim.get('our_tabular_s')} s",
                       f"- overhead (extract + PDF) / (raw query + raw WeasyPrint) over {lim['compared_reports']} "
-                      f"reports: **{lim['overhead_ratio']}x**"]
+                      f"reports: **{lim['overhead_ratio']}x**; every stage (extract + gate + HTML + PDF + "
+                      f"CSV/XLSX) over the same: **{lim.get('overhead_ratio_all_stages')}x**"]
+            if lim.get("errors"):
+                lines += ["", "Limits errors: " + "; ".join(f"{k}: {v}" for k, v in lim["errors"].items())]
     if results.get("airflow"):
         a = results["airflow"]
-        lines += ["", "## Airflow's cost: the reports due that day", "", "| how | wall s | CPU s | peak tree MB |",
-                  "|---|---:|---:|---:|"]
+        lines += ["", "## Airflow's cost: the reports due that day", "",
+                  "| how | wall s | CPU s | peak tree MB | reports | load during (mean/max) |",
+                  "|---|---:|---:|---:|---:|---|"]
         for name, m in a.items():
-            lines.append(f"| {name} | {m['wall_s']} | {m['cpu_s']} | {m['peak_tree_mb']} |")
+            if not isinstance(m, dict):
+                continue
+            during = m.get("load_during") or {}
+            lines.append(f"| {name} | {m['wall_s']}{' (timeout)' if m.get('timed_out') else ''} | {m['cpu_s']} | "
+                         f"{m['peak_tree_mb']} | {m.get('reports', '')} | {during.get('mean', '')}/{during.get('max', '')} |")
+        if a.get("ratio_wall"):
+            lines.append(f"\n`mi dags test` / `mi run --jobs 1`: wall **{a['ratio_wall']}x**, CPU **{a['ratio_cpu']}x**")
     if results.get("dag_parse"):
         d = results["dag_parse"]
         lines += ["", f"## DAG parse: `airflow dags report` total {d['report_total_s']} s, "
@@ -322,6 +429,7 @@ def markdown(results: dict) -> str:
 
 # ---- main ------------------------------------------------------------------------------------------
 def main() -> None:
+    global WORK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="camden,county")
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -332,7 +440,21 @@ def main() -> None:
     parser.add_argument("--airflow", action="store_true", help="Also Airflow's cost and DAG parse (camden, first engine).")
     parser.add_argument("--no-limits", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--work", type=Path, default=WORK, help="Scratch folder (SQLite files, archives, outboxes).")
+    parser.add_argument("--run-timeout", type=float, default=1800, help="Seconds allowed for one `mi run`.")
+    parser.add_argument("--keep", action="store_true", help="Keep the seeded databases (default: drop london's).")
+    parser.add_argument("--select", default="--all", help="Which reports `mi run` runs, e.g. '--cadence weekly' "
+                        "(same workload at every scale, for the scaling ratio when --all does not fit the time).")
+    parser.add_argument("--airflow-only", action="store_true",
+                        help="Only Airflow's cost and DAG parse, on the first scale/engine's existing database.")
+    parser.add_argument("--limits-only", default="", metavar="CADENCE|all",
+                        help="Only the limits, on the first scale/engine's existing database (e.g. weekly).")
+    parser.add_argument("--seed-child", nargs=2, metavar=("SCALE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.seed_child:
+        seed_child(*args.seed_child)
+        return
+    WORK = args.work
     WORK.mkdir(parents=True, exist_ok=True)
     results = {"date": date.today().isoformat(), "cpus": os.cpu_count(), "jobs": args.jobs,
                "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "as_at": args.as_at, "runs": []}
@@ -344,13 +466,26 @@ def main() -> None:
         path.write_text(json.dumps(results, indent=1, default=str))
         path.with_suffix(".md").write_text(markdown(results))
 
-    for scale in [s for s in args.scales.split(",") if s]:
+    results["select"] = args.select
+    if args.limits_only:
+        scale, engine = args.scales.split(",")[0], args.engines.split(",")[0]
+        entry = {"scale": scale, "engine": engine, "seed": {"wall_s": "existing", "peak_tree_mb": ""},
+                 "load_before": load_average()}
+        entry["limits"] = limits(scale, engine, args.as_at, WORK / "unused",
+                                 None if args.limits_only == "all" else args.limits_only)
+        entry["load_after"] = load_average()
+        results["runs"].append(entry)
+        save()
+        print(path)
+        return
+    for scale in [s for s in args.scales.split(",") if s and not args.airflow_only]:
         for engine in args.engines.split(","):
             entry = {"scale": scale, "engine": engine, "load_before": load_average()}
             entry["seed"] = seed(scale, engine, args.seed_budget)
             print(scale, engine, "seed", entry["seed"]["wall_s"], "s", entry["seed"]["peak_tree_mb"], "MB", flush=True)
             if entry["seed"]["rc"] == 0:
-                entry["run"] = run_reports(scale, engine, args.as_at, args.jobs, ["--all"], f"{scale}-{engine}")
+                entry["run"] = run_reports(scale, engine, args.as_at, args.jobs, args.select.split(), f"{scale}-{engine}",
+                                           timeout=args.run_timeout)
                 print(scale, engine, "run", entry["run"]["wall_s"], "s", flush=True)
                 if not args.no_limits:
                     entry["limits"] = limits(scale, engine, args.as_at, Path(entry["run"]["archive"]))
@@ -369,9 +504,9 @@ def main() -> None:
                             f"DROP DATABASE IF EXISTS mi_bench_{scale}"], check=False)
         else:
             (WORK / f"{scale}.sqlite").unlink(missing_ok=True)
-    if args.airflow:
+    if args.airflow or args.airflow_only:
         scale, engine = args.scales.split(",")[0], args.engines.split(",")[0]
-        results["airflow"] = airflow_cost(scale, engine, args.as_at)
+        results["airflow"] = airflow_cost(scale, engine, args.as_at, timeout=args.run_timeout)
         results["dag_parse"] = dag_parse()
         save()
     print(path)

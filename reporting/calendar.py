@@ -198,7 +198,8 @@ def _load(path: Path) -> CalendarConfig:
 
 def config() -> CalendarConfig:
     """The loaded (and cached) calendar configuration."""
-    return _load(calendar_file().resolve())
+    # abspath, not resolve(): this runs for every DAG at parse time and must not touch the disk
+    return _load(Path(os.path.abspath(calendar_file())))
 
 
 def reload_config() -> CalendarConfig:

@@ -132,6 +132,9 @@ class Definition(Strict):
     sample: Sample | None = None
     indicators: list[str] | None = Field(None, description="Indicator ids (indicators/<id>.yml) shown as "
                                          "KPI tiles and trends: makes the report an overview.")
+    pdf_max_rows: int | None = Field(None, ge=0, description="Rows of the list shown in the PDF; the rest are "
+                                     "in the CSV/XLSX (0 = every row; default settings.PDF_MAX_ROWS or "
+                                     "MI_PDF_MAX_ROWS).")
 
     @field_validator("indicators")
     @classmethod

@@ -181,9 +181,19 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
         stem = spec.id if slice_key is None else f"{spec.id}__{_safe(slice_key)}"
         if "html" in formats:
             (work / f"{stem}.html").write_text(html, encoding="utf-8")
+        pdf_rows = len(rows)
         if "pdf" in formats:
+            pdf_html = html
+            cap = pdf_row_cap(spec, formats)
+            if cap and len(rows) > cap:
+                started = time.perf_counter()
+                pdf_html = render_html(spec.template, {**context, "row_cap": {
+                    "shown": cap, "total": len(rows), "spreadsheet": spreadsheet_names(stem, formats)}},
+                    extra_dirs=[definition.yaml_path.parent])
+                timings["render_html"] += time.perf_counter() - started
+                pdf_rows = cap
             started = time.perf_counter()
-            write_pdf(html, work / f"{stem}.pdf", title=spec.title, created=generated_at)
+            write_pdf(pdf_html, work / f"{stem}.pdf", title=spec.title, created=generated_at)
             timings["render_pdf"] = time.perf_counter() - started
         started = time.perf_counter()
         table_columns = [c.model_dump() for c in spec.columns]
@@ -202,13 +212,31 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             "period_start": period.start, "period_end": period.end, "as_at": as_at,
             "parameters": {"period_start": period.start, "period_end": period.end, "as_at": as_at},
             "definition_hash": definition.definition_hash, "sql_hash": definition.sql_hash,
-            "rows": len(rows), "content_hash": content, "file_hashes": hashes, "disclosure_control": disclosure,
+            "rows": len(rows), "pdf_rows": pdf_rows if "pdf" in formats else None, "content_hash": content, "file_hashes": hashes, "disclosure_control": disclosure,
             "sample": extract.sample,
             "data_quality": [{k: f[k] for k in ("check", "severity", "failing_rows")} for f in findings],
             "generated_at": generated_at.isoformat(),
             "timings": {k: round(v, 3) for k, v in {**timings, "extract": extract.seconds}.items()},
         })
     return RenderResult(spec.id, period, final, len(rows), outputs, content, findings, timings, slice_key)
+
+
+def pdf_row_cap(spec: Definition, formats: list[str]) -> int:
+    """Rows of the list the PDF shows (0: every row).
+
+    Only when a spreadsheet is written beside the PDF: every recipient of these files gets the
+    spreadsheet with the PDF (reporting.delivery.deliver attaches both), so no row goes
+    missing. Partners get the encrypted PDF alone, rendered without a spreadsheet: uncapped.
+    """
+    if not {"csv", "xlsx"} & set(formats):
+        return 0
+    return spec.pdf_max_rows if spec.pdf_max_rows is not None else settings.pdf_max_rows()
+
+
+def spreadsheet_names(stem: str, formats: list[str]) -> str:
+    """How the PDF names the spreadsheet(s) holding the full list, e.g. "cin_visits.xlsx / .csv"."""
+    suffixes = [f for f in ("xlsx", "csv") if f in formats]
+    return f"{stem}." + " / .".join(suffixes)
 
 
 def data_hash(columns: list[dict], rows: list[dict]) -> str:

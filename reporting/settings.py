@@ -62,6 +62,31 @@ def output_formats() -> list[str] | None:
     return [f.strip() for f in value.split(",") if f.strip()] or None
 
 
+# The PDF is the reading copy: a row-level list longer than this shows its first rows and points
+# to the spreadsheet beside it (the CSV/XLSX and the archived HTML keep every row). WeasyPrint
+# lays out ~13 ms a table row on one core, so a 4,500-row list costs minutes per PDF; nobody
+# reads page 150 of a PDF when the same list filters and sorts in Excel.
+PDF_MAX_ROWS = 100
+
+
+def pdf_max_rows() -> int:
+    """Rows shown in a PDF's list when the definition sets no `pdf_max_rows`: `MI_PDF_MAX_ROWS`, else
+    PDF_MAX_ROWS. 0 means no cap.
+
+    :raises ValueError: naming the variable and its value when it is not a whole number >= 0.
+    """
+    value = os.environ.get("MI_PDF_MAX_ROWS", "").strip()
+    if not value:
+        return PDF_MAX_ROWS
+    try:
+        rows = int(value)
+    except ValueError:
+        rows = -1
+    if rows < 0:
+        raise ValueError(f"MI_PDF_MAX_ROWS={value!r}: expected a whole number >= 0 (0 = no cap)")
+    return rows
+
+
 def casedb_engine(url: str | None = None):
     """An engine on the case database (read by every report, task and command).
 

@@ -278,7 +278,22 @@ def _attachments(folder: Path, person: Person) -> list[Path]:
     if person.kind == "partner":
         return [p for p in files if p.name.endswith(".encrypted.pdf")]
     attach = [p for p in files if p.suffix[1:] in ATTACHABLE]
+    _check_full_list_attached(folder, attach)
     return attach or [p for p in files if p.suffix == ".html"]
+
+
+def _check_full_list_attached(folder: Path, attach: list[Path]) -> None:
+    """A PDF showing only the first rows of its list (runner.pdf_row_cap) must travel with the
+    spreadsheet holding every row; the runner only caps when it writes one, so this guards the
+    file set, not a normal path."""
+    try:
+        manifest = archive.read_manifest(folder)
+    except (OSError, ValueError):
+        return
+    capped = manifest.get("pdf_rows") is not None and manifest["pdf_rows"] < manifest.get("rows", 0)
+    if capped and not any(p.suffix in (".xlsx", ".csv") for p in attach):
+        raise RuntimeError(f"{folder}: the PDF shows {manifest['pdf_rows']} of {manifest['rows']} rows but no "
+                           "CSV/XLSX with the full list is there to attach; render with csv or xlsx")
 
 
 # ---- partner passwords ---------------------------------------------------------------------------

@@ -32,6 +32,10 @@ blank):
     ``{check, severity, failing_rows, meaning}``; empty list when clean.
 ``slice_label`` (optional str)
     e.g. ``"Team: CIN 2"`` when the report is one slice of a larger one.
+``row_cap`` (optional dict)
+    ``{shown, total, spreadsheet}``: the PDF copy of a long list shows the first ``shown`` rows
+    and a notice naming the ``spreadsheet`` (e.g. ``"cin_visits.xlsx / .csv"``) that holds all
+    ``total``. Set by ``reporting.runner.render_report`` for the PDF only.
 ``kpis`` (optional list of dict)
     Keyword arguments for the ``kpi_tile`` macro
     (``label, value, target, rag, direction, benchmark``).
@@ -151,6 +155,55 @@ def rag_label(status: str) -> str:
         raise ValueError(f"RAG status must be red/amber/green, got {status!r}") from None
 
 
+# Column widths for the fixed table layout come from this many rows (a long list's first rows
+# are representative); a column wider than MAX_CHARS wraps rather than starve the others.
+WIDTH_SAMPLE_ROWS = 200
+MIN_CHARS, MAX_CHARS = 3, 40
+PAGE_CHARS = 180  # lower-case characters of the condensed 8.5 pt table face across landscape A4
+RAG_TAG_CHARS = 7  # the " AMBER" tag beside a RAG cell's value
+CELL_PADDING_CHARS = 2.5
+_WIDE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789mw%")
+
+
+def _chars(text: str) -> float:
+    """Width of `text` in lower-case characters: capitals and digits are about a fifth wider."""
+    return sum(1.25 if ch in _WIDE else 1.0 for ch in text)
+
+
+def column_widths(columns: list[Mapping], rows: list[Mapping]) -> list[float]:
+    """Percent widths for a data table's columns, from the text each column will show.
+
+    With ``table-layout: fixed`` WeasyPrint takes the widths from ``<col>`` instead of measuring
+    every cell of every row (most of its time on a long list). This does what the automatic
+    layout would, on a sample and in characters: each column gets at least its longest word
+    (whole values for numbers and dates, which do not wrap), and the room left over goes to the
+    columns whose values would otherwise wrap, in proportion to how much they need.
+    """
+    sample = rows[:WIDTH_SAMPLE_ROWS]
+    least, most = [], []
+    for col in columns:
+        kind = col_kind(col)
+        texts = [fmt(row[col["name"]], kind) for row in sample]
+        label = str(col["label"])
+        if kind in NUMERIC_KINDS or kind in ("date", "datetime"):  # values do not wrap; headers do
+            low = high = max([*map(_chars, texts), *(_chars(w) for w in label.split())], default=0)
+        else:
+            low = max((_chars(w) for t in [label, *texts] for w in t.split()), default=0)
+            high = max([low, *map(_chars, texts)])
+        extra = RAG_TAG_CHARS if col.get("rag") else 0
+        least.append(min(max(low, MIN_CHARS), MAX_CHARS) + extra + CELL_PADDING_CHARS)
+        most.append(min(max(high, MIN_CHARS), MAX_CHARS) + extra + CELL_PADDING_CHARS)
+    room = PAGE_CHARS - sum(least)
+    want = sum(m - n for m, n in zip(most, least))
+    if room >= want:
+        chars = most
+    else:
+        share = max(room, 0) / want if want else 0
+        chars = [n + (m - n) * share for m, n in zip(most, least)]
+    total = sum(chars) or 1
+    return [round(100 * c / total, 1) for c in chars]
+
+
 def template_environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
     """Build the Jinja environment used for every report.
 
@@ -174,6 +227,7 @@ def template_environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
     env.filters["longdate"] = longdate
     env.filters["col_kind"] = col_kind
     env.globals["rag_label"] = rag_label
+    env.globals["column_widths"] = column_widths
     env.globals["numeric_kinds"] = NUMERIC_KINDS
     return env
 
