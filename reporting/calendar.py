@@ -180,7 +180,8 @@ def calendar_file() -> Path:
 @functools.lru_cache(maxsize=8)
 def _load(path: Path) -> CalendarConfig:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # the C loader when PyYAML has it: this file is read on every DAG file parse
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as exc:
         raise CalendarConfigError(f"{path}: cannot read calendar file: {exc}") from exc
     except yaml.YAMLError as exc:

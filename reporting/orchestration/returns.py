@@ -65,8 +65,14 @@ def collection_year(run_date: date) -> int:
 
 
 def first_working_day(d: date) -> date:
-    """`d` if it is a working day, else the next working day."""
-    return cal.add_working_days(d, 0)
+    """`d` if it is a working day, else the next working day.
+
+    Reads only that year's bank holidays: at DAG parse time the calendar's whole working-day
+    index (seventy years of holidays) would cost more than the few hundred dates need.
+    """
+    while d.weekday() >= 5 or d in cal.bank_holidays(d, d):
+        d += timedelta(days=1)
+    return d
 
 
 def collection_run_dates(year: int, close: tuple[int, int]) -> list[date]:
