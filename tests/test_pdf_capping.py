@@ -188,8 +188,9 @@ def test_staff_get_capped_pdf_with_spreadsheets_partner_gets_full_encrypted_pdf(
     rows = synthetic_rows()
     staff = Person("performance.lead@example.org", "Performance lead", "all", None, "Whole report", "staff",
                    ("PERFORMANCE",))
+    admin = "safeguarding-admin@hospital.example.org"  # where the partner's PDF password goes
     partner = Person("safeguarding@hospital.example.org", "Test hospital", "agency", "testhosp", "Test hospital",
-                     "partner", ("HOSPITALS",), password_to="safeguarding-admin@hospital.example.org")
+                     "partner", ("HOSPITALS",), password_to=admin)
     assignments = [delivery.Assignment(p, rows_for(definition.spec, rows, p, None), target_of(definition.spec, p))
                    for p in (staff, partner)]
     outbox = tmp_path / "outbox"

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, DateTime, Engine, Integer, MetaData, String, Table, UniqueConstraint,
-                        and_, create_engine, event, insert, or_, select, update)
+                        and_, create_engine, event, insert, or_, select, text, update)
 from sqlalchemy.exc import IntegrityError
 
 from reporting import settings
@@ -84,6 +84,9 @@ class Claim:
     correction: bool
 
 
+SCHEMA_LOCK_KEY = 7_260_001  # an arbitrary constant naming the advisory lock that guards table creation
+
+
 class Ledger:
     def __init__(self, url: str | None = None, *, lease_seconds: int = 600):
         url = url or settings.state_url()
@@ -94,7 +97,12 @@ class Ledger:
         if url.startswith("sqlite"):
             _sqlite_immediate(self.engine)
         self.lease = timedelta(seconds=lease_seconds)
-        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two runs starting at once on a fresh state database would both see no table and
+                # both CREATE it (DuplicateTable); the lock makes the second wait and find it.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            metadata.create_all(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
