@@ -77,6 +77,15 @@
     and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date > {{ at }}))
 {%- endmacro %}
 
+{#- CP plans open at any time in the report period (started by its end, not ended before its start). -#}
+{% macro cp_plans_in_period() -%}
+(select p.cppl_cp_plan_id as cp_plan_id, p.cppl_person_id as person_id,
+        p.cppl_cp_plan_start_date as plan_start, p.cppl_cp_plan_end_date as plan_end
+   from ssd_cp_plans p
+  where p.cppl_cp_plan_start_date <= :period_end
+    and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date >= :period_start))
+{%- endmacro %}
+
 {#- A person's display name and age in whole years on date `at`. -#}
 {% macro child_name(alias) -%}
 ({{ alias }}.pers_forename || ' ' || {{ alias }}.pers_surname)

@@ -1,14 +1,7 @@
 -- One row per child who was subject to a child protection plan at any time in the period: plans
 -- that started, continued or ended in it. For the Tavistock Clinic's NHS safeguarding lead.
 with plans as (
-    select
-        p.cppl_cp_plan_id as cp_plan_id,
-        p.cppl_person_id as person_id,
-        p.cppl_cp_plan_start_date as plan_start,
-        p.cppl_cp_plan_end_date as plan_end
-    from ssd_cp_plans p
-    where p.cppl_cp_plan_start_date <= :period_end
-      and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date >= :period_start)
+    select * from {{ cp_plans_in_period() }} p
 ),
 
 final as (

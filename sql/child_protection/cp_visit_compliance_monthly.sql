@@ -2,14 +2,7 @@
 -- and in the 12 months to its end, how many came more than 10 working days after the one before
 -- (or after the plan start), and whether a visit was overdue at the period end.
 with plans as (
-    select
-        p.cppl_cp_plan_id as cp_plan_id,
-        p.cppl_person_id as person_id,
-        p.cppl_cp_plan_start_date as plan_start,
-        p.cppl_cp_plan_end_date as plan_end
-    from ssd_cp_plans p
-    where p.cppl_cp_plan_start_date <= :period_end
-      and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date >= :period_start)
+    select * from {{ cp_plans_in_period() }} p
 ),
 
 visits as (
