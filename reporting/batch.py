@@ -187,14 +187,16 @@ def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Perio
     """
     from reporting.delivery.deliver import deliver_period
     from reporting.extract import run_extract
+    from reporting.indicators.overview import one_report_run
     from reporting.quality.gate import gate
     from reporting.runner import render_report
 
     extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=period.end)
     findings = gate(definition, extract.rows)
-    result = render_report(definition, extract, period, period.end, formats=formats, data_quality=findings,
-                           engine=engine)
-    delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
+    with one_report_run():  # an overview's slices reuse the whole report's indicator figures
+        result = render_report(definition, extract, period, period.end, formats=formats, data_quality=findings,
+                               engine=engine)
+        delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
     return result, delivery
 
 

@@ -81,3 +81,29 @@ def test_team_table_applies_disclosure_control_for_aggregate_reports():
     assert by_team["A"]["looked_after"] == "0"         # a true zero is shown
     internal = team_table(spec, rows, aggregate=False)
     assert {r["group"]: r for r in internal["rows"]}["A"]["cin_plans"] == "3"
+
+
+@pytest.mark.xdist_group("sqlite_seed")
+def test_one_report_run_computes_an_overviews_figures_once(seeded_sqlite_url):
+    """The whole report and its team/service copies share the indicator figures inside one run;
+    a different period is computed afresh, and nothing is reused once the run is over."""
+    from reporting.indicators.overview import one_report_run, overview_context
+
+    spec = load_catalogue().get("front_door_monthly").spec
+    period = latest_complete_period(spec.cadence, AS_AT)
+    earlier = latest_complete_period(spec.cadence, period.start)
+    engine = create_engine(seeded_sqlite_url)
+    alone = overview_context(spec, [], period, period.end, engine)
+    assert alone["indicator_queries"] > len(spec.indicators) * 40  # 48 months of each, less shared windows
+    with one_report_run():
+        whole = overview_context(spec, [], period, period.end, engine)
+        with one_report_run():  # delivery inside the batch's block: the same run
+            team_copy = overview_context(spec, [], period, period.end, engine)
+        other_period = overview_context(spec, [], earlier, earlier.end, engine)
+    assert whole["indicator_queries"] == alone["indicator_queries"]
+    assert team_copy["indicator_queries"] == 0
+    assert team_copy["kpis"] == whole["kpis"] == alone["kpis"]
+    assert team_copy["indicator_trends"] == alone["indicator_trends"]
+    assert other_period["indicator_queries"] > 0 and other_period["kpis"] != whole["kpis"]
+    assert overview_context(spec, [], period, period.end, engine)["indicator_queries"] == alone["indicator_queries"]
+    engine.dispose()

@@ -35,6 +35,7 @@ from reporting.delivery.recipients import Directory, PartnerDirectory, Person, l
 from reporting.delivery.slices import CUSTOM, definition_for, rows_for, slice_definition, target_of
 from reporting.delivery.transport import PermanentFailure, TemporaryFailure, from_environment
 from reporting.extract import Extract
+from reporting.indicators.overview import one_report_run
 from reporting.runner import CLASSIFICATION, data_hash, render_report, summaries
 from reporting.schedules.periods import Period
 
@@ -77,14 +78,16 @@ def deliver_period(report: ReportDefinition, rows: list[dict], period: Period, a
     generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
     counts: Counter = Counter()
     try:
-        for assignment in assignments if assignments is not None else plan(report, rows, as_at, casedb):
-            if not _serves(assignment, only_target):
-                continue
-            counts["recipients"] += 1
-            outcome = _deliver_one(report, assignment, period, as_at, transport, ledger, formats, attempts,
-                                   backoff, generated_at)
-            for name in outcome:
-                counts[name] += 1
+        # service and partner copies of an overview share the whole report's indicator figures
+        with one_report_run():
+            for assignment in assignments if assignments is not None else plan(report, rows, as_at, casedb):
+                if not _serves(assignment, only_target):
+                    continue
+                counts["recipients"] += 1
+                outcome = _deliver_one(report, assignment, period, as_at, transport, ledger, formats, attempts,
+                                       backoff, generated_at)
+                for name in outcome:
+                    counts[name] += 1
         counts["rejection_notices"] += _notify_rejections(report, period, transport, ledger, attempts, backoff)
     finally:
         if own_ledger:

@@ -9,6 +9,9 @@ become `c` with secondary suppression (`reporting.delivery.sdc`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
@@ -183,6 +186,29 @@ def _cell(value, kind: str) -> str:
     return f"{float(value):.1f}{'%' if kind == 'percent' else ''}"
 
 
+# Indicator figures already computed in this report run, by what they depend on (see below).
+_run_figures: ContextVar[dict | None] = ContextVar("overview_run_figures", default=None)
+
+
+@contextmanager
+def one_report_run() -> Iterator[None]:
+    """Within this block, an overview's slices reuse the KPI tiles and trends of its whole report.
+
+    The figures are authority-wide (an indicator is not sliced) and every render in one report
+    run reads the same case database for the same period, so they are equal; recomputing them
+    cost 48 months x every indicator in queries for each team or service copy. Scoped to one
+    run on purpose: the case database changes between runs, so nothing outlives the block.
+    """
+    if _run_figures.get() is not None:  # already inside one (the batch wraps report and delivery)
+        yield
+        return
+    token = _run_figures.set({})
+    try:
+        yield
+    finally:
+        _run_figures.reset(token)
+
+
 def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: date,
                      engine: Engine | None = None) -> dict:
     """`kpis`, `indicator_trends` and `team_table` for an overview template.
@@ -190,24 +216,37 @@ def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: 
     Without an engine (the Airflow render task, which has only the staged extract) the case
     database is `settings.casedb_url()`, the one the extract task read.
     """
-    if engine is None:
-
-        from reporting import settings
-
-        own = settings.casedb_engine()
-        try:
-            return overview_context(spec, rows, period, as_at, own)
-        finally:
-            own.dispose()
     aggregate = spec.sensitivity == "aggregate"
-    indicators = [library().get(i) for i in spec.indicators or []]
-    with engine.connect() as connection:
-        session = IndicatorSession(connection)
-        kpis = [kpi(i, session, period, aggregate) for i in indicators]
-        trends = [trend(i, session, period.end, aggregate) for i in indicators]
+    kpis, trends, queries = _figures(tuple(spec.indicators or ()), aggregate, period, as_at, engine)
     areas: dict[str, list[dict]] = {}
     for tile in kpis:
         areas.setdefault(tile["area"], []).append(tile)
     return {"kpis": kpis, "kpi_areas": areas, "indicator_trends": trends,
             "team_table": team_table(spec, rows, aggregate), "sdc_applied": aggregate,
-            "indicator_queries": session.queries}
+            "indicator_queries": queries}
+
+
+def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, as_at: date,
+             engine: Engine | None) -> tuple[list[dict], list[dict], int]:
+    """KPI tiles, trends and the number of queries this call issued (0 when reused)."""
+    from reporting import settings
+
+    url = settings.casedb_url() if engine is None else engine.url.render_as_string(hide_password=False)
+    reused = _run_figures.get()
+    key = (indicator_ids, aggregate, period, as_at, url)
+    if reused is not None and key in reused:
+        kpis, trends = reused[key]
+        return kpis, trends, 0
+    own = settings.casedb_engine() if engine is None else None
+    try:
+        indicators = [library().get(i) for i in indicator_ids]
+        with (engine or own).connect() as connection:
+            session = IndicatorSession(connection)
+            kpis = [kpi(i, session, period, aggregate) for i in indicators]
+            trends = [trend(i, session, period.end, aggregate) for i in indicators]
+    finally:
+        if own is not None:
+            own.dispose()
+    if reused is not None:
+        reused[key] = (kpis, trends)
+    return kpis, trends, session.queries
