@@ -121,7 +121,16 @@ def reset_postgres(scale: str) -> None:
         subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c", sql], check=True)
 
 
-def seed(scale: str, engine: str, budget: float) -> dict:
+def seed_marker(scale: str, engine: str) -> Path:
+    """Written after a seed that finished: `--reuse-seed` reads it instead of seeding again."""
+    return WORK / f"seeded-{scale}-{engine}.json"
+
+
+def seed(scale: str, engine: str, budget: float, reuse: bool = False) -> dict:
+    marker = seed_marker(scale, engine)
+    if reuse and marker.exists():
+        return {**json.loads(marker.read_text()), "reused": True}
+    marker.unlink(missing_ok=True)
     if engine == "postgresql":
         reset_postgres(scale)
     else:
@@ -132,6 +141,8 @@ def seed(scale: str, engine: str, budget: float) -> dict:
     result = monitored(cmd, dict(os.environ), timeout=budget)
     lines = [line for line in result.pop("stdout").splitlines() if line.startswith("progress ")]
     result["progress_last"] = lines[-1] if lines else None
+    if result["rc"] == 0 and not result["timed_out"]:
+        marker.write_text(json.dumps(result, default=str))
     return result
 
 
@@ -181,10 +192,27 @@ def run_reports(scale: str, engine: str, as_at: str, jobs: int, extra: list[str]
     result["failed"] = {i["id"]: (i["error"] or "")[:160] for i in items if i["status"] == "failed"}
     result["deliveries_sent"] = sum((i["delivery"] or {}).get("sent", 0) for i in items)
     result["stages"] = stage_totals(WORK / f"archive-{tag}")
+    result["pipeline"] = pipeline_stages(items, result["stages"])
     result["whole_pdf_sent_to_no_one"] = whole_pdf_sent_to_no_one(WORK / f"archive-{tag}")
     result["archive"] = str(WORK / f"archive-{tag}")
     result["items"] = [{"id": i["id"], "rows": i["rows"], "status": i["status"]} for i in items]
     return result
+
+
+def pipeline_stages(items: list[dict], stages: dict) -> dict:
+    """Seconds per pipeline stage summed over the reports (`mi run --json` times each report's
+    extract, quality gate, whole-report render and delivery); delivery is split into rendering the
+    recipients' copies (from the manifests) and the rest: planning, the ledger and SMTP."""
+    totals: dict[str, float] = {}
+    for item in items:
+        for stage, seconds in (item.get("seconds") or {}).items():
+            totals[stage] = totals.get(stage, 0.0) + seconds
+    if "deliver" in totals:
+        copies = sum(v for k, v in stages.items() if k.split(".")[0] in ("slice", "delivery")
+                     and k.split(".")[1].startswith("render_"))
+        totals["deliver.render_copies"] = copies
+        totals["deliver.send_and_ledger"] = totals["deliver"] - copies
+    return {k: round(v, 2) for k, v in totals.items()}
 
 
 def whole_pdf_sent_to_no_one(archive: Path) -> dict:
@@ -388,6 +416,9 @@ def markdown(results: dict) -> str:
             lines += ["", f"## Stages, {r['scale']} {r['engine']} (seconds summed over reports and slices, "
                           "across worker processes)", "", "| stage | s |", "|---|---:|"]
             lines += [f"| {k} | {v} |" for k, v in r["run"]["stages"].items()]
+            if r["run"].get("pipeline"):
+                lines += ["", "Per pipeline stage (seconds summed over reports, `mi run --json`): "
+                          + ", ".join(f"{k} {v}" for k, v in r["run"]["pipeline"].items())]
             skip = r["run"].get("whole_pdf_sent_to_no_one") or {}
             lines += ["", f"Whole-report PDFs of the {skip.get('reports')} reports delivered only in slices: "
                           f"{skip.get('render_pdf_s')} s of the PDF stage."]
@@ -442,7 +473,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--work", type=Path, default=WORK, help="Scratch folder (SQLite files, archives, outboxes).")
     parser.add_argument("--run-timeout", type=float, default=1800, help="Seconds allowed for one `mi run`.")
-    parser.add_argument("--keep", action="store_true", help="Keep the seeded databases (default: drop london's).")
+    parser.add_argument("--keep", action="store_true", help="Keep the databases --seed-only made (default: drop them).")
+    parser.add_argument("--reuse-seed", action="store_true",
+                        help="Use a scale/engine's database from an earlier finished seed in --work instead of seeding.")
     parser.add_argument("--select", default="--all", help="Which reports `mi run` runs, e.g. '--cadence weekly' "
                         "(same workload at every scale, for the scaling ratio when --all does not fit the time).")
     parser.add_argument("--airflow-only", action="store_true",
@@ -481,7 +514,7 @@ def main() -> None:
     for scale in [s for s in args.scales.split(",") if s and not args.airflow_only]:
         for engine in args.engines.split(","):
             entry = {"scale": scale, "engine": engine, "load_before": load_average()}
-            entry["seed"] = seed(scale, engine, args.seed_budget)
+            entry["seed"] = seed(scale, engine, args.seed_budget, args.reuse_seed)
             print(scale, engine, "seed", entry["seed"]["wall_s"], "s", entry["seed"]["peak_tree_mb"], "MB", flush=True)
             if entry["seed"]["rc"] == 0:
                 entry["run"] = run_reports(scale, engine, args.as_at, args.jobs, args.select.split(), f"{scale}-{engine}",
@@ -496,9 +529,12 @@ def main() -> None:
     for scale in [s for s in args.seed_only.split(",") if s]:
         engine = args.engines.split(",")[0]
         entry = {"scale": scale, "engine": engine, "seed_only": True, "load_before": load_average(),
-                 "seed": seed(scale, engine, args.seed_budget), "load_after": load_average()}
+                 "seed": seed(scale, engine, args.seed_budget, args.reuse_seed), "load_after": load_average()}
         results["runs"].append(entry)
         save()
+        if args.keep:
+            continue
+        seed_marker(scale, engine).unlink(missing_ok=True)
         if engine == "postgresql":
             subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c",
                             f"DROP DATABASE IF EXISTS mi_bench_{scale}"], check=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from reporting.definitions import Catalogue, ReportDefinition
-from reporting.runner import RenderResult, run_report
 from reporting.schedules.periods import Period, due_date, latest_complete_period, reports_due_on
 
 
@@ -29,9 +29,11 @@ class BatchItem:
     outputs: dict[str, str] | None = None
     error: str | None = None
     delivery: dict | None = None  # counts from reporting.delivery (None: not delivered)
+    seconds: dict[str, float] | None = None  # extract, quality, render (the whole report), deliver
 
     def as_json(self) -> dict:
         return {"id": self.report_id, "status": self.status, "rows": self.rows, "delivery": self.delivery,
+                "seconds": self.seconds,
                 "period_start": self.period.start.isoformat() if self.period else None,
                 "period_end": self.period.end.isoformat() if self.period else None,
                 "outputs": self.outputs or {}, "error": self.error}
@@ -164,40 +166,50 @@ def _run_in_worker(definition: ReportDefinition, period: Period, url: str, forma
 
 def _run_one(definition: ReportDefinition, period: Period, engine: Engine, formats, deliver: bool) -> BatchItem:
     try:
-        if deliver:
-            result, delivery = _run_and_deliver(definition, engine, period, formats)
-        else:
-            result, delivery = run_report(definition, engine, period, period.end, formats=formats), None
+        result, delivery, seconds = _run_and_deliver(definition, engine, period, formats, deliver)
         status = "warning" if result.data_quality else "ok"
         if delivery and (delivery["failed"] or delivery["rejected"]):
             status = "failed"
         return BatchItem(definition.id, definition.spec.title, period, status, result.rows, result.outputs,
                          error=(f"delivery: {delivery['failed']} failed, {delivery['rejected']} rejected"
-                                if status == "failed" else None), delivery=delivery)
+                                if status == "failed" else None), delivery=delivery, seconds=seconds)
     except Exception as error:  # noqa: BLE001 - one broken report must not stop the others
         return BatchItem(definition.id, definition.spec.title, period, "failed",
                          error=f"{type(error).__name__}: {error}")
 
 
-def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Period, formats):
+def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Period, formats, deliver: bool = True):
     """One extract for both: the rendered whole report and every recipient's slice of the same rows.
 
     The data-quality gate stands between them, as in the DAG: a critical failure raises before
-    anything is rendered or sent.
+    anything is rendered or sent. Without delivery, critical findings are shown in the report
+    instead (as `mi report run` does): only delivery is gated. Returns the render result, the
+    delivery counts (None without delivery) and the seconds each stage took.
     """
     from reporting.delivery.deliver import deliver_period
     from reporting.extract import run_extract
     from reporting.indicators.overview import one_report_run
-    from reporting.quality.gate import gate
+    from reporting.quality.gate import evaluate, gate
     from reporting.runner import render_report
 
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=period.end)
-    findings = gate(definition, extract.rows)
+    seconds["extract"] = time.perf_counter() - started
+    started = time.perf_counter()
+    findings = (gate if deliver else evaluate)(definition, extract.rows)
+    seconds["quality"] = time.perf_counter() - started
+    delivery = None
     with one_report_run():  # an overview's slices reuse the whole report's indicator figures
+        started = time.perf_counter()
         result = render_report(definition, extract, period, period.end, formats=formats, data_quality=findings,
                                engine=engine)
-        delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
-    return result, delivery
+        seconds["render"] = time.perf_counter() - started
+        if deliver:
+            started = time.perf_counter()
+            delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
+            seconds["deliver"] = time.perf_counter() - started
+    return result, delivery, {name: round(value, 3) for name, value in seconds.items()}
 
 
 def write_index(items: list[BatchItem], run_date: date, out_dir: Path) -> Path:

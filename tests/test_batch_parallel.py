@@ -39,6 +39,7 @@ def test_parallel_run_matches_serial_run(seeded_sqlite_url, tmp_path, monkeypatc
     assert [i.report_id for i in parallel] == [d.id for d, _ in selection]  # selection order, always
     assert [(i.report_id, i.status, i.rows) for i in parallel] == [(i.report_id, i.status, i.rows) for i in serial]
     assert all(i.status in ("ok", "warning") for i in parallel), [i.error for i in parallel]
+    assert all(set(i.seconds) == {"extract", "quality", "render"} for i in parallel)  # no delivery asked
     for one, two in zip(serial, parallel):
         # Workers wrote where this process's MI_ARCHIVE_DIR said, at the time of the call.
         assert str(tmp_path / "archive2") in two.outputs["csv"]

@@ -176,6 +176,9 @@ def test_run_command_json_and_exit_code(seeded_sqlite_url, tmp_path, monkeypatch
     weekly = {d.id for d in load_catalogue().reports.values() if d.spec.cadence == "weekly"}
     assert {i["id"] for i in items} == weekly
     assert all(i["status"] in ("ok", "warning") and i["period_end"] == "2026-10-25" for i in items)
+    # each report's stages are timed (the benchmark sums them); delivery is on by default
+    assert all(set(i["seconds"]) == {"extract", "quality", "render", "deliver"} for i in items)
+    assert all(i["seconds"]["extract"] > 0 and i["seconds"]["render"] > 0 for i in items)
     assert "cp_visits_due_next_week" in (tmp_path / "out" / "index.html").read_text()
 
 
