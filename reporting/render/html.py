@@ -148,6 +148,19 @@ def col_kind(column: Mapping) -> str:
     return kind
 
 
+def cell_specs(columns: list[Mapping]) -> list[dict]:
+    """Per column, what a table body cell needs: name, display kind, RAG column, and its class
+    when it shows no RAG status (num for numbers; date for dates, except in a RAG column)."""
+    specs = []
+    for column in columns:
+        kind = col_kind(column)
+        numeric = kind in NUMERIC_KINDS
+        rag = column.get("rag")
+        css = "num" if numeric else ("date" if kind in ("date", "datetime") and not rag else "")
+        specs.append({"name": column["name"], "kind": kind, "rag": rag, "numeric": numeric, "css": css})
+    return specs
+
+
 def rag_label(status: str) -> str:
     """Text label for a RAG status, so the status never relies on colour alone."""
     try:
@@ -236,6 +249,7 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env.filters["longdate"] = longdate
     env.filters["col_kind"] = col_kind
     env.globals["rag_label"] = rag_label
+    env.globals["cell_specs"] = cell_specs
     env.globals["column_widths"] = column_widths
     env.globals["numeric_kinds"] = NUMERIC_KINDS
     return env
