@@ -343,3 +343,8 @@ def add_extension_tables(metadata: MetaData) -> None:  # noqa: PLR0915 - one dec
         "Wales bank holidays) so that working days between two dates is a subtraction in plain SQL.",
     )
     Index("ix_ext_calendar_working_day_number", calendar.c.cal_working_day_number)
+    # add_days/days_between (sql/_blocks/blocks.sql) look a date up by its day number, and
+    # birthday() (sql/_blocks/looked_after.sql) by year and month, once per report row: without
+    # these each lookup scanned the whole calendar (7,670 rows), seconds per report at county scale.
+    Index("ix_ext_calendar_day_number", calendar.c.cal_day_number)
+    Index("ix_ext_calendar_year_month", calendar.c.cal_year, calendar.c.cal_month)

@@ -66,7 +66,11 @@ REFERENCE_CORRECTIONS: dict[str, str] = {
 TIMESTAMP_FIELDS = {"submission_timestamp", "last_updated", "created_at"}
 
 # Indexes the reports need beyond keys: person ids and the dates reports filter on.
-INDEXED_SUFFIXES = ("_person_id", "_referral_id", "_cla_id", "_cp_plan_id", "_team", "_worker_id")
+# "_assessment_id": ssd_assessment_factors.cinf_assessment_id, which reports look up once per
+# assessment (a "no factors form" test scanned the whole factors table per assessment);
+# "_ehcp_id": ssd_sen_need.senn_active_ehcp_id, the needs of each plan looked up per plan.
+INDEXED_SUFFIXES = ("_person_id", "_referral_id", "_cla_id", "_cp_plan_id", "_team", "_worker_id",
+                    "_assessment_id", "_ehcp_id")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 -- One row per assessment authorised in the financial year to the period end whose factors form is
 -- inconsistent: empty, or carrying a code that is not in the DfE list of assessment factors.
-with forms as (
+-- materialized: the year's forms are picked first, then their codes checked; inlined, SQLite
+-- checked the 38 codes on every factors form ever recorded before filtering on the year
+with forms as materialized (
     select
         a.cina_assessment_id as assessment_id,
         a.cina_person_id as person_id,

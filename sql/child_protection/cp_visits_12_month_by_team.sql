@@ -5,6 +5,15 @@ with months as (
     select * from {{ cf_last_12_months(':period_end') }} m
 ),
 
+-- plans with a visit in the 12 months: only their visits need the visit before (which is on the
+-- same plan), not every visit ever recorded (most of the history, more of it the larger the area)
+window_plans as materialized (
+    select distinct v.cppv_cp_plan_id as cp_plan_id
+    from ssd_cp_visits v
+    where v.cppv_cp_visit_date >= (select min(mo.month_start) from months mo)
+      and v.cppv_cp_visit_date <= :period_end
+),
+
 visits as (
     select
         v.cppv_person_id as person_id,
@@ -13,6 +22,7 @@ visits as (
                                                  order by v.cppv_cp_visit_date, v.cppv_cp_visit_id),
                  p.cppl_cp_plan_start_date) as previous_date
     from ssd_cp_visits v
+    join window_plans wp on wp.cp_plan_id = v.cppv_cp_plan_id
     join ssd_cp_plans p on p.cppl_cp_plan_id = v.cppv_cp_plan_id
     where v.cppv_cp_visit_date <= :period_end
 ),
@@ -24,9 +34,30 @@ month_visits as (
            case when c_visit.cal_working_day_number - c_prev.cal_working_day_number <= {{ cf_cp_visit_standard_wd() }}
                 then 1 else 0 end as within_standard
     from visits vi
-    join months mo on vi.visit_date between mo.month_start and mo.month_end
     join ext_calendar c_visit on c_visit.cal_date = vi.visit_date
+    -- the visit's month by its number (months are whole calendar months), an equality join
+    -- instead of a date range tested against every month for every visit
+    join months mo on mo.month_index = c_visit.cal_year * 12 + c_visit.cal_month
     join ext_calendar c_prev on c_prev.cal_date = vi.previous_date
+),
+
+-- the children whose team is looked up below: visited in the 12 months, or on a plan at one of
+-- its month ends (ranking every child's involvements at 12 month ends cost most of the report)
+window_children as materialized (
+    select mv.person_id from month_visits mv
+    union
+    select p.cppl_person_id
+    from ssd_cp_plans p
+    where p.cppl_cp_plan_start_date <= (select max(mo.month_end) from months mo)
+      and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date > (select min(mo.month_end) from months mo))
+),
+
+-- their involvements, read by person (not every involvement once per month)
+window_involvements as materialized (
+    select inv.invo_person_id, inv.invo_professional_team, inv.invo_involvement_start_date,
+           inv.invo_involvement_end_date, inv.invo_involvements_id
+    from window_children wc
+    join ssd_involvements inv on inv.invo_person_id = wc.person_id
 ),
 
 -- each visit and child belongs to the team holding the case at the month end (the latest
@@ -37,7 +68,7 @@ month_allocation as (
                  row_number() over (partition by mo.month_index, inv.invo_person_id
                                     order by inv.invo_involvement_start_date desc, inv.invo_involvements_id desc) as rn
             from months mo
-            join ssd_involvements inv
+            join window_involvements inv
               on inv.invo_involvement_start_date <= mo.month_end
              and (inv.invo_involvement_end_date is null or inv.invo_involvement_end_date > mo.month_end)) r
     where r.rn = 1

@@ -11,7 +11,14 @@ children as (
     join ssd_person per on per.pers_person_id = oc.person_id
 ),
 
-gaps as (
+-- Who holds each case on the day, worked out once: the "no allocated worker" test and the
+-- names on every gap read it. Left inline, SQLite copied it into each branch of the union
+-- below and in one branch scanned all of it for every child (quadratic at county scale).
+case_holders as materialized (
+    select * from {{ cf_case_holder_at(':as_at') }} ch
+),
+
+gaps as materialized (
     select c.person_id, 'Ethnicity not recorded' as gap, 'Person details: ethnicity' as where_to_fix
     from children c
     where c.pers_ethnicity is null
@@ -30,7 +37,7 @@ gaps as (
     union all
     select c.person_id, 'No allocated worker', 'Allocation'
     from children c
-    where not exists (select 1 from {{ allocation_at(':as_at') }} al where al.person_id = c.person_id)
+    where not exists (select 1 from case_holders al where al.person_id = c.person_id)
 ),
 
 final as (
@@ -47,7 +54,7 @@ final as (
         {{ cf_case_type('g.person_id', ':as_at') }} as case_type
     from gaps g
     join ssd_person per on per.pers_person_id = g.person_id
-    left join {{ cf_case_holder_at(':as_at') }} ch on ch.person_id = g.person_id
+    left join case_holders ch on ch.person_id = g.person_id
 )
 
 select * from final
