@@ -19,7 +19,6 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Literal
 
-import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -218,6 +217,11 @@ def reload_config() -> CalendarConfig:
 
 @functools.lru_cache(maxsize=None)
 def _bank_holidays_for_year(year: int) -> frozenset[date]:
+    # Imported here, not at the top: every DAG file imports this module (through the report
+    # cadences and timetables) but only scheduling needs bank holidays, so parsing a DAG file
+    # need not pay for the package's country tables.
+    import holidays
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 

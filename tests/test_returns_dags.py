@@ -79,6 +79,68 @@ def test_statutory_returns_run_first_working_day_of_april_then_weekly(dagbag):
                    + APRIL_TO_JUNE_2027 + ["2027-07-05", "2027-07-12", "2027-07-19", "2027-07-26"])
 
 
+def test_return_dags_use_the_lazy_timetables(dagbag):
+    from reporting.schedules.timetables import CollectionTimetable, FirstWorkingDayMonthlyTimetable
+
+    assert dagbag.dags["mi_return_ssda903"].timetable == CollectionTimetable((6, 30))
+    assert dagbag.dags["mi_return_cin_census"].timetable == CollectionTimetable((7, 31))
+    assert dagbag.dags["mi_return_annex_a"].timetable == FirstWorkingDayMonthlyTimetable()
+
+
+def test_collection_timetable_gives_the_hand_worked_2026_27_dates():
+    """The timetable itself (no DAG file): the same hand-worked dates as the DAGs above."""
+    from reporting.schedules.timetables import CollectionTimetable
+
+    start, end = pendulum.datetime(2026, 1, 1, tz=LONDON), pendulum.datetime(2028, 1, 1, tz=LONDON)
+    assert [d.isoformat() for d in _runs(CollectionTimetable((6, 30)), start, end)] == (
+        APRIL_TO_JUNE_2026 + APRIL_TO_JUNE_2027)
+    # Starting mid-collection, after a run: the next build, not the first of the year.
+    from airflow.timetables.base import DataInterval, TimeRestriction
+
+    restriction = TimeRestriction(earliest=start, latest=None, catchup=True)
+    last = DataInterval.exact(pendulum.datetime(2027, 7, 26, 7, tz=LONDON))
+    info = CollectionTimetable((7, 31)).next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
+    assert info.run_after == pendulum.datetime(2028, 4, 3, 7, tz=LONDON)  # Sat 1 April 2028 -> Mon 3
+
+
+@pytest.mark.parametrize("catchup", [True, False])
+def test_lazy_timetables_schedule_as_the_events_timetable_did(monkeypatch, catchup):
+    """Against EventsTimetable over the dates listed for 2026-2035 (what the DAGs used before):
+    the same next run from every previous run, with and without catch-up."""
+    from airflow.timetables import events
+    from airflow.timetables.base import DataInterval, TimeRestriction
+    from airflow.timetables.events import EventsTimetable
+
+    from reporting.schedules import timetables as T
+    from reporting.schedules.collections import collection_run_dates, monthly_run_dates
+
+    def listed(dates_of_year) -> list:
+        return [pendulum.datetime(d.year, d.month, d.day, 7, tz=LONDON)
+                for year in range(2026, 2036) for d in dates_of_year(year)]
+
+    pairs = [(T.CollectionTimetable((6, 30)), listed(lambda y: collection_run_dates(y, (6, 30)))),
+             (T.CollectionTimetable((7, 31)), listed(lambda y: collection_run_dates(y, (7, 31)))),
+             (T.FirstWorkingDayMonthlyTimetable(), listed(monthly_run_dates))]
+    now = pendulum.datetime(2030, 5, 20, 9, tz="UTC")  # between two SSDA903 builds
+    monkeypatch.setattr(T, "utcnow", lambda: now)
+    monkeypatch.setattr(events.timezone, "utcnow", lambda: now)
+    restriction = TimeRestriction(earliest=pendulum.datetime(2026, 1, 1, tz=LONDON),
+                                  latest=pendulum.datetime(2035, 12, 31, tz=LONDON), catchup=catchup)
+    for lazy, dates in pairs:
+        old = EventsTimetable(dates, presorted=True)
+        for last in [None, *(DataInterval.exact(d) for d in dates[:-1])]:
+            assert (lazy.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
+                    == old.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)), (lazy, last)
+
+
+def test_parsing_the_returns_dag_file_does_not_import_holidays(tmp_path):
+    """The bank holidays are worked out when the scheduler asks for a run, not at parse time."""
+    code = "import runpy, sys; runpy.run_path('dags/mi_returns.py'); print('holidays' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+                         env=airflow_env(tmp_path))
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr[-2000:]
+
+
 def test_collection_year_comes_from_the_run_date():
     from reporting.orchestration.returns import collection_year
 

@@ -477,7 +477,8 @@ def test_plugin_declares_timetable():
     from reporting.schedules.plugin import ReportingTimetablesPlugin
 
     assert ReportingTimetablesPlugin.name == "mi_reporting_timetables"
-    assert ReportingTimetablesPlugin.timetables == [ReportingPeriodTimetable]
+    assert ReportingTimetablesPlugin.timetables == [
+        ReportingPeriodTimetable, T.CollectionTimetable, T.FirstWorkingDayMonthlyTimetable]
 
 
 @pytest.fixture
@@ -489,13 +490,14 @@ def registered(monkeypatch):
     """
     from airflow import plugins_manager
 
-    key = "reporting.schedules.timetables.ReportingPeriodTimetable"
+    ours = {f"reporting.schedules.timetables.{cls.__name__}": cls
+            for cls in (ReportingPeriodTimetable, T.CollectionTimetable, T.FirstWorkingDayMonthlyTimetable)}
     try:
         found = plugins_manager.get_timetables_plugins()
     except Exception:  # pragma: no cover - broken plugin environment
         found = {}
-    if key not in found:
-        monkeypatch.setattr(plugins_manager, "get_timetables_plugins", lambda: {**found, key: ReportingPeriodTimetable})
+    if not ours.keys() <= found.keys():
+        monkeypatch.setattr(plugins_manager, "get_timetables_plugins", lambda: {**found, **ours})
 
 
 @pytest.mark.parametrize(("cadence", "n"), [("monthly", None), ("fortnightly", 2), ("twice_termly", None)])
@@ -532,6 +534,79 @@ def test_dag_serialization_round_trip(registered):
     assert restored.timetable.summary == "monthly (WD4 07:00 Europe/London)"
     [info] = first_infos(restored.timetable, 1, london(2026, 1, 1))
     assert info.run_after == utc(2026, 2, 5, 7)  # 4th working day after 31 Jan 2026
+
+
+# ---------------------------------------------------------------------------
+# Statutory returns' timetables (dates: tests/test_returns_dags.py)
+# ---------------------------------------------------------------------------
+
+
+def test_collection_timetable_validates_its_close_date():
+    assert isinstance(T.CollectionTimetable((7, 31)), Timetable)
+    assert T.CollectionTimetable([6, 30]).close == (6, 30)
+    for bad in [(3, 31), (2, 29), (6, 31), (13, 1), "june", (6,)]:
+        with pytest.raises(AirflowTimetableInvalid):
+            T.CollectionTimetable(bad)
+
+
+def test_return_timetables_summary_and_description():
+    tt = T.CollectionTimetable((7, 31))
+    assert tt.summary == "April, then weekly to 31 Jul"
+    assert tt.description.startswith("First working day of April, then the first working day of each week to 31 July")
+    assert T.FirstWorkingDayMonthlyTimetable().description.startswith("First working day of each month")
+
+
+def test_return_timetables_serialize_deserialize_direct():
+    tt = T.CollectionTimetable((6, 30))
+    assert tt.serialize() == {"close": [6, 30]}
+    assert T.CollectionTimetable.deserialize(tt.serialize()) == tt
+    assert T.CollectionTimetable((7, 31)) != tt
+    assert hash(T.CollectionTimetable((6, 30))) == hash(tt)
+    monthly = T.FirstWorkingDayMonthlyTimetable()
+    assert monthly.serialize() == {}
+    assert T.FirstWorkingDayMonthlyTimetable.deserialize({}) == monthly
+
+
+@pytest.mark.parametrize("tt", [T.CollectionTimetable((6, 30)), T.CollectionTimetable((7, 31)),
+                                T.FirstWorkingDayMonthlyTimetable()], ids=repr)
+def test_return_timetables_encode_decode_round_trip(registered, tt):
+    from airflow.serialization.serialized_objects import decode_timetable, encode_timetable
+
+    encoded = encode_timetable(tt)
+    assert encoded["__type"] == f"reporting.schedules.timetables.{type(tt).__name__}"
+    assert encoded["__var"] == tt.serialize()
+    decoded = decode_timetable(encoded)
+    assert decoded == tt and decoded.description == tt.description and decoded.summary == tt.summary
+    a = first_infos(tt, 15, london(2026, 1, 1))
+    assert first_infos(decoded, 15, london(2026, 1, 1)) == a and len(a) == 15
+
+
+def test_return_timetable_in_a_dag_round_trip(registered):
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.sdk import DAG
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    with DAG("mi_test_collection", schedule=T.CollectionTimetable((6, 30)), start_date=london(2026, 1, 1),
+             catchup=False) as dag:
+        EmptyOperator(task_id="noop")
+    restored = DagSerialization.from_dict(DagSerialization.to_dict(dag))
+    assert restored.timetable == T.CollectionTimetable((6, 30))
+    [info] = first_infos(restored.timetable, 1, london(2026, 1, 1))
+    assert info.run_after == london(2026, 4, 1, 7) and info.data_interval == DataInterval.exact(info.run_after)
+
+
+def test_return_timetables_run_on_past_the_old_2035_list():
+    """EventsTimetable stopped where its list did (2035); these go on."""
+    [info] = first_infos(T.CollectionTimetable((6, 30)), 1, london(2036, 1, 1))
+    assert info.run_after == london(2036, 4, 1, 7)
+    [info] = first_infos(T.FirstWorkingDayMonthlyTimetable(), 1, london(2040, 1, 1))
+    assert info.run_after == london(2040, 1, 3, 7)  # Sun 1 Jan 2040, substitute bank holiday Mon 2 -> Tue 3
+
+
+def test_manual_runs_of_return_timetables_are_for_the_trigger_time():
+    when = london(2026, 11, 18, 14, 30)
+    assert T.FirstWorkingDayMonthlyTimetable().infer_manual_data_interval(run_after=when) == DataInterval.exact(when)
+    assert T.CollectionTimetable((7, 31)).infer_manual_data_interval(run_after=when) == DataInterval.exact(when)
 
 
 # ---------------------------------------------------------------------------

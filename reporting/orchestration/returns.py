@@ -11,9 +11,10 @@ When they run (see docs/returns.md for the sources):
   by hand (param `as_at`, default the run's date); it is also built on the first working day of
   each month so a recent set of lists is always on file.
 
-The run dates are an `EventsTimetable` of dates computed from the working-day calendar
-(reporting/calendar.py, England bank holidays) at the configured run time (07:00 London) for
-every year the calendar covers: no custom timetable class to register, and the UI lists them.
+The run dates come from timetables in reporting/schedules/timetables.py (`CollectionTimetable`,
+`FirstWorkingDayMonthlyTimetable`; the date rules are reporting/schedules/collections.py) at the
+configured run time (07:00 London). They work the dates out (England bank holidays) when the
+scheduler asks, so parsing this file neither imports `holidays` nor lists years of dates.
 
     build >> validate >> notify (teardown: it runs, and tells the counts, even when validate fails)
 
@@ -25,10 +26,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
-
-from reporting import calendar as cal
 
 log = logging.getLogger(__name__)
 
@@ -64,70 +63,16 @@ def collection_year(run_date: date) -> int:
     return run_date.year if run_date >= date(run_date.year, 4, 1) else run_date.year - 1
 
 
-def first_working_day(d: date) -> date:
-    """`d` if it is a working day, else the next working day.
-
-    Reads only that year's bank holidays: at DAG parse time the calendar's whole working-day
-    index (seventy years of holidays) would cost more than the few hundred dates need.
-    """
-    while d.weekday() >= 5 or d in cal.bank_holidays(d, d):
-        d += timedelta(days=1)
-    return d
-
-
-def collection_run_dates(year: int, close: tuple[int, int]) -> list[date]:
-    """Build dates for the collection of the year ending 31 March YEAR.
-
-    The first working day of April, then the first working day of each following week (Monday,
-    or Tuesday after a bank holiday Monday) up to and including the close date.
-    """
-    first = first_working_day(date(year, 4, 1))
-    last = date(year, *close)
-    dates = [first]
-    monday = first - timedelta(days=first.weekday()) + timedelta(weeks=1)
-    while monday <= last:
-        day = first_working_day(monday)
-        if day <= last and day - monday < timedelta(days=5):  # a week of bank holidays: no build
-            dates.append(day)
-        monday += timedelta(weeks=1)
-    return dates
-
-
-def monthly_run_dates(year: int) -> list[date]:
-    """The first working day of each month of `year`."""
-    return [first_working_day(date(year, month, 1)) for month in range(1, 13)]
-
-
-def _years() -> range:
-    from reporting.orchestration.dag_factory import START_DATE
-
-    return range(START_DATE.year, cal.CALENDAR_END.year + 1)
-
-
-def _at_run_time(days: list[date]):
-    import pendulum
-
-    config = cal.config()
-    tz = pendulum.timezone(config.timezone)  # once: a name lookup per date doubled the parse time
-    return [pendulum.datetime(d.year, d.month, d.day, config.run_time.hour, config.run_time.minute, tz=tz)
-            for d in days]
-
-
 def return_timetable(ret: StatutoryReturn):
-    from airflow.timetables.events import EventsTimetable
+    from reporting.schedules.timetables import CollectionTimetable
 
-    days = [d for year in _years() for d in collection_run_dates(year, ret.close)]
-    return EventsTimetable(_at_run_time(days), presorted=True,
-                           description=f"First working day of April, then weekly to {ret.close[1]}/{ret.close[0]} "
-                                       f"(07:00 London)")
+    return CollectionTimetable(ret.close)
 
 
 def annex_a_timetable():
-    from airflow.timetables.events import EventsTimetable
+    from reporting.schedules.timetables import FirstWorkingDayMonthlyTimetable
 
-    days = [d for year in _years() for d in monthly_run_dates(year)]
-    return EventsTimetable(_at_run_time(days), presorted=True,
-                           description="First working day of each month (07:00 London); trigger by hand at inspection notice")
+    return FirstWorkingDayMonthlyTimetable()
 
 
 def run_date(context: dict) -> date:

@@ -1,8 +1,10 @@
 """Reporting cadences, periods and the Airflow timetable built on them.
 
-``periods`` is pure Python; ``timetables``/``plugin``/``year`` import Airflow
-and are loaded lazily (``from reporting.schedules import ReportingPeriodTimetable``
-still works).
+``periods`` and ``collections`` (the statutory returns' build dates) are pure
+Python; ``timetables``/``plugin``/``year`` import Airflow and are loaded lazily
+(``from reporting.schedules import ReportingPeriodTimetable`` still works).
+``reporting.calendar`` imports the ``holidays`` package only when bank holidays
+are first needed, so DAG files parse without it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Airflow 3.3 timetable whose data interval is exactly one reporting period.
+"""Airflow 3.3 timetables: one run per reporting period, and the statutory returns' build dates.
+
+The statutory returns' timetables (``CollectionTimetable``, ``FirstWorkingDayMonthlyTimetable``)
+are described at :class:`_WorkingDayEventsTimetable`; the rest of this docstring is about
+``ReportingPeriodTimetable``.
 
 ``ReportingPeriodTimetable(cadence, due_working_day=None)``:
 
@@ -42,6 +46,7 @@ from airflow.exceptions import AirflowTimetableInvalid
 from airflow.timetables.base import DagRunInfo, DataInterval, Timetable
 
 from reporting import calendar as cal
+from reporting.schedules import collections as C
 from reporting.schedules import periods as P
 from reporting.schedules.periods import Cadence, OutOfCalendarRange, Period
 
@@ -50,7 +55,14 @@ if TYPE_CHECKING:
 
     from airflow.timetables.base import TimeRestriction
 
-__all__ = ["ReportingPeriodTimetable", "local_tz", "period_data_interval", "period_run_after"]
+__all__ = [
+    "CollectionTimetable",
+    "FirstWorkingDayMonthlyTimetable",
+    "ReportingPeriodTimetable",
+    "local_tz",
+    "period_data_interval",
+    "period_run_after",
+]
 
 _ONE_DAY = timedelta(days=1)
 
@@ -242,3 +254,156 @@ class ReportingPeriodTimetable(Timetable):
         except OutOfCalendarRange:
             return DataInterval.exact(coerce_datetime(run_after))
         return period_data_interval(period)
+
+
+# ---------------------------------------------------------------------------
+# Statutory returns: runs on listed working days, worked out a year at a time
+# ---------------------------------------------------------------------------
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+class _WorkingDayEventsTimetable(Timetable):
+    """Runs at ``run_time`` (config, 07:00) Europe/London on the dates ``dates(year)`` gives.
+
+    Schedules exactly as Airflow's ``EventsTimetable`` would with those dates listed (each run's
+    data interval is its own instant; ``start_date``/``end_date`` bound the run time; without
+    catch-up nothing before now; manual runs are for the moment they are triggered), but the
+    dates are worked out when the scheduler asks, for the one or two years it needs: listing
+    ten years of them (with England's bank holidays) at DAG parse time cost most of the DAG
+    file's parse time, and the list had to stop somewhere. No end year here.
+    """
+
+    periodic = True
+
+    def dates(self, year: int) -> list[date]:
+        raise NotImplementedError
+
+    def runs_in(self, year: int) -> list[DateTime]:
+        """This year's run times, in order."""
+        rt = cal.config().run_time
+        tz = local_tz()  # once: a timezone lookup per date is most of the cost
+        return [pendulum.datetime(d.year, d.month, d.day, rt.hour, rt.minute, tz=tz) for d in self.dates(year)]
+
+    def first_run(self, bound: datetime, *, inclusive: bool) -> DateTime | None:
+        """The first run time at (``inclusive``) or after ``bound``."""
+        year = _local_date(bound).year
+        # Every year has runs (the first working day of April exists), so the next one is in
+        # this year or the next; a third year is only a guard against a rule that skips a year.
+        for y in range(year, year + 3):
+            for run in self.runs_in(y):
+                if run > bound or (inclusive and run == bound):
+                    return run
+        return None
+
+    def next_dagrun_info(
+        self,
+        *,
+        last_automated_data_interval: DataInterval | None,
+        restriction: TimeRestriction,
+    ) -> DagRunInfo | None:
+        # EventsTimetable's rule: the first run >= earliest (now, without catch-up, if later)
+        # and > the last automated run. With neither bound (catch-up and no start_date) there
+        # is no first listed date to fall back on, so start from now.
+        earliest = restriction.earliest
+        now = coerce_datetime(utcnow())
+        if not restriction.catchup and (earliest is None or now > earliest):
+            earliest = now
+        last_end = last_automated_data_interval.end if last_automated_data_interval is not None else None
+        if last_end is not None and (earliest is None or last_end >= earliest):
+            run = self.first_run(last_end, inclusive=False)
+        else:
+            run = self.first_run(earliest if earliest is not None else now, inclusive=True)
+        if run is None or (restriction.latest is not None and run > restriction.latest):
+            return None
+        return DagRunInfo.exact(run)
+
+    def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
+        """A manual run is for the moment it is triggered (EventsTimetable's default)."""
+        return DataInterval.exact(run_after)
+
+    # Fixed text, set in __init__: the DAG's isinstance(schedule, Timetable) check reads every
+    # attribute of the protocol, so one that read the calendar config (run time, timezone) would
+    # read config/calendar.yml at every DAG parse.
+    _RUN_TIME_TEXT = "at the run time in config/calendar.yml (07:00 Europe/London as shipped)"
+
+
+class CollectionTimetable(_WorkingDayEventsTimetable):
+    """A DfE collection: the first working day of April, then weekly to the close date.
+
+    ``collections.collection_run_dates``: the first working day of April, then the first
+    working day of each following week (Monday, or Tuesday after a bank holiday Monday) up to
+    and including ``close`` (month, day) of the same year.
+    """
+
+    def __init__(self, close: tuple[int, int] | list[int]) -> None:
+        try:
+            month, day = (int(x) for x in close)
+            last = date(2001, month, day)  # not a leap year: 29 February is no fixed close date
+        except (TypeError, ValueError):
+            raise AirflowTimetableInvalid(f"close must be (month, day), got {close!r}") from None
+        if last < date(2001, 4, 1):
+            raise AirflowTimetableInvalid(f"close {day}/{month} is before the collection opens on 1 April")
+        self.close = (month, day)
+        self.description = (f"First working day of April, then the first working day of each week to "
+                            f"{day} {_MONTHS[month - 1]}, {self._RUN_TIME_TEXT}")
+
+    def dates(self, year: int) -> list[date]:
+        return C.collection_run_dates(year, self.close)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CollectionTimetable):
+            return NotImplemented
+        return self.close == other.close
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.close))
+
+    def __repr__(self) -> str:
+        return f"CollectionTimetable(close={self.close!r})"
+
+    def serialize(self) -> dict[str, Any]:
+        return {"close": list(self.close)}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> CollectionTimetable:
+        return cls(tuple(data["close"]))
+
+    @property
+    def summary(self) -> str:
+        month, day = self.close
+        return f"April, then weekly to {day} {_MONTHS[month - 1][:3]}"
+
+
+class FirstWorkingDayMonthlyTimetable(_WorkingDayEventsTimetable):
+    """The first working day of every month (``collections.monthly_run_dates``)."""
+
+    def __init__(self) -> None:
+        self.description = f"First working day of each month, {self._RUN_TIME_TEXT}"
+
+    def dates(self, year: int) -> list[date]:
+        return C.monthly_run_dates(year)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FirstWorkingDayMonthlyTimetable):
+            return NotImplemented
+        return True
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __repr__(self) -> str:
+        return "FirstWorkingDayMonthlyTimetable()"
+
+    def serialize(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> FirstWorkingDayMonthlyTimetable:
+        return cls()
+
+    @property
+    def summary(self) -> str:
+        return "1st working day, monthly"
+
