@@ -60,8 +60,14 @@ def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, 
     `jobs` at a time: WeasyPrint is single-threaded and keeps its memory until its process ends.
     `on_done` is called as reports finish; the list returned is always in `selection` order.
     """
+    from reporting import settings
+    from reporting.indicators.run_figures import shared_for_this_run
+
     url = _shareable_url(engine)
-    if jobs <= 1 or len(selection) <= 1 or url is None:
+    # the overviews of this run share indicator figures (worker processes too: MI_RUN_FIGURES)
+    with shared_for_this_run(settings.var_dir()):
+        if jobs > 1 and len(selection) > 1 and url is not None:
+            return _run_parallel(selection, url, formats, deliver, jobs, on_done)
         items = []
         for definition, period in selection:
             item = _run_one(definition, period, engine, formats, deliver)
@@ -69,7 +75,6 @@ def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, 
             if on_done:
                 on_done(item)
         return items
-    return _run_parallel(selection, url, formats, deliver, jobs, on_done)
 
 
 # A worker process runs this many reports, then is replaced, returning WeasyPrint's memory.

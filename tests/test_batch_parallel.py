@@ -28,6 +28,7 @@ def test_parallel_run_matches_serial_run(seeded_sqlite_url, tmp_path, monkeypatc
     assert len(selection) >= 3
     engine = create_engine(seeded_sqlite_url)
     runs = {}
+    monkeypatch.setenv("MI_VAR_DIR", str(tmp_path / "var"))
     for jobs in (1, 2):
         monkeypatch.setenv("MI_ARCHIVE_DIR", str(tmp_path / f"archive{jobs}"))
         finished: list[str] = []
@@ -40,6 +41,7 @@ def test_parallel_run_matches_serial_run(seeded_sqlite_url, tmp_path, monkeypatc
     assert [(i.report_id, i.status, i.rows) for i in parallel] == [(i.report_id, i.status, i.rows) for i in serial]
     assert all(i.status in ("ok", "warning") for i in parallel), [i.error for i in parallel]
     assert all(set(i.seconds) == {"extract", "quality", "render"} for i in parallel)  # no delivery asked
+    assert not list((tmp_path / "var").glob(".run-figures-*"))  # the run's shared figures are thrown away
     for one, two in zip(serial, parallel):
         # Workers wrote where this process's MI_ARCHIVE_DIR said, at the time of the call.
         assert str(tmp_path / "archive2") in two.outputs["csv"]

@@ -107,3 +107,30 @@ def test_one_report_run_computes_an_overviews_figures_once(seeded_sqlite_url):
     assert other_period["indicator_queries"] > 0 and other_period["kpis"] != whole["kpis"]
     assert overview_context(spec, [], period, period.end, engine)["indicator_queries"] == alone["indicator_queries"]
     engine.dispose()
+
+
+@pytest.mark.xdist_group("sqlite_seed")
+def test_reports_of_one_mi_run_share_indicator_figures(seeded_sqlite_url, tmp_path):
+    """Inside run_batch's store, a second overview reuses the trends a first one computed (the
+    same indicators over the same 48 months) and queries only its own windows; its figures are
+    the ones it computes alone; the store is gone when the run ends."""
+    import os
+
+    from reporting.indicators.overview import overview_context
+    from reporting.indicators.run_figures import ENV, shared_for_this_run
+
+    catalogue = load_catalogue()
+    monthly, quarterly = catalogue.get("front_door_monthly").spec, catalogue.get("front_door_quarterly").spec
+    assert set(quarterly.indicators) <= set(monthly.indicators)
+    month, quarter = (latest_complete_period(s.cadence, AS_AT) for s in (monthly, quarterly))
+    engine = create_engine(seeded_sqlite_url)
+    alone = overview_context(quarterly, [], quarter, quarter.end, engine)
+    with shared_for_this_run(tmp_path):
+        store = os.environ[ENV]
+        first = overview_context(monthly, [], month, month.end, engine)
+        second = overview_context(quarterly, [], quarter, quarter.end, engine)
+    engine.dispose()
+    assert first["indicator_queries"] > 0
+    assert 0 < second["indicator_queries"] < alone["indicator_queries"] / 4
+    assert second["kpis"] == alone["kpis"] and second["indicator_trends"] == alone["indicator_trends"]
+    assert ENV not in os.environ and not os.path.exists(os.path.dirname(store))

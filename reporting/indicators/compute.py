@@ -3,8 +3,9 @@
 Each indicator's SQL returns one row (`numerator`, `denominator`) for the window its basis
 gives (`window`), with the usual bound parameters; nothing is stored, so any period can be
 recomputed. `IndicatorSession` runs many (indicator, window) pairs on one connection and
-remembers results for the life of the session only (one overview render), because a tile's
-"previous month" and "same month last year" are also points of its trend.
+remembers results for the life of the session (one overview render), because a tile's
+"previous month" and "same month last year" are also points of its trend; within one `mi run`
+the reports also share figures through `run_figures`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from reporting.extract import ReportSQLError, expand_sql
+from reporting.indicators import run_figures
 from reporting.indicators.loader import IndicatorDefinition, load_benchmarks
 from reporting.schedules.periods import Period
 
@@ -73,6 +75,7 @@ class IndicatorSession:
 
     def __init__(self, connection: Connection):
         self.connection = connection
+        self._database = connection.engine.url.render_as_string(hide_password=False)
         self._memo: dict[tuple[str, Period], IndicatorValue] = {}
         self._sql: dict[str, str] = {}
         self.queries = 0
@@ -88,25 +91,33 @@ class IndicatorSession:
         span = window(indicator, period)
         key = (indicator.id, span)
         if key not in self._memo:
-            params = {"period_start": span.start, "period_end": span.end, "as_at": span.end}
-            started = time.perf_counter()
-            try:
-                row = self.connection.execute(text(self.statement(indicator)), params).mappings().one()
-            except SQLAlchemyError as error:
-                detail = str(getattr(error, "orig", error)).splitlines()[0]
-                raise ReportSQLError(f"{indicator.sql_path}: the query failed: {detail}") from None
-            except KeyError:
-                raise ReportSQLError(f"{indicator.sql_path}: expected columns numerator and denominator") from None
-            self.seconds += time.perf_counter() - started
-            self.queries += 1
-            if "numerator" not in row or "denominator" not in row:
-                raise ReportSQLError(f"{indicator.sql_path}: expected one row with columns numerator and "
-                                     f"denominator; it returns {', '.join(row.keys())}")
-            numerator = row["numerator"] or 0
-            self._memo[key] = IndicatorValue(indicator.id, span, float(numerator),
-                                             None if row["denominator"] is None else float(row["denominator"]),
-                                             value_of(indicator, numerator, row["denominator"]))
+            statement = self.statement(indicator)
+            shared = run_figures.figure_key(self._database, statement, span)
+            figures = run_figures.lookup(shared)  # another report of this `mi run` may have it
+            if figures is None:
+                figures = self._query(indicator, statement, span)
+                run_figures.remember(shared, *figures)
+            numerator, denominator = figures
+            self._memo[key] = IndicatorValue(indicator.id, span, numerator, denominator,
+                                             value_of(indicator, numerator, denominator))
         return self._memo[key]
+
+    def _query(self, indicator: IndicatorDefinition, statement: str, span: Period) -> tuple[float, float | None]:
+        params = {"period_start": span.start, "period_end": span.end, "as_at": span.end}
+        started = time.perf_counter()
+        try:
+            row = self.connection.execute(text(statement), params).mappings().one()
+        except SQLAlchemyError as error:
+            detail = str(getattr(error, "orig", error)).splitlines()[0]
+            raise ReportSQLError(f"{indicator.sql_path}: the query failed: {detail}") from None
+        except KeyError:
+            raise ReportSQLError(f"{indicator.sql_path}: expected columns numerator and denominator") from None
+        self.seconds += time.perf_counter() - started
+        self.queries += 1
+        if "numerator" not in row or "denominator" not in row:
+            raise ReportSQLError(f"{indicator.sql_path}: expected one row with columns numerator and "
+                                 f"denominator; it returns {', '.join(row.keys())}")
+        return float(row["numerator"] or 0), None if row["denominator"] is None else float(row["denominator"])
 
 
 def compute(indicator: IndicatorDefinition, engine: Engine, period: Period) -> IndicatorValue:
