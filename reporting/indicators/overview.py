@@ -186,8 +186,8 @@ def _cell(value, kind: str) -> str:
     return f"{float(value):.1f}{'%' if kind == 'percent' else ''}"
 
 
-# Indicator figures already computed in this report run, by what they depend on (see below).
-_run_figures: ContextVar[dict | None] = ContextVar("overview_run_figures", default=None)
+# KPI tiles and trends already built in this report run, by what they depend on (see below).
+_report_run_tiles: ContextVar[dict | None] = ContextVar("overview_report_run_tiles", default=None)
 
 
 @contextmanager
@@ -199,14 +199,14 @@ def one_report_run() -> Iterator[None]:
     cost 48 months x every indicator in queries for each team or service copy. Scoped to one
     run on purpose: the case database changes between runs, so nothing outlives the block.
     """
-    if _run_figures.get() is not None:  # already inside one (the batch wraps report and delivery)
+    if _report_run_tiles.get() is not None:  # already inside one (the batch wraps report and delivery)
         yield
         return
-    token = _run_figures.set({})
+    token = _report_run_tiles.set({})
     try:
         yield
     finally:
-        _run_figures.reset(token)
+        _report_run_tiles.reset(token)
 
 
 def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: date,
@@ -232,7 +232,7 @@ def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, as
     from reporting import settings
 
     url = settings.casedb_url() if engine is None else engine.url.render_as_string(hide_password=False)
-    reused = _run_figures.get()
+    reused = _report_run_tiles.get()
     key = (indicator_ids, aggregate, period, as_at, url)
     if reused is not None and key in reused:
         kpis, trends = reused[key]
