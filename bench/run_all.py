@@ -491,7 +491,7 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     results = {"date": date.today().isoformat(), "cpus": os.cpu_count(), "jobs": args.jobs,
                "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "as_at": args.as_at, "runs": []}
-    stamp = time.strftime("%Y%m%d-%H%M")
+    stamp = time.strftime("%Y%m%d-%H%M%S")  # seconds: two runs in one minute must not share a file
     path = args.out / f"run_all_{stamp}.json"
     args.out.mkdir(parents=True, exist_ok=True)
 

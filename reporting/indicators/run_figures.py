@@ -32,11 +32,11 @@ def shared_for_this_run(folder: Path) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".run-figures-", dir=folder))  # owner-only (0700)
     previous = os.environ.get(ENV)
-    os.environ[ENV] = str(scratch / "figures.sqlite")
+    path = os.environ[ENV] = str(scratch / "figures.sqlite")
     try:
         yield
     finally:
-        connection = _connections.pop(os.environ[ENV], None)
+        connection = _connections.pop(path, None)
         if connection is not None:
             connection.close()
         if previous is None:
