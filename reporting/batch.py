@@ -193,7 +193,6 @@ def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Perio
     """
     from reporting.delivery.deliver import deliver_period
     from reporting.extract import run_extract
-    from reporting.indicators.overview import one_report_run
     from reporting.quality.gate import evaluate, gate
     from reporting.runner import render_report
 
@@ -205,15 +204,14 @@ def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Perio
     findings = (gate if deliver else evaluate)(definition, extract.rows)
     seconds["quality"] = time.perf_counter() - started
     delivery = None
-    with one_report_run():  # an overview's slices reuse the whole report's indicator figures
+    started = time.perf_counter()
+    result = render_report(definition, extract, period, period.end, formats=formats, data_quality=findings,
+                           engine=engine)
+    seconds["render"] = time.perf_counter() - started
+    if deliver:
         started = time.perf_counter()
-        result = render_report(definition, extract, period, period.end, formats=formats, data_quality=findings,
-                               engine=engine)
-        seconds["render"] = time.perf_counter() - started
-        if deliver:
-            started = time.perf_counter()
-            delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
-            seconds["deliver"] = time.perf_counter() - started
+        delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
+        seconds["deliver"] = time.perf_counter() - started
     return result, delivery, {name: round(value, 3) for name, value in seconds.items()}
 
 

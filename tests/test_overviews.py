@@ -84,10 +84,11 @@ def test_team_table_applies_disclosure_control_for_aggregate_reports():
 
 
 @pytest.mark.xdist_group("sqlite_seed")
-def test_one_report_run_computes_an_overviews_figures_once(seeded_sqlite_url):
+def test_one_report_run_computes_an_overviews_figures_once(seeded_sqlite_url, tmp_path):
     """The whole report and its team/service copies share the indicator figures inside one run;
     a different period is computed afresh, and nothing is reused once the run is over."""
-    from reporting.indicators.overview import one_report_run, overview_context
+    from reporting.indicators.overview import overview_context
+    from reporting.indicators.run_figures import shared_for_this_run
 
     spec = load_catalogue().get("front_door_monthly").spec
     period = latest_complete_period(spec.cadence, AS_AT)
@@ -95,9 +96,9 @@ def test_one_report_run_computes_an_overviews_figures_once(seeded_sqlite_url):
     engine = create_engine(seeded_sqlite_url)
     alone = overview_context(spec, [], period, period.end, engine)
     assert alone["indicator_queries"] > len(spec.indicators) * 40  # 48 months of each, less shared windows
-    with one_report_run():
+    with shared_for_this_run(tmp_path):
         whole = overview_context(spec, [], period, period.end, engine)
-        with one_report_run():  # delivery inside the batch's block: the same run
+        with shared_for_this_run(tmp_path):  # delivery inside the batch's block: the same run
             team_copy = overview_context(spec, [], period, period.end, engine)
         other_period = overview_context(spec, [], earlier, earlier.end, engine)
     assert whole["indicator_queries"] == alone["indicator_queries"]

@@ -35,7 +35,7 @@ from reporting.delivery.recipients import Directory, PartnerDirectory, Person, l
 from reporting.delivery.slices import CUSTOM, definition_for, rows_for, slice_definition, target_of
 from reporting.delivery.transport import PermanentFailure, TemporaryFailure, from_environment
 from reporting.extract import Extract
-from reporting.indicators.overview import one_report_run
+from reporting.indicators.run_figures import shared_for_this_run
 from reporting.runner import CLASSIFICATION, data_hash, render_report, summaries
 from reporting.schedules.periods import Period
 
@@ -79,7 +79,7 @@ def deliver_period(report: ReportDefinition, rows: list[dict], period: Period, a
     counts: Counter = Counter()
     try:
         # service and partner copies of an overview share the whole report's indicator figures
-        with one_report_run():
+        with shared_for_this_run(settings.var_dir()):
             for assignment in assignments if assignments is not None else plan(report, rows, as_at, casedb):
                 if not _serves(assignment, only_target):
                     continue

@@ -9,9 +9,6 @@ become `c` with secondary suppression (`reporting.delivery.sdc`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
@@ -186,29 +183,6 @@ def _cell(value, kind: str) -> str:
     return f"{float(value):.1f}{'%' if kind == 'percent' else ''}"
 
 
-# KPI tiles and trends already built in this report run, by what they depend on (see below).
-_report_run_tiles: ContextVar[dict | None] = ContextVar("overview_report_run_tiles", default=None)
-
-
-@contextmanager
-def one_report_run() -> Iterator[None]:
-    """Within this block, an overview's slices reuse the KPI tiles and trends of its whole report.
-
-    The figures are authority-wide (an indicator is not sliced) and every render in one report
-    run reads the same case database for the same period, so they are equal; recomputing them
-    cost 48 months x every indicator in queries for each team or service copy. Scoped to one
-    run on purpose: the case database changes between runs, so nothing outlives the block.
-    """
-    if _report_run_tiles.get() is not None:  # already inside one (the batch wraps report and delivery)
-        yield
-        return
-    token = _report_run_tiles.set({})
-    try:
-        yield
-    finally:
-        _report_run_tiles.reset(token)
-
-
 def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: date,
                      engine: Engine | None = None) -> dict:
     """`kpis`, `indicator_trends` and `team_table` for an overview template.
@@ -217,7 +191,7 @@ def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: 
     database is `settings.casedb_url()`, the one the extract task read.
     """
     aggregate = spec.sensitivity == "aggregate"
-    kpis, trends, queries = _figures(tuple(spec.indicators or ()), aggregate, period, as_at, engine)
+    kpis, trends, queries = _figures(tuple(spec.indicators or ()), aggregate, period, engine)
     areas: dict[str, list[dict]] = {}
     for tile in kpis:
         areas.setdefault(tile["area"], []).append(tile)
@@ -226,17 +200,11 @@ def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: 
             "indicator_queries": queries}
 
 
-def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, as_at: date,
-             engine: Engine | None) -> tuple[list[dict], list[dict], int]:
-    """KPI tiles, trends and the number of queries this call issued (0 when reused)."""
+def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, engine: Engine | None) -> tuple[list[dict], list[dict], int]:
+    """KPI tiles, trends and the number of queries they took (figures another report or copy of
+    this run computed come from `run_figures` without a query)."""
     from reporting import settings
 
-    url = settings.casedb_url() if engine is None else engine.url.render_as_string(hide_password=False)
-    reused = _report_run_tiles.get()
-    key = (indicator_ids, aggregate, period, as_at, url)
-    if reused is not None and key in reused:
-        kpis, trends = reused[key]
-        return kpis, trends, 0
     own = settings.casedb_engine() if engine is None else None
     try:
         indicators = [library().get(i) for i in indicator_ids]
@@ -247,6 +215,4 @@ def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, as
     finally:
         if own is not None:
             own.dispose()
-    if reused is not None:
-        reused[key] = (kpis, trends)
     return kpis, trends, session.queries

@@ -5,8 +5,10 @@ queries. Within one run every report reads the same case database, so a figure o
 computed is the figure the next one needs: `run_batch` opens a store for the run (a SQLite file
 in a private temporary folder under var/, removed when the run ends) and names it to its workers
 in `MI_RUN_FIGURES`; `IndicatorSession` looks there before it queries. Only an indicator's
-numerator and denominator for a window are kept (counts, never a child's record). Without a
-store (Airflow tasks, `mi report run`, tests) nothing is shared and every figure is queried.
+numerator and denominator for a window are kept (counts, never a child's record). Delivery
+opens one too, so an overview's team and service copies reuse the whole report's figures (the
+Airflow deliver task included). Elsewhere (`mi report run`, the Airflow render task) every figure
+is queried.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ _connections: dict[str, sqlite3.Connection] = {}
 
 @contextmanager
 def shared_for_this_run(folder: Path) -> Iterator[None]:
-    """Within this block, this process and the worker processes it starts share figures."""
+    """Within this block, this process and the worker processes it starts share figures.
+
+    Inside a block already open (delivery within `mi run`, a worker of the run) it adds nothing.
+    """
+    if os.environ.get(ENV):
+        yield
+        return
     folder.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".run-figures-", dir=folder))  # owner-only (0700)
     previous = os.environ.get(ENV)
