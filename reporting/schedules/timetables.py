@@ -37,6 +37,7 @@ Scheduling rules (same shape as Airflow's own timetables):
 
 from __future__ import annotations
 
+from calendar import month_abbr, month_name
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -260,10 +261,6 @@ class ReportingPeriodTimetable(Timetable):
 # Statutory returns: runs on listed working days, worked out a year at a time
 # ---------------------------------------------------------------------------
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
-
-
 class _WorkingDayEventsTimetable(Timetable):
     """Runs at ``run_time`` (config, 07:00) Europe/London on the dates ``dates(year)`` gives.
 
@@ -347,7 +344,7 @@ class CollectionTimetable(_WorkingDayEventsTimetable):
             raise AirflowTimetableInvalid(f"close {day}/{month} is before the collection opens on 1 April")
         self.close = (month, day)
         self.description = (f"First working day of April, then the first working day of each week to "
-                            f"{day} {_MONTHS[month - 1]}, {self._RUN_TIME_TEXT}")
+                            f"{day} {month_name[month]}, {self._RUN_TIME_TEXT}")
 
     def dates(self, year: int) -> list[date]:
         return C.collection_run_dates(year, self.close)
@@ -373,7 +370,7 @@ class CollectionTimetable(_WorkingDayEventsTimetable):
     @property
     def summary(self) -> str:
         month, day = self.close
-        return f"April, then weekly to {day} {_MONTHS[month - 1][:3]}"
+        return f"April, then weekly to {day} {month_abbr[month]}"
 
 
 class FirstWorkingDayMonthlyTimetable(_WorkingDayEventsTimetable):
