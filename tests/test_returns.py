@@ -253,3 +253,13 @@ def test_annex_a_has_lists_1_to_11_and_a_summary(seeded_sqlite_url, tmp_path):
     assert cp.max_row - 1 == result.summary["List 7: Child protection"] > 0
     summary = {r[0]: r[2] for r in book["Summary"].iter_rows(min_row=3, values_only=True)}
     assert summary["List 1"] == result.summary["List 1: Contacts"] > 0
+
+
+def test_placement_types_are_written_as_the_collection_years_code_list_has_them():
+    from reporting.returns.common import CollectionYear
+
+    assert ssda903.placement_type_for_year("Z14", CollectionYear(2025)) == "Z1"  # before the split
+    assert ssda903.placement_type_for_year("Z11", CollectionYear(2025)) == "Z1"
+    assert ssda903.placement_type_for_year("Z14", CollectionYear(2026)) == "Z14"
+    assert ssda903.placement_type_for_year("U1", CollectionYear(2025)) == "U1"
+    assert ssda903.placement_type_for_year("Z1", CollectionYear(2026)) == "Z1"  # left for a person to recode

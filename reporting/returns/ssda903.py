@@ -36,6 +36,22 @@ COLUMNS = {
 }
 
 
+# The 2025-26 collection split placement type Z1 ("other placements") into Z11-Z14 (the DfE
+# validator's rule 146 for 2025-26 lists Z11-Z14, for 2024-25 Z1). The case database holds today's
+# codes, so a return for an earlier year writes them as that year's code list had them.
+# A Z1 still recorded today is left as it is: which of Z11-Z14 it is needs a person to decide,
+# and the validator names it.
+FIRST_YEAR_OF_Z11_TO_Z14 = 2026
+SPLIT_FROM_Z1 = {"Z11", "Z12", "Z13", "Z14"}
+
+
+def placement_type_for_year(code: str, cy: CollectionYear) -> str:
+    """The placement type code as the collection year's code list has it."""
+    if cy.year < FIRST_YEAR_OF_Z11_TO_Z14 and code in SPLIT_FROM_Z1:
+        return "Z1"
+    return code
+
+
 def _in_year(d, cy: CollectionYear) -> bool:
     d = as_date(d)
     return d is not None and cy.start <= d <= cy.end
@@ -113,7 +129,7 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
         tables["episodes"].append({
             "CHILD": e["clae_person_id"], "DECOM": dmy(start), "RNE": e["clae_cla_episode_start_reason"],
             "LS": ls,
-            "CIN": period_need.get(e["clae_cla_id"], e["clae_cla_primary_need_code"]), "PLACE": e["place"] or "", "PLACE_PROVIDER": e["provider"] or "",
+            "CIN": period_need.get(e["clae_cla_id"], e["clae_cla_primary_need_code"]), "PLACE": placement_type_for_year(e["place"] or "", cy), "PLACE_PROVIDER": e["provider"] or "",
             "DEC": dmy(ceased), "REC": e["clae_cla_episode_ceased_reason"] if ceased else "",
             # Rule 225: the reason is recorded on the episode a placement change ends (REC X1);
             # an episode ended by a change of legal status alone (next RNE L) has none.

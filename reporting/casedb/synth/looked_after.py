@@ -410,8 +410,9 @@ IN_POSTCODES = ["NW1 0AA", "NW1 9AA", "NW3 2AA", "NW5 1AA", "NW6 3AA", "WC1H 8AA
                 "N19 5AA", "NW1 7AA", "NW3 4AA", "WC2H 9AA"]
 OUT_POSTCODES = ["EN5 1AA", "HA8 0AA", "LU1 3AA", "SS1 1AA", "ME4 5AA", "CM2 6AA", "KT1 1AA",
                  "BN1 8AA", "MK9 1AA", "N17 1AA", "E15 2AA", "SE18 3AA"]
-# Placement types the 2024-25 SSDA903 retired (rule 146): H5 semi-independent -> S1 supported
-# accommodation; Z1 other -> Z14 other placements.
+# Retired placement types (rule 146) and the codes that replaced them: H5 semi-independent -> S1
+# supported accommodation (2024-25); Z1 other -> Z14 other placements (2025-26; a return for an
+# earlier year writes Z1 again: reporting.returns.ssda903.placement_type_for_year).
 RETIRED_PLACEMENT_TYPES = {"H5": "S1", "Z1": "Z14"}
 # Placement types with no placement provider (rules 178, 213).
 NO_PROVIDER_PLACEMENT_TYPES = {"T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14"}
