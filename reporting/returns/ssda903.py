@@ -128,8 +128,8 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
         placement_ends = ceased is not None and as_date(e["placement_end"]) == ceased
         tables["episodes"].append({
             "CHILD": e["clae_person_id"], "DECOM": dmy(start), "RNE": e["clae_cla_episode_start_reason"],
-            "LS": ls,
-            "CIN": period_need.get(e["clae_cla_id"], e["clae_cla_primary_need_code"]), "PLACE": placement_type_for_year(e["place"] or "", cy), "PLACE_PROVIDER": e["provider"] or "",
+            "LS": ls, "CIN": period_need.get(e["clae_cla_id"], e["clae_cla_primary_need_code"]),
+            "PLACE": placement_type_for_year(e["place"] or "", cy), "PLACE_PROVIDER": e["provider"] or "",
             "DEC": dmy(ceased), "REC": e["clae_cla_episode_ceased_reason"] if ceased else "",
             # Rule 225: the reason is recorded on the episode a placement change ends (REC X1);
             # an episode ended by a change of legal status alone (next RNE L) has none.
