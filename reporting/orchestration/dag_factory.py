@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 import pendulum
-from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, DeadlineReference, task
+from airflow.sdk import DAG, task
 
 from reporting.definitions import Catalogue, DefinitionError, ReportDefinition, load_catalogue
 from reporting.orchestration import notify
@@ -133,7 +133,6 @@ def failure_callbacks(name: str, title: str) -> list:
 def build_dag(report: ReportDefinition) -> DAG:
     spec = report.spec
     report_id = spec.id
-    hours = notify.deadline_hours()
     start_date, end_date, catchup = _schedule_window()
     default_args = {
         "owner": spec.owner,
@@ -154,13 +153,7 @@ def build_dag(report: ReportDefinition) -> DAG:
         default_args=default_args,
         tags=[spec.cadence, report.area],
         on_failure_callback=failure_callbacks(report_id, spec.title),
-        deadline=DeadlineAlert(
-            reference=DeadlineReference.DAGRUN_QUEUED_AT,
-            interval=timedelta(hours=hours),
-            callback=AsyncCallback(notify.deadline_missed, kwargs={
-                "report_id": report_id, "title": spec.title,
-                "to": notify.performance_team_email(), "hours": hours}),
-        ),
+        deadline=notify.deadline_alert(report_id, spec.title),
     ) as dag:
 
         @task(task_id="extract", multiple_outputs=True, pool=casedb_pool())

@@ -1,9 +1,9 @@
 """Who hears about failed and late report runs: the performance team, by SMTP.
 
 * `failure_notifier(report_id)` - an `SmtpNotifier` for the DAG's `on_failure_callback`.
-* `deadline_missed(...)` - the awaitable the triggerer calls when a run misses its deadline
-  (`DeadlineAlert(callback=AsyncCallback(deadline_missed, kwargs=...))`). It must stay a
-  top-level coroutine function in an importable module: the triggerer imports it by path.
+* `deadline_alert(name, title)` - the DAG's `deadline`: a run not finished `MI_DEADLINE_HOURS`
+  after it was queued calls `deadline_missed(...)`, the awaitable the triggerer runs. That must
+  stay a top-level coroutine function in an importable module: the triggerer imports it by path.
 
 Messages name the report, the DAG and the run; never any child-level data.
 """
@@ -33,6 +33,21 @@ def deadline_hours() -> float:
     if hours <= 0:
         raise ValueError(f"MI_DEADLINE_HOURS must be positive, got {value!r}")
     return hours
+
+
+def deadline_alert(name: str, title: str):
+    """The `deadline` of DAG `mi_<name>` (a report, or `return_<id>` for a statutory return)."""
+    from datetime import timedelta
+
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+
+    hours = deadline_hours()
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=timedelta(hours=hours),
+        callback=AsyncCallback(deadline_missed, kwargs={
+            "report_id": name, "title": title, "to": performance_team_email(), "hours": hours}),
+    )
 
 
 def failure_notifier(report_id: str, title: str):
@@ -65,7 +80,7 @@ async def deadline_missed(report_id: str, title: str, to: str | None = None, hou
         to=to or performance_team_email(),
         from_email=from_email(),
         subject=f"[MI] LATE: {title} (mi_{report_id}) has not finished",
-        html_content=(f"<p>The MI report run <b>{title}</b> (<code>mi_{report_id}</code>, run {run_id}) "
+        html_content=(f"<p>The MI run <b>{title}</b> (<code>mi_{report_id}</code>, run {run_id}) "
                       f"has not finished {late} after it was queued.</p>"
                       "<p>Check the run in the Airflow UI: it may be queued behind another run, "
                       "retrying, or stuck on the case database.</p>"),

@@ -244,6 +244,7 @@ def _return_doc(ret: StatutoryReturn) -> str:
 def build_return_dag(ret: StatutoryReturn):
     from airflow.sdk import DAG, Param, task
 
+    from reporting.orchestration import notify
     from reporting.orchestration.dag_factory import START_DATE, failure_callbacks
 
     dag_id = f"mi_return_{ret.id}"
@@ -251,6 +252,7 @@ def build_return_dag(ret: StatutoryReturn):
         dag_id=dag_id, description=ret.title, doc_md=_return_doc(ret), schedule=return_timetable(ret),
         start_date=START_DATE, catchup=False, max_active_runs=1, default_args=_default_args(),
         tags=["annual", "returns"], on_failure_callback=failure_callbacks(dag_id, ret.title),
+        deadline=notify.deadline_alert(f"return_{ret.id}", ret.title),
         params={"year": Param(None, type=["null", "integer"], minimum=2016,
                               description="Collection year ending 31 March (blank: from the run's date)")},
     ) as dag:
@@ -292,6 +294,7 @@ def build_return_dag(ret: StatutoryReturn):
 def build_annex_a_dag():
     from airflow.sdk import DAG, Param, task
 
+    from reporting.orchestration import notify
     from reporting.orchestration.dag_factory import START_DATE, failure_callbacks
 
     dag_id, title = "mi_return_annex_a", "Ofsted Annex A lists"
@@ -307,7 +310,7 @@ def build_annex_a_dag():
     with DAG(
         dag_id=dag_id, description=title, doc_md=doc, schedule=annex_a_timetable(), start_date=START_DATE,
         catchup=False, max_active_runs=1, default_args=_default_args(), tags=["monthly", "returns"],
-        on_failure_callback=failure_callbacks(dag_id, title),
+        on_failure_callback=failure_callbacks(dag_id, title), deadline=notify.deadline_alert("return_annex_a", title),
         params={"as_at": Param(None, type=["null", "string"], format="date",
                                description="Date the lists are drawn at (blank: the run's date)")},
     ) as dag:
