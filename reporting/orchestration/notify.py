@@ -1,4 +1,4 @@
-"""Who hears about failed and late report runs: the performance team, by SMTP.
+"""Who hears about failed and late runs (reports and statutory returns): the performance team, by SMTP.
 
 * `failure_notifier(report_id)` - an `SmtpNotifier` for the DAG's `on_failure_callback`.
 * `deadline_alert(name, title)` - the DAG's `deadline`: a run not finished `MI_DEADLINE_HOURS`
