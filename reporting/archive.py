@@ -21,7 +21,14 @@ MANIFEST = "manifest.json"
 
 def period_dir(report_id: str, period_end: str, slice_key: str | None = None, root: Path | None = None) -> Path:
     base = (root or settings.archive_dir()) / report_id / period_end
-    return base / "slices" / slice_key if slice_key else base
+    if slice_key is None:
+        return base
+    # A blank key must never stand for "no slice": publishing a slice there would replace the
+    # whole period folder (the report, every slice, the staging extract). Nor may a key leave slices/.
+    if not slice_key.strip() or slice_key in (".", "..") or "/" in slice_key or "\\" in slice_key:
+        raise ValueError(f"{report_id} {period_end}: slice key {slice_key!r} cannot name a folder; "
+                         "expected a team, worker or school id (not blank, no '/')")
+    return base / "slices" / slice_key
 
 
 @contextmanager

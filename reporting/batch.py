@@ -173,10 +173,11 @@ def _run_one(definition: ReportDefinition, period: Period, engine: Engine, forma
     try:
         result, delivery, seconds = _run_and_deliver(definition, engine, period, formats, deliver)
         status = "warning" if result.data_quality else "ok"
-        if delivery and (delivery["failed"] or delivery["rejected"]):
+        if delivery and (delivery["failed"] or delivery["rejected"] or delivery["in_progress"]):
             status = "failed"
         return BatchItem(definition.id, definition.spec.title, period, status, result.rows, result.outputs,
-                         error=(f"delivery: {delivery['failed']} failed, {delivery['rejected']} rejected"
+                         error=(f"delivery: {delivery['failed']} failed, {delivery['rejected']} rejected, "
+                                f"{delivery['in_progress']} claimed by another attempt"
                                 if status == "failed" else None), delivery=delivery, seconds=seconds)
     except Exception as error:  # noqa: BLE001 - one broken report must not stop the others
         return BatchItem(definition.id, definition.spec.title, period, "failed",

@@ -101,6 +101,20 @@ def _typed(value, kind: str):
     return str(value) if not isinstance(value, str) else value
 
 
+def bad_value(where: str, records, columns: list[str], kinds: dict[str, str], value) -> ReportSQLError:
+    """The error for the first value that does not fit its column's declared type, by row number and
+    column only: the value itself may be a child's name or date of birth, and exception messages
+    reach task logs. `value(record, name)` reads one raw value."""
+    for number, record in enumerate(records, start=1):
+        for name in columns:
+            try:
+                _typed(value(record, name), kinds[name])
+            except (ValueError, TypeError):
+                return ReportSQLError(f"{where}: row {number}, column {name}: the value is not a valid "
+                                      f"{kinds[name]} (the column's declared type); the value is not shown")
+    return ReportSQLError(f"{where}: a value does not fit its column's declared type")
+
+
 def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: date, period_end: date,
                 as_at: date) -> Extract:
     """Execute the report's statement and return typed rows in the definition's column order."""
@@ -124,7 +138,10 @@ def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: d
                              f"declared in {definition.yaml_path.name}; it returns {', '.join(names)}")
     kinds = {c.name: c.type for c in definition.spec.columns}
     index = {name: i for i, name in enumerate(names)}
-    rows = [{name: _typed(row[index[name]], kinds[name]) for name in declared} for row in raw]
+    try:
+        rows = [{name: _typed(row[index[name]], kinds[name]) for name in declared} for row in raw]
+    except (ValueError, TypeError):
+        raise bad_value(f"{definition.sql_path}", raw, declared, kinds, lambda row, name: row[index[name]]) from None
     # A definition with `sample:` flags (or keeps only) a seeded random sample of the rows.
     from reporting.sampling import apply_sample
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from reporting import archive, settings
-from reporting.definitions import Definition, ReportDefinition
+from reporting.definitions import Definition, ReportDefinition, Summary
+from reporting.delivery import sdc
 from reporting.extract import Extract, run_extract
 from reporting.render import render_html, write_csv, write_pdf, write_xlsx
 from reporting.schedules.periods import Period
@@ -87,13 +88,27 @@ def _measure(measure, rows: list[dict]):
     return min(values) if measure.agg == "min" else max(values)
 
 
+def _group_key(summary: Summary, row: dict):
+    return row[summary.group_by] if summary.group_by else "All"
+
+
+def _label(key):
+    return "Not recorded" if key is None else key
+
+
+def group_label(summary: Summary, row: dict):
+    """The group a row falls in for a summary: its label in the summary table."""
+    return _label(_group_key(summary, row))
+
+
 def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
+    """The summary tables of `rows`, as computed (`sdc.published` gives the ones a report shows)."""
     labels = {c.name: c.label for c in spec.columns}
     out = []
     for summary in spec.summaries:
         groups: dict[object, list[dict]] = defaultdict(list)
         for row in rows:
-            groups[row[summary.group_by] if summary.group_by else "All"].append(row)
+            groups[_group_key(summary, row)].append(row)
         if not groups and not summary.group_by:
             groups["All"] = []
         columns = [{"name": "group", "label": labels.get(summary.group_by, "") if summary.group_by else "",
@@ -103,26 +118,29 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
                     for m in summary.measures]
         table_rows = []
         for key in sorted(groups, key=lambda k: (k is None, str(k))):
-            table_rows.append({"group": "Not recorded" if key is None else key,
+            table_rows.append({"group": _label(key),
                                **{m.name: _measure(m, groups[key]) for m in summary.measures}})
         if summary.group_by and len(groups) > 1:
             table_rows.append({"group": "Total", **{m.name: _measure(m, rows) for m in summary.measures}})
         entry = {"title": summary.title, "columns": columns, "rows": table_rows}
         if summary.chart:
             measure = summary.chart_measure or summary.measures[0].name
-            points = [{"label": str(r["group"]), "value": r[measure] or 0}
-                      for r in table_rows if r["group"] != "Total"]
-            entry["chart"] = {"kind": summary.chart, "series" if summary.chart == "bar" else "points": points}
+            entry["chart"] = {"kind": summary.chart, "measure": measure,
+                              "series" if summary.chart == "bar" else "points": sdc.chart_points(table_rows, measure)}
         out.append(entry)
     return out
 
 
 # ---- slices --------------------------------------------------------------------------------------
 def slice_keys(spec: Definition, rows: list[dict]) -> list[str]:
-    """The slices of a burst report, sorted: one per distinct burst-key value."""
+    """The slices of a burst report, sorted: one per distinct burst-key value.
+
+    Rows with no value (None or blank: not allocated to a team, worker or school) are in the whole
+    report only; nobody's slice is "blank"."""
     if not spec.burst_key:
         return []
-    return sorted({str(r[spec.burst_key]) for r in rows if r[spec.burst_key] is not None})
+    return sorted({str(r[spec.burst_key]) for r in rows
+                   if r[spec.burst_key] is not None and str(r[spec.burst_key]).strip()})
 
 
 def slice_rows(spec: Definition, rows: list[dict], slice_key: str | None) -> list[dict]:
@@ -147,16 +165,12 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
     if slice_key is not None:
         label_column = spec.burst_label or spec.burst_key
         slice_label = str(rows[0][label_column]) if rows else slice_key
-    table_summaries = summaries(spec, rows)
     unsuppressed = rows  # the overview context applies its own disclosure control to its tables
-    disclosure = None
-    if spec.sensitivity == "aggregate":
-        # Published figures: counts 1-5 become "c", with secondary suppression (DfE convention),
-        # in the rows (and so in every output and the content hash) and in the summaries.
-        from reporting.delivery import sdc
-
-        rows, disclosure = sdc.suppress_rows([c.model_dump() for c in spec.columns], rows)
-        table_summaries = [sdc.suppress_summary(s) for s in table_summaries]
+    # Aggregate reports publish figures: counts 1-5 become "c", with secondary suppression (DfE
+    # convention), in the rows (and so in every output and the content hash), the summaries and
+    # their charts, all read together. The e-mail's headline figures come from the same function.
+    publication = sdc.published(spec, rows)
+    rows, table_summaries, disclosure = publication.rows, publication.summaries, publication.disclosure
     context = {
         "report": {"id": spec.id, "title": spec.title, "description": spec.description,
                    "classification": CLASSIFICATION[spec.sensitivity], "standard": spec.standard,

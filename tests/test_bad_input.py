@@ -211,3 +211,28 @@ def test_bad_source_rows_are_flagged_or_stopped_never_a_traceback(seeded_sqlite_
     flagged = {f["table"] for f in source.failed}
     assert {"ssd_cp_plans", "ssd_person"} <= flagged, flagged
     assert result["findings"] >= 0
+
+
+@SEED
+def test_a_value_of_the_wrong_type_is_named_by_row_and_column_never_shown(sql_copy, seeded_sqlite_url, tmp_path):
+    """A child's name in a column declared int: the error says where, and the name goes nowhere."""
+    original = EXAMPLE.with_suffix(".sql").read_text().strip().rstrip(";")
+    add_report(sql_copy, "name_in_int_column", sql=(
+        "select person_id, child_name, team_id, team_name, worker_name, plan_start, last_visit_date,"
+        " next_visit_due, child_name as working_days_overdue, status, status_rag, is_overdue"
+        f" from ({original}) as q"))
+    catalogue = load_catalogue(sql_copy)
+    engine = create_engine(seeded_sqlite_url)
+    with pytest.raises(ReportSQLError) as failed:
+        run_extract(catalogue.get("name_in_int_column"), engine, period_start=WEEK.start, period_end=WEEK.end,
+                    as_at=WEEK.end)
+    good = run_extract(catalogue.get("cp_visits_due_next_week"), engine, period_start=WEEK.start,
+                       period_end=WEEK.end, as_at=WEEK.end)
+    engine.dispose()
+    message = str(failed.value)
+    assert "name_in_int_column.sql" in message and "row 1, column working_days_overdue" in message
+    assert "not a valid int" in message
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+    assert good.rows, "the seed has children on the list"
+    for row in good.rows:  # the first row's name is what int() would have quoted
+        assert row["child_name"] not in message

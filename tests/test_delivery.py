@@ -504,3 +504,162 @@ def test_mi_recipients_resolve_lists_each_recipient_with_their_slice(seeded_sqli
     # the audit trail command reads the ledger (empty here: nothing was sent)
     listing = CliRunner().invoke(app, ["deliveries", "list", "--report", report.id, "--json"])
     assert listing.exit_code == 0 and json.loads(listing.stdout) == []
+
+
+# ---- outside the council, and sends that go wrong ----------------------------------------------------
+@SEED
+def test_a_school_gets_only_its_own_pupils_as_an_encrypted_pdf_and_the_password_separately(
+        seeded_sqlite_url, catalogue, env):
+    from pypdf import PdfReader
+
+    report = catalogue.get("open_cases_by_school")
+    period, rows = extract_of(seeded_sqlite_url, report)
+    engine = create_engine(seeded_sqlite_url)
+    plan = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows]
+    urn = plan[0].person.key
+    chosen = [a for a in plan if a.person.key == urn]
+    assert chosen and all(a.person.kind == "school" and a.person.external for a in chosen)
+    with Server() as server:
+        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+                                         transport=SmtpTransport("127.0.0.1", server.port, timeout=5),
+                                         ledger=Ledger(f"sqlite:///{env / 'state.sqlite'}"), assignments=chosen)
+    engine.dispose()
+    assert counts["sent"] == len(chosen) and counts["passwords_sent"] == len(chosen)
+    ours = {str(r["person_id"]) for r in rows if str(r["school_urn"]) == urn}
+    others = {str(r["person_id"]) for r in rows if str(r["school_urn"]) != urn}
+    assert ours and others
+    for assignment in chosen:
+        to = assignment.person.email
+        [report_message] = [m for m in server.messages if m["To"] == to and "Password" not in m["Subject"]]
+        [password_message] = [m for m in server.messages if m["To"] == to and "Password" in m["Subject"]]
+        password = password_message.get_content().split("is:")[1].split()[0]
+        files = list(report_message.iter_attachments())
+        assert [f.get_filename() for f in files] == ["open_cases_by_school.encrypted.pdf"], \
+            "no plain PDF, CSV or spreadsheet leaves the council"
+        assert password not in report_message.as_string()
+        reader = PdfReader(io.BytesIO(files[0].get_content()))
+        assert reader.is_encrypted and reader.decrypt("not the password") == 0
+        reader = PdfReader(io.BytesIO(files[0].get_content()), password=password)
+        text_ = " ".join(p.extract_text() for p in reader.pages)
+        assert all(pid in text_ for pid in ours), "every pupil of the school (the PDF is not capped)"
+        assert not any(pid in text_ for pid in others), "no pupil of another school"
+
+
+class CrashingTransport:
+    """A transport that fails in a way the delivery code does not expect (a bug, a full disk...)."""
+
+    def send(self, message):
+        raise OSError("No space left on device")
+
+
+@SEED
+def test_a_send_that_crashes_gives_its_claim_back_and_the_retry_sends_it(seeded_sqlite_url, catalogue, env):
+    report = catalogue.get("cp_visits_due_next_week")
+    period, rows = extract_of(seeded_sqlite_url, report)
+    engine = create_engine(seeded_sqlite_url)
+    [first] = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows][:1]
+    ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
+    with pytest.raises(OSError):
+        delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=CrashingTransport(),
+                                ledger=ledger, formats=["csv"], backoff=0.01, assignments=[first])
+    [entry] = [e for e in ledger.entries(report.id) if e["kind"] == "report"]
+    assert entry["state"] != "sending" and "OSError" in entry["last_error"]
+    with Server() as server:  # the task's retry, well within the claim's lease
+        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+                                         transport=SmtpTransport("127.0.0.1", server.port, timeout=5),
+                                         ledger=ledger, formats=["csv"], backoff=0.01, assignments=[first])
+    engine.dispose()
+    assert counts["sent"] == 1 and counts["in_progress"] == 0
+    assert [m["To"] for m in server.messages] == [first.person.email]
+    ledger.dispose()
+
+
+@SEED
+def test_a_delivery_claimed_elsewhere_is_not_reported_done(seeded_sqlite_url, catalogue, env, monkeypatch):
+    """A claim left by an attempt that died mid-send is 'in progress' once the wait for a live sender
+    is over: the Airflow task must fail (and retry after the lease) rather than finish as if the
+    recipient had their report."""
+    from reporting.delivery.ledger import Key
+    from reporting.runner import data_hash
+
+    monkeypatch.setattr(delivery, "WAIT_FOR_OTHER_SENDER", 1.0)
+
+    report = catalogue.get("cp_visits_due_next_week")
+    period, rows = extract_of(seeded_sqlite_url, report)
+    engine = create_engine(seeded_sqlite_url)
+    [first] = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows][:1]
+    ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
+    content = data_hash([c.model_dump() for c in report.spec.columns], first.rows)
+    key = Key(report.id, period.end.isoformat(), first.person.slice_id, first.person.email, "report", content)
+    assert ledger.claim(key) is not None  # the attempt that was killed
+    with Server() as server:
+        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+                                         transport=SmtpTransport("127.0.0.1", server.port, timeout=5),
+                                         ledger=ledger, formats=["csv"], backoff=0.01, assignments=[first])
+    engine.dispose()
+    assert counts["in_progress"] == 1 and counts["sent"] == 0 and server.messages == []
+    ledger.dispose()
+
+
+def test_a_blank_slice_key_selects_nothing_and_names_no_folder(tmp_path):
+    from reporting import archive
+    from reporting.delivery.recipients import Directory, Person
+    from reporting.delivery.slices import rows_for
+    from reporting.runner import slice_keys
+
+    spec = load_catalogue().get("cp_visits_due_next_week").spec
+    rows = [{"team_id": "T1"}, {"team_id": ""}, {"team_id": None}, {"team_id": " "}]
+    # unallocated rows are in the whole report only: nobody's slice is "blank"
+    assert slice_keys(spec, rows) == ["T1"]
+    blank = Person("tm@example.org", "A manager", "team", "", "", "staff", ("TEAM_MANAGER",))
+    assert rows_for(spec, rows, blank, Directory({}, {}, {})) == []
+    # a blank key must never stand for "no slice" (publishing there would replace the whole period)
+    for bad in ("", " ", "..", "../elsewhere", "a/b"):
+        with pytest.raises(ValueError, match="cannot name a folder"):
+            archive.period_dir("cp_visits_due_next_week", "2026-10-25", bad, root=tmp_path)
+    assert archive.period_dir("r", "2026-10-25", "T1", root=tmp_path) == tmp_path / "r" / "2026-10-25" / "slices" / "T1"
+
+
+def test_partner_passwords_differ_per_slice_and_content_and_corrections_are_listed(tmp_path, monkeypatch):
+    from reporting.delivery import partners
+
+    monkeypatch.setenv("MI_VAR_DIR", str(tmp_path / "var"))
+    long_a, long_b = "agency-royal_free_hospital_north", "agency-royal_free_hospital_south"
+    first = partners.password_for(tmp_path, f"{long_a}-{'a' * 64}")
+    assert partners.password_for(tmp_path, f"{long_a}-{'a' * 64}") == first, "a retry reuses it"
+    assert partners.password_for(tmp_path, f"{long_b}-{'a' * 64}") != first, "two partners, two passwords"
+    corrected = partners.password_for(tmp_path, f"{long_a}-{'b' * 64}")
+    assert corrected != first, "new content, new password"
+    args = ("cp_lists_to_agencies", "2026-10-25", "cait", "cait.north@example.org", "x.encrypted.pdf")
+    assert partners.record_out_of_band(*args, first)
+    assert not partners.record_out_of_band(*args, first), "listed once"
+    assert partners.record_out_of_band(*args, corrected), "the corrected file's password is listed too"
+    listed = list(csv.DictReader(partners.out_of_band_list().open()))
+    assert [r["password"] for r in listed] == [first, corrected]
+
+
+@SEED
+def test_a_file_too_large_for_a_partner_is_refused_and_reported_not_counted_sent(seeded_sqlite_url, catalogue,
+                                                                                 env, monkeypatch):
+    """Inside the council a large file goes as a link to the archive; a partner cannot open that."""
+    monkeypatch.setenv("MI_MAX_ATTACHMENT_MB", "0.001")
+    monkeypatch.setenv("MI_PERFORMANCE_TEAM_EMAIL", "performance-team@example.org")
+    report = catalogue.get("cp_lists_to_agencies")
+    period, rows = extract_of(seeded_sqlite_url, report)
+    engine = create_engine(seeded_sqlite_url)
+    chosen = [a for a in delivery.plan(report, rows, period.end, engine) if a.person.key == "royal_free"]
+    ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
+    with Server() as server:
+        transport = SmtpTransport("127.0.0.1", server.port, timeout=5)
+        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
+                                         ledger=ledger, assignments=chosen)
+        again = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
+                                        ledger=ledger, assignments=chosen)
+    engine.dispose()
+    assert counts["rejected"] == 1 and counts["sent"] == 0 and counts["passwords_sent"] == 0
+    assert again["rejected"] == 1 and again["sent"] == 0 and again["passwords_sent"] == 0
+    [notice] = server.messages  # no report and no password reached the partner
+    assert notice["To"] == "performance-team@example.org" and "NOT DELIVERED" in notice["Subject"]
+    assert "royal-free.safeguarding@example.org" in notice.get_content()
+    assert "over MI_MAX_ATTACHMENT_MB" in notice.get_content()
+    ledger.dispose()

@@ -448,3 +448,41 @@ def test_a_report_run_for_a_period_ending_on_leap_day(env, monkeypatch, seeded_s
     engine.dispose()
     numbers = [days[k] for k in sorted(days)]
     assert len(numbers) == 3 and numbers[2] - numbers[0] == 2, "Mon 28, Tue 29 Feb, Wed 1 Mar: two working days"
+
+
+# ---- a delivery claimed by an attempt that died mid-send --------------------------------------------
+@pytest.mark.xdist_group("sqlite_seed")
+def test_a_deliver_task_with_a_recipient_still_claimed_fails_and_its_retry_sends_only_that(
+        env, monkeypatch, seeded_sqlite_url):
+    """The attempt that claimed the recipient was killed (its lease is live): the task must not finish
+    as if they had their report. Once the lease has run out the retry sends theirs, and only theirs."""
+    from reporting.delivery import deliver as delivery
+    from reporting.delivery.ledger import Key
+    from reporting.orchestration import tasks
+
+    monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
+    monkeypatch.setattr(delivery, "WAIT_FOR_OTHER_SENDER", 1.0)  # a dead attempt does not finish
+    out = tasks.extract(WEEKLY, *WEEK)
+    [rendered] = [tasks.render(WEEKLY, out["staging"], target) for target in out["targets"]]
+    first = tasks.deliver(WEEKLY, rendered)
+    sent = outbox_messages(env)
+    assert first["delivery"]["sent"] == len(sent) >= 2
+    # rewind the ledger to the moment an attempt had claimed the first recipient and was killed
+    ledger = Ledger()
+    [entry] = [e for e in ledger.entries(WEEKLY) if e["recipient"] == sent[0]["To"] and e["kind"] == "report"]
+    with ledger.engine.begin() as conn:
+        conn.execute(text("DELETE FROM mi_deliveries WHERE id = :id"), {"id": entry["id"]})
+    assert ledger.claim(Key(WEEKLY, entry["period_end"], entry["slice_id"], entry["recipient"], "report",
+                            entry["content_hash"])) is not None
+    with pytest.raises(RuntimeError, match="still claimed by another attempt"):
+        tasks.deliver(WEEKLY, rendered)
+    assert len(outbox_messages(env)) == len(sent), "nobody else is sent anything twice"
+    with ledger.engine.begin() as conn:  # the lease runs out
+        conn.execute(text("UPDATE mi_deliveries SET lease_until = :t WHERE state = 'sending'"),
+                     {"t": "2000-01-01 00:00:00.000000"})
+    again = tasks.deliver(WEEKLY, rendered)
+    assert again["delivery"]["sent"] == 1 and again["delivery"]["in_progress"] == 0
+    assert again["delivery"]["already_sent"] == len(sent) - 1
+    [entry] = [e for e in ledger.entries(WEEKLY) if e["recipient"] == sent[0]["To"] and e["kind"] == "report"]
+    assert entry["state"] == "sent" and entry["attempts"] == 2
+    ledger.dispose()

@@ -30,13 +30,14 @@ from reporting import archive, settings
 from reporting.definitions import ReportDefinition
 from reporting.delivery import message as mail
 from reporting.delivery import partners as sharing
+from reporting.delivery import sdc
 from reporting.delivery.ledger import Key, Ledger
 from reporting.delivery.recipients import Directory, PartnerDirectory, Person, load_directory, resolve
 from reporting.delivery.slices import CUSTOM, definition_for, rows_for, slice_definition, target_of
 from reporting.delivery.transport import PermanentFailure, TemporaryFailure, from_environment
 from reporting.extract import Extract
 from reporting.indicators.run_figures import shared_for_this_run
-from reporting.runner import CLASSIFICATION, data_hash, render_report, summaries
+from reporting.runner import CLASSIFICATION, data_hash, render_report
 from reporting.schedules.periods import Period
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,10 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
                  formats, attempts: int, backoff: float, generated_at: datetime) -> list[str]:
     person, rows = assignment.person, assignment.rows
     spec = slice_definition(report.spec, person) if assignment.target == CUSTOM else report.spec
-    content_hash = data_hash([c.model_dump() for c in spec.columns], rows)
+    # the figures the rendered files show (suppressed for an aggregate report): the e-mail's
+    # headline is drawn from them, and the hash matches the rendered manifest's
+    publication = sdc.published(spec, rows)
+    content_hash = data_hash([c.model_dump() for c in spec.columns], publication.rows)
     key = Key(report.id, period.end.isoformat(), person.slice_id, person.email, "report", content_hash)
     role = ",".join(person.roles)
     if not rows and not report.spec.send_empty:
@@ -114,24 +118,63 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
     else:
         folder = _rendered(report, spec, assignment, period, as_at, formats, content_hash, generated_at)
         files = _attachments(folder, person)
-        claim = ledger.claim(key, role=role, rows=len(rows))
+        claim = _claim_or_wait(ledger, key, role, len(rows))
         if claim is None:
-            outcomes = ["already_sent" if ledger.state(key) in ("sent", "rejected") else "in_progress"]
+            # refused for good earlier: not sent, and its password must not go out either
+            outcomes = [{"sent": "already_sent", "rejected": "rejected"}.get(ledger.state(key), "in_progress")]
+        elif too_large := _too_large_to_send_outside(person, files):
+            # outside the council nobody can open the archive link a large file is otherwise
+            # replaced by: the file cannot reach them, so it is refused here, and the performance
+            # team hears (the rejection notice), rather than a message without it counting as sent
+            ledger.mark_failed(claim, too_large, permanent=True)
+            outcomes = ["rejected"]
         else:
-            tables = summaries(spec, rows)
-            content = mail.Content(
-                to=person.email, title=report.spec.title, period=period, slice_label=person.label,
-                classification=CLASSIFICATION[report.spec.sensitivity], figures=mail.headline(tables, len(rows)),
-                rows=len(rows), attachments=files, archive_folder=folder,
-                message_id=mail.message_id(*key.__dict__.values()), correction=claim.correction,
-                note=("The attached PDF is encrypted; its password comes in a separate message."
-                      if person.kind == "partner" else None))
-            outcomes = [_send(transport, ledger, claim, mail.build(content), attempts, backoff)]
+            try:
+                tables = publication.summaries
+                content = mail.Content(
+                    to=person.email, title=report.spec.title, period=period, slice_label=person.label,
+                    classification=CLASSIFICATION[report.spec.sensitivity],
+                    figures=mail.headline(tables, len(rows)), rows=len(rows), attachments=files,
+                    archive_folder=folder, message_id=mail.message_id(*key.__dict__.values()),
+                    correction=claim.correction,
+                    note=("The attached PDF is encrypted; its password comes in a separate message."
+                          if person.external else None))
+                outcomes = [_send(transport, ledger, claim, mail.build(content), attempts, backoff)]
+            except BaseException as error:
+                # Give the claim back at once: left 'sending', a retry within the lease would find
+                # it taken, count it in progress and finish as if it had gone.
+                ledger.mark_failed(claim, f"{type(error).__name__}: {error}", permanent=False)
+                raise
             if outcomes[0] == "sent" and claim.correction:
                 outcomes.append("corrections")
-    if person.kind == "partner" and outcomes[0] in ("sent", "already_sent"):
+    if person.external and outcomes[0] in ("sent", "already_sent"):
         outcomes += _send_password(report, person, period, key, transport, ledger, attempts, backoff)
     return outcomes
+
+
+# How long to wait for another worker that is sending the same message (two runs of a period at
+# once): long enough for its in-task SMTP retries (2 + 4 + 8 s), short of a killed attempt's lease.
+WAIT_FOR_OTHER_SENDER = 30.0
+
+
+def _claim_or_wait(ledger: Ledger, key: Key, role: str, rows: int):
+    """Claim `key`; while another worker holds it, wait for that send to finish (sent, refused or
+    given back) and claim again if it was given back. None when it is not ours to send."""
+    deadline = time.monotonic() + WAIT_FOR_OTHER_SENDER
+    while True:
+        claim = ledger.claim(key, role=role, rows=rows)
+        if claim is not None or ledger.state(key) != "sending" or time.monotonic() >= deadline:
+            return claim
+        time.sleep(0.5)
+
+
+def _too_large_to_send_outside(person: Person, files: list[Path]) -> str | None:
+    limit = mail.max_attachment_bytes()
+    large = [p for p in files if p.stat().st_size > limit] if person.external else []
+    if not large:
+        return None
+    return (f"{large[0].name} is {large[0].stat().st_size / 2**20:.1f} MB, over MI_MAX_ATTACHMENT_MB "
+            f"({limit / 2**20:g} MB); a recipient outside the council cannot open the archive instead")
 
 
 def _send(transport, ledger: Ledger, claim, message, attempts: int, backoff: float) -> str:
@@ -183,11 +226,12 @@ def _notify_rejections(report: ReportDefinition, period: Period, transport, ledg
     message["To"] = to
     message["Subject"] = (f"[MI] NOT DELIVERED: {report.spec.title}: {mail.period_text(period)} "
                           f"({len(refused)} recipient(s) refused)")
+    # refused by the mail server (5xx), or a file too large to send outside the council
     message["Message-ID"] = mail.message_id(*key.__dict__.values())
     message["Date"] = formatdate(usegmt=True)
     lines = [f"  {to_} ({slice_id}, {kind}): {error}" for to_, slice_id, kind, error in refused]
     message.set_content(
-        f"The mail server permanently refused {len(refused)} delivery(ies) of {report.spec.title} "
+        f"{len(refused)} delivery(ies) of {report.spec.title} were refused for good "
         f"(report {report.id}) for {mail.period_text(period)}. They will not be retried:\n\n"
         + "\n".join(lines)
         + "\n\nCorrect the address in the staff directory or partner config and re-run the deliver task; "
@@ -201,8 +245,8 @@ def _rendered(report: ReportDefinition, spec, assignment: Assignment, period: Pe
     """The folder holding this slice's files, rendered now only if the archive lacks them."""
     person, target = assignment.person, assignment.target
     wanted = list(formats or settings.output_formats() or spec.outputs)
-    if person.kind == "partner":
-        wanted = ["pdf"]  # partners get the encrypted PDF only
+    if person.external:
+        wanted = ["pdf"]  # partners and schools get the encrypted PDF only
     if target == CUSTOM:
         final = archive.period_dir(report.id, period.end.isoformat()) / "deliveries" / person.slice_id
     else:
@@ -231,7 +275,7 @@ def _render_into(report, spec, assignment: Assignment, period: Period, as_at: da
         built = render_report(definition, extract, period, as_at, formats=wanted,
                               slice_key=None if target in (None, CUSTOM) else target,
                               archive_root=scratch, generated_at=generated_at).folder
-        if person.kind == "partner":
+        if person.external:
             password = sharing.password_for(final.parent, f"{person.slice_id}-{content_hash}")
             for pdf in built.glob("*.pdf"):
                 sharing.encrypted_pdf(pdf, password)
@@ -278,7 +322,7 @@ def _publish_files(built: Path, final: Path) -> None:
 
 def _attachments(folder: Path, person: Person) -> list[Path]:
     files = [p for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
-    if person.kind == "partner":
+    if person.external:
         return [p for p in files if p.name.endswith(".encrypted.pdf")]
     attach = [p for p in files if p.suffix[1:] in ATTACHABLE]
     _check_full_list_attached(folder, attach)

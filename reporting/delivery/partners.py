@@ -1,6 +1,7 @@
-"""Sharing with partner agencies: encrypted PDF of the partner columns, password by another channel.
+"""Sharing outside the council (partner agencies, schools): encrypted PDF, password by another channel.
 
-The PDF (already restricted to `partner_columns` by `slices.slice_definition`) is encrypted with
+A partner's PDF is already restricted to `partner_columns` (`slices.slice_definition`); a school's
+holds its own pupils. The PDF is encrypted with
 AES-256 (`reporting.render.encrypt_pdf`); only the encrypted copy is attached. The password never
 travels with it: it goes in a second message (to the partner's `password_to` address when one
 is configured, else to the same address as a separate message), or, for `password_to:
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
 import io
 import os
 import secrets
@@ -30,9 +32,11 @@ from reporting.schedules.periods import Period
 OUT_OF_BAND = "out_of_band"
 
 
-def password_for(folder: Path, content_hash: str) -> str:
-    """The slice's password, created once (owner-only file) and reused by retries."""
-    path = folder / f".password-{content_hash[:16]}"
+def password_for(folder: Path, key: str) -> str:
+    """The password for `key` (recipient slice and content hash), created once (owner-only file) and
+    reused by retries. The file is named by a digest of the whole key: a prefix of it would let two
+    slices with long, similar ids, or two versions of one slice's content, share a password."""
+    path = folder / f".password-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -80,7 +84,8 @@ def record_out_of_band(report_id: str, period_end: str, partner_id: str, email: 
         handle.seek(0)
         existing = handle.read()
         row = [report_id, period_end, partner_id, email, filename, password]
-        if any(line[:5] == row[:5] for line in csv.reader(io.StringIO(existing))):
+        # the whole row: a corrected report has a new password, which must be listed too
+        if any(line == row for line in csv.reader(io.StringIO(existing))):
             return False
         if not existing:
             csv.writer(handle).writerow(["report_id", "period_end", "partner", "email", "file", "password"])

@@ -167,6 +167,12 @@ class Person:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def external(self) -> bool:
+        """Outside the council (a partner agency or a school): gets the encrypted PDF only, and its
+        password by a separate message, never plain child-level files."""
+        return self.kind in ("partner", "school")
+
+    @property
     def slice_id(self) -> str:
         """The slice in the ledger and the archive: `all`, `team-T-CIN01`, `agency-cait`..."""
         return "all" if self.scope == "all" else f"{self.scope}-{self.key}"
@@ -228,8 +234,8 @@ def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerD
                     key, label = worker_id, name or worker_id
                 else:
                     raise ValueError(f"{spec.id}: role {role} (staff) cannot have scope {scope!r}")
-                if key is None and scope != "all":
-                    continue  # not placed in a team/service: nothing they may see
+                if not key and scope != "all":
+                    continue  # not placed in a team/service (None or blank): nothing they may see
                 add(Person(email, name or worker_id, scope, key, label, "staff", (role,)))
         elif scope == "school":
             for urn, school, email in _schools(engine, partners.schools):

@@ -15,11 +15,18 @@ exactly one hidden cell, for each such line one more cell of it is hidden, chose
 This is the line rule the DfE publications apply; it stops exact derivation from totals. It does
 not guarantee against interval attacks (bounds from non-negativity), which DfE does not claim
 either. Tests check the result by linear algebra: no hidden cell is fixed by the published lines.
+
+A report publishes its rows *and* summary tables of them, which readers put side by side, and
+charts of the summaries: `published` suppresses them together (see there).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reporting.definitions import Definition, Summary
 
 SUPPRESSED = "c"
 LOW, HIGH = 1, 5
@@ -47,10 +54,15 @@ def _lines_2d(rows: int, cols: int) -> list[tuple[list[Cell], Cell]]:
     return lines
 
 
-def suppress_lines(values: dict[Cell, int], lines: list[tuple[list[Cell], Cell]]) -> tuple[set[Cell], set[Cell]]:
-    """Primary and secondary suppression over any set of additive lines (members sum to total)."""
+def suppress_lines(values: dict[Cell, int], lines: list[tuple[list[Cell], Cell]],
+                   hidden_already: set[Cell] = frozenset()) -> tuple[set[Cell], set[Cell]]:
+    """Primary and secondary suppression over any set of additive lines (members sum to total).
+
+    `hidden_already`: cells hidden whatever their value (they would give away a cell hidden in
+    another table); the line rule then works around them, and they count as secondary.
+    """
     primary = {cell for cell, value in values.items() if is_primary(value)}
-    hidden = set(primary)
+    hidden = primary | set(hidden_already)
     lines_of: dict[Cell, list[int]] = {}
     for index, (members, total) in enumerate(lines):
         for cell in [*members, total]:
@@ -98,12 +110,14 @@ def suppress_table(matrix: list[list[int]]) -> Suppressed:
     return Suppressed(grid, primary, secondary)
 
 
-def suppress_summary(table: dict) -> dict:
+def suppress_summary(table: dict, hidden_already: set[tuple[str, str]] = frozenset()) -> dict:
     """SDC on a summary table from `reporting.runner.summaries` (groups x count measures).
 
     Count columns are additive down the groups to the Total row (each column is a line); the
     measures are not additive across (a child can be in several), so rows are not lines. Percent
     and mean cells of a group whose count is hidden are hidden too: they would give it back.
+    `hidden_already`: (group, measure) cells to hide whatever their value (`published` passes
+    those drawn from a value the rows table hides). A chart is redrawn from the result.
     """
     counts = [c["name"] for c in table["columns"][1:] if c["type"] == "int"]
     body = [r for r in table["rows"] if r["group"] != "Total"]
@@ -116,10 +130,13 @@ def suppress_summary(table: dict) -> dict:
         if total is not None:
             values[(len(body), j)] = total[name] or 0
             lines.append(([(i, j) for i in range(len(body))], (len(body), j)))
-    primary, secondary = suppress_lines(values, lines)
+    every = [*body, *([total] if total else [])]
+    forced = {(i, j) for i, row in enumerate(every) for j, name in enumerate(counts)
+              if (row["group"], name) in hidden_already}
+    primary, secondary = suppress_lines(values, lines, forced)
     hidden = primary | secondary
     out_rows = []
-    for i, row in enumerate([*body, *([total] if total else [])]):
+    for i, row in enumerate(every):
         new = dict(row)
         for j, name in enumerate(counts):
             if (i, j) in hidden:
@@ -128,16 +145,40 @@ def suppress_summary(table: dict) -> dict:
             for column in table["columns"][1:]:
                 if column["type"] in ("percent", "decimal"):
                     new[column["name"]] = SUPPRESSED
+        for column in table["columns"][1:]:  # rates and means drawn from a hidden value
+            if (row["group"], column["name"]) in hidden_already:
+                new[column["name"]] = SUPPRESSED
         out_rows.append(new)
-    return {**table, "rows": out_rows, "sdc": {"primary": len(primary), "secondary": len(secondary)}}
+    out = {**table, "rows": out_rows, "sdc": {"primary": len(primary), "secondary": len(secondary)}}
+    if "chart" in table:  # drawn from the figures shown, never from the ones hidden
+        chart = table["chart"]
+        key = "series" if "series" in chart else "points"
+        out["chart"] = {**chart, key: chart_points(out_rows, chart["measure"])}
+    return out
 
 
-def suppress_rows(columns: list[dict], rows: list[dict]) -> tuple[list[dict], dict]:
+def chart_points(table_rows: list[dict], measure: str) -> list[dict]:
+    """A summary chart's points, one per group: a hidden value (`c`) is not plotted (value None)
+    and is labelled `c`, so the chart shows what the table shows."""
+    points = []
+    for row in table_rows:
+        if row["group"] == "Total":
+            continue
+        value = row[measure]
+        points.append({"label": str(row["group"]), "value": None, "display": SUPPRESSED} if value == SUPPRESSED
+                      else {"label": str(row["group"]), "value": value or 0})
+    return points
+
+
+def suppress_rows(columns: list[dict], rows: list[dict],
+                  group_sums: list[tuple[str, list]] = ()) -> tuple[list[dict], dict]:
     """SDC on a report's own rows when they are aggregate counts (one row per group).
 
     Each count column is treated as a line whose total is the column sum, as if the total were
     published (summaries and other reports do publish such totals), so no column is left with a
     single hidden cell. Percent and mean cells of a row with a hidden count are hidden too.
+    `group_sums`: (count column, each row's group) for each summary that publishes sums of the
+    column by group; see `_spread`.
     """
     counts = [c["name"] for c in columns if c.get("type") == "int"]
     values: dict[Cell, int] = {}
@@ -148,6 +189,9 @@ def suppress_rows(columns: list[dict], rows: list[dict]) -> tuple[list[dict], di
         values[(len(rows), j)] = sum(values[(i, j)] for i in range(len(rows)))
         lines.append(([(i, j) for i in range(len(rows))], (len(rows), j)))
     primary, secondary = suppress_lines(values, lines)
+    for name, groups in group_sums:
+        if name in counts:
+            secondary |= _spread(values, primary | secondary, counts.index(name), groups)
     hidden = primary | secondary
     out = []
     for i, row in enumerate(rows):
@@ -163,3 +207,81 @@ def suppress_rows(columns: list[dict], rows: list[dict]) -> tuple[list[dict], di
     shown = {cell for cell in hidden if cell[0] < len(rows)}
     return out, {"primary": len(primary & shown), "secondary": len(secondary & shown)}
 
+
+def _spread(values: dict[Cell, int], hidden: set[Cell], j: int, groups: list) -> set[Cell]:
+    """One more hidden cell of column `j` when all its hidden cells are in one group.
+
+    A summary hides each group's sum that includes a hidden cell (`published`), but the column
+    total minus the other groups' sums (each worked out from the visible rows) still gives that
+    one group's sum, itself possibly a count of 1-5. Hiding a cell of another group, non-zero and
+    smallest by preference, makes two groups' sums unknown.
+    """
+    rows = range(len(groups))
+    within = {groups[i] for i in rows if (i, j) in hidden}
+    outside = [i for i in rows if groups[i] not in within]
+    if len(within) != 1 or not outside:  # nothing hidden, already spread, or one group: the total
+        return set()
+    pick = min(outside, key=lambda i: (values[(i, j)] == 0, values[(i, j)], i))
+    return {(pick, j)}
+
+
+# ---- a report's published figures -----------------------------------------------------------------
+@dataclass
+class Published:
+    """What a report shows: its rows and summary tables (after SDC when aggregate)."""
+
+    rows: list[dict]
+    summaries: list[dict]
+    disclosure: dict | None  # cells hidden in the rows (the manifest's `disclosure_control`)
+
+
+def published(spec: Definition, rows: list[dict]) -> Published:
+    """The rows and summary tables a report publishes, from its (or a slice's) extract rows.
+
+    The one source of the figures the rendered files show (`runner.render_report`), for the
+    e-mail's headline figures (`deliver`) too, so the two always agree. Aggregate reports are
+    suppressed together: the rows (`suppress_rows`) so no group's sum isolates a hidden cell,
+    then each summary with every cell drawn from a hidden row value hidden too
+    (`_drawn_on_hidden`). Other reports come back as computed.
+    """
+    from reporting.runner import group_label, summaries  # the runner imports this module
+
+    tables = summaries(spec, rows)
+    if spec.sensitivity != "aggregate":
+        return Published(rows, tables, None)
+    columns = [c.model_dump() for c in spec.columns]
+    # sums and means (a mean times its known number of rows is the sum) of count columns by group
+    group_sums = [(m.column, [group_label(s, r) for r in rows])
+                  for s in spec.summaries if s.group_by for m in s.measures
+                  if m.agg in ("sum", "mean") and m.column]
+    shown, disclosure = suppress_rows(columns, rows, group_sums)
+    tables = [suppress_summary(table, _drawn_on_hidden(summary, rows, shown))
+              for summary, table in zip(spec.summaries, tables)]
+    return Published(shown, tables, disclosure)
+
+
+def _drawn_on_hidden(summary: Summary, rows: list[dict], shown: list[dict]) -> set[tuple[str, str]]:
+    """(group, measure) cells of a summary computed from a value the published rows hide.
+
+    A group's sum less its visible rows gives the hidden value back (a mean, min or max can
+    too), so such a cell is hidden. Two kinds stay:
+    - a plain sum over every row (the Total, or the one group): the column total, which
+      `suppress_rows` already protects as if published;
+    - a count of rows (no `column`, no `where`): every row is published with its group, so
+      the count reads off the rows table and draws on no value.
+    """
+    from reporting.runner import group_label
+
+    labels = [group_label(summary, r) for r in rows]
+    one_group = len(set(labels)) == 1
+    hidden = set()
+    for label, row in zip(labels, shown):
+        for m in summary.measures:
+            if not any(name and row.get(name) == SUPPRESSED for name in (m.column, m.where)):
+                continue
+            column_total = m.agg == "sum" and m.where is None
+            if not (column_total and one_group):
+                hidden.add((label, m.name))
+            if not column_total:
+                hidden.add(("Total", m.name))
+    return hidden

@@ -53,6 +53,8 @@ def rows_for(spec: Definition, rows: list[dict], person: Person, directory: Dire
     if scope == "agency":
         allowed = partner_columns(spec)
         return [{name: row[name] for name in allowed} for row in rows]
+    if not person.key:
+        return []  # a blank key would match every unallocated row: it selects nothing
     column = scope_column(spec, scope)
     if scope == "service":
         teams = directory.teams_of(person.key) | {person.key}
@@ -71,12 +73,13 @@ def target_of(spec: Definition, person: Person) -> str | None:
     """Which rendered target serves `person`: None (the whole report), a burst slice key, or CUSTOM.
 
     A team manager of a report burst by team_id gets the render task's slice for their team as
-    is; anything the render task did not produce (a service's teams, a partner's columns) is
-    rendered at delivery time.
+    is; anything the render task did not produce (a service's teams, a partner's columns, a
+    school's encrypted copy) is rendered at delivery time.
     """
     if person.scope == "all":
         return None
-    if person.scope in ("team", "worker", "school") and spec.burst_key == scope_column(spec, person.scope):
+    # a school gets its pupils as an encrypted file of its own, never the plain burst slice
+    if person.scope in ("team", "worker") and spec.burst_key == scope_column(spec, person.scope):
         return person.key
     return CUSTOM
 

@@ -4,7 +4,8 @@
 `indicators:`. Every figure comes from the indicator library (one definition per figure) and is
 recomputed from the case database for the period; nothing is stored between runs. Reports
 marked `sensitivity: aggregate` (the CSCP data set) go outside the service, so counts of 1-5
-become `c` with secondary suppression (`reporting.delivery.sdc`).
+become `c` with secondary suppression (`reporting.delivery.sdc`), in the KPI tiles, their
+comparisons with the previous period and the same period last year, the trends and the team table.
 """
 
 from __future__ import annotations
@@ -98,24 +99,33 @@ def _suppressed(spec: Indicator, value: IndicatorValue) -> bool:
     return any(sdc.is_primary(int(c)) for c in counts)
 
 
+def _shown(spec: Indicator, value: IndicatorValue, aggregate: bool) -> str:
+    """A figure as displayed: `c` when aggregate and its numerator or denominator is 1-5."""
+    return sdc.SUPPRESSED if aggregate and _suppressed(spec, value) else display(spec, value.value)
+
+
 def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Period, aggregate: bool) -> dict:
     spec = indicator.spec
     current = session.compute(indicator, period)
     previous = session.compute(indicator, shift(period, months_in(period)))
     last_year = session.compute(indicator, shift(period, 12))
     hidden = aggregate and _suppressed(spec, current)
+    # the comparisons are published figures too; a move to or from a hidden one would narrow it
+    # down (and "no change" would give it away), so it goes with it
+    unmoved = hidden or (aggregate and _suppressed(spec, previous))
     move = direction(current.value, previous.value)
     marks = benchmarks(spec, period.end)
     return {
         "id": spec.id, "label": spec.title, "area": spec.area, "unit": spec.unit,
-        "value": sdc.SUPPRESSED if hidden else display(spec, current.value),
+        "value": _shown(spec, current, aggregate),
         "raw": None if hidden else current.value,
-        "numerator": None if hidden else current.numerator, "denominator": current.denominator,
+        "numerator": None if hidden else current.numerator,
+        "denominator": None if hidden else current.denominator,
         "target": None if spec.target is None else display(spec, spec.target),
         "rag": None if hidden else rag(spec, current.value),
-        "direction": None if hidden else move, "judgement": None if hidden else judgement(spec, move),
-        "previous": display(spec, previous.value),
-        "same_period_last_year": display(spec, last_year.value),
+        "direction": None if unmoved else move, "judgement": None if unmoved else judgement(spec, move),
+        "previous": _shown(spec, previous, aggregate),
+        "same_period_last_year": _shown(spec, last_year, aggregate),
         "benchmarks": marks, "benchmark": " · ".join(b["display"] for b in marks),
         "basis": spec.basis, "window": f"{current.window.start:%d %b %Y} to {current.window.end:%d %b %Y}",
         "suppressed": hidden,

@@ -106,14 +106,18 @@ def _json_default(value):
 
 def _read_staging(report: ReportDefinition, staging: str | Path):
     """The staged extract with its rows re-typed per the definition's columns."""
-    from reporting.extract import Extract, _typed
+    from reporting.extract import Extract, _typed, bad_value
     from reporting.schedules.periods import Period
 
     data = json.loads(Path(staging).read_text(encoding="utf-8"))
     if data["report_id"] != report.id:
         raise ValueError(f"{staging} holds an extract of {data['report_id']}, not {report.id}")
     kinds = {c.name: c.type for c in report.spec.columns}
-    rows = [{name: _typed(row.get(name), kinds[name]) for name in data["columns"]} for row in data["rows"]]
+    try:
+        rows = [{name: _typed(row.get(name), kinds[name]) for name in data["columns"]} for row in data["rows"]]
+    except (ValueError, TypeError):
+        raise bad_value(f"staged extract {staging}", data["rows"], data["columns"], kinds,
+                        lambda row, name: row.get(name)) from None
     period = Period(date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"]))
     return data, Extract(data["columns"], rows, data["seconds"], data.get("sample")), period
 
@@ -251,6 +255,11 @@ def deliver(report_id: str, rendered: dict) -> dict:
     if counts["failed"]:
         raise RuntimeError(f"{report_id} {rendered['period_end']}: {counts['failed']} delivery(ies) failed "
                            f"temporarily ({counts['sent']} sent); the retry sends only those")
+    if counts["in_progress"]:
+        # claimed by an attempt that died mid-send (its lease runs out) or by a concurrent worker:
+        # not known to have gone, so the task is not done; a retry after the lease sends them
+        raise RuntimeError(f"{report_id} {rendered['period_end']}: {counts['in_progress']} delivery(ies) "
+                           f"still claimed by another attempt ({counts['sent']} sent); retrying to finish them")
     return entry
 
 
