@@ -141,7 +141,8 @@ def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: d
     try:
         rows = [{name: _typed(row[index[name]], kinds[name]) for name in declared} for row in raw]
     except (ValueError, TypeError):
-        raise bad_value(f"{definition.sql_path}", raw, declared, kinds, lambda row, name: row[index[name]]) from None
+        raise bad_value(str(definition.sql_path), raw, declared, kinds,
+                        lambda row, name: row[index[name]]) from None
     # A definition with `sample:` flags (or keeps only) a seeded random sample of the rows.
     from reporting.sampling import apply_sample
 

@@ -224,9 +224,9 @@ def _notify_rejections(report: ReportDefinition, period: Period, transport, ledg
     message = EmailMessage()
     message["From"] = mail.sender()
     message["To"] = to
+    # refused by the mail server (5xx), or a file too large to send outside the council
     message["Subject"] = (f"[MI] NOT DELIVERED: {report.spec.title}: {mail.period_text(period)} "
                           f"({len(refused)} recipient(s) refused)")
-    # refused by the mail server (5xx), or a file too large to send outside the council
     message["Message-ID"] = mail.message_id(*key.__dict__.values())
     message["Date"] = formatdate(usegmt=True)
     lines = [f"  {to_} ({slice_id}, {kind}): {error}" for to_, slice_id, kind, error in refused]

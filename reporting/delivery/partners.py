@@ -1,8 +1,8 @@
 """Sharing outside the council (partner agencies, schools): encrypted PDF, password by another channel.
 
 A partner's PDF is already restricted to `partner_columns` (`slices.slice_definition`); a school's
-holds its own pupils. The PDF is encrypted with
-AES-256 (`reporting.render.encrypt_pdf`); only the encrypted copy is attached. The password never
+holds its own pupils. The PDF is encrypted with AES-256 (`reporting.render.encrypt_pdf`); only
+the encrypted copy is attached. The password never
 travels with it: it goes in a second message (to the partner's `password_to` address when one
 is configured, else to the same address as a separate message), or, for `password_to:
 out_of_band`, onto the out-of-band list (var/partner-passwords.csv, owner-only) that the

@@ -230,7 +230,9 @@ def deliver(report_id: str, rendered: dict) -> dict:
     The mapped deliver tasks partition the recipients: a burst slice's task sends that slice to
     the people it serves; the whole report's task sends the whole report and every slice rendered
     at delivery time (services, partners). A retry sends only what the ledger has not got as sent.
-    Returns counts; raises when a temporary failure is left, so Airflow retries with back-off.
+    Returns counts; raises when a temporary failure is left, or a recipient is still claimed by
+    another attempt (a dead one holds its claim until the lease ends), so Airflow retries with
+    back-off.
     """
 
     from reporting.delivery.deliver import deliver_period
