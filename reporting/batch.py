@@ -163,9 +163,9 @@ def _run_in_worker(definition: ReportDefinition, period: Period, url: str, forma
         del os.environ[key]
     os.environ.update(env)
     if url not in _worker_engines:  # one engine (connection pool) per worker process, reused
-        from sqlalchemy import create_engine
+        from reporting import settings
 
-        _worker_engines[url] = create_engine(url)
+        _worker_engines[url] = settings.casedb_engine(url)
     return _run_one(definition, period, _worker_engines[url], formats, deliver)
 
 
@@ -192,6 +192,13 @@ def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Perio
     instead (as `mi report run` does): only delivery is gated. Returns the render result, the
     delivery counts (None without delivery) and the seconds each stage took.
     """
+    from reporting import archive
+
+    with archive.period_lock(definition.id, period.end.isoformat()):  # one `mi run` of it at a time
+        return _stages(definition, engine, period, formats, deliver)
+
+
+def _stages(definition: ReportDefinition, engine: Engine, period: Period, formats, deliver: bool):
     from reporting.delivery.deliver import deliver_period
     from reporting.extract import run_extract
     from reporting.quality.gate import evaluate, gate
@@ -218,7 +225,7 @@ def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Perio
 
 def write_index(items: list[BatchItem], run_date: date, out_dir: Path) -> Path:
     """out/index.html: one line per report with links to each output (relative when possible)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     lines = []
     for item in items:
         links = " ".join(
@@ -241,7 +248,11 @@ td,th{{border-bottom:1px solid #ccc;padding:.4em .8em;text-align:left}}.failed{{
 </tbody></table></body></html>
 """
     path = out_dir / "index.html"
-    path.write_text(page, encoding="utf-8")
+    # owner-only, like the archive it links to: it lists every report, its status and its paths
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    os.chmod(path, 0o600)
     return path
 
 

@@ -38,6 +38,8 @@ __all__ = [
     "is_working_day",
     "reload_config",
     "school_terms",
+    "covered",
+    "check_covered",
     "school_year",
     "working_days_between",
 ]
@@ -373,6 +375,24 @@ def _terms_cached() -> tuple[SchoolTerm, ...]:
 def school_terms() -> list[SchoolTerm]:
     """All configured school terms, sorted by start date."""
     return list(_terms_cached())
+
+
+def covered() -> tuple[date, date]:
+    """The dates the reporting calendar can schedule: the school years whose terms are configured
+    (1 September of the first to 31 August of the last). Outside them a termly period cannot be
+    worked out, so a run date there is refused rather than answered with the nearest term."""
+    terms = _terms_cached()
+    return date(terms[0].school_year, 9, 1), date(terms[-1].school_year + 1, 8, 31)
+
+
+def check_covered(d: date, what: str = "the run date") -> date:
+    """`d` unchanged, or ValueError naming the calendar's range and how to extend it."""
+    first, last = covered()
+    if not first <= d <= last:
+        raise ValueError(f"{what} {d.isoformat()} is outside the reporting calendar ({first:%d %b %Y} to "
+                         f"{last:%d %b %Y}: the school years in {calendar_file()}); add that year's term "
+                         "dates to use it")
+    return d
 
 
 @functools.lru_cache(maxsize=1)

@@ -48,6 +48,16 @@ def parse_date(value: str) -> date:
         raise typer.BadParameter(f"{value!r} is not a date; expected YYYY-MM-DD") from None
 
 
+def parse_run_date(value: str) -> date:
+    """A run date (`--as-at`): a date inside the reporting calendar's school years."""
+    from reporting.calendar import check_covered
+
+    try:
+        return check_covered(parse_date(value), "--as-at")
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
 @db_app.command("seed")
 def db_seed(
     url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL or var/casedb.sqlite)."),

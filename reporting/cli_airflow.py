@@ -28,10 +28,10 @@ def dags_test(
     Example: mi dags test --as-at 2026-10-26
     """
     from reporting.batch import write_index
-    from reporting.cli import parse_date
+    from reporting.cli import parse_run_date
     from reporting.orchestration.demo import prepare_airflow_home, run_due_dags
 
-    run_date = parse_date(as_at)
+    run_date = parse_run_date(as_at)
     err.print("preparing the Airflow metadata database ...")
     prepare_airflow_home(airflow_home or settings.var_dir() / "airflow-demo")
 

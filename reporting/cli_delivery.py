@@ -27,7 +27,7 @@ def recipients_resolve(
     Example: mi recipients resolve cp_visits_due_next_week --as-at 2026-10-26
     """
 
-    from reporting.cli import parse_date
+    from reporting.cli import parse_run_date
     from reporting.definitions import load_catalogue
     from reporting.delivery.deliver import plan
     from reporting.extract import run_extract
@@ -37,13 +37,20 @@ def recipients_resolve(
         report = load_catalogue().get(report_id)
     except KeyError as error:
         raise typer.BadParameter(str(error.args[0])) from None
-    period = latest_complete_period(report.spec.cadence, parse_date(as_at))
-    engine = settings.casedb_engine()
+    period = latest_complete_period(report.spec.cadence, parse_run_date(as_at))
     try:
-        extract = run_extract(report, engine, period_start=period.start, period_end=period.end, as_at=period.end)
-        assignments = plan(report, extract.rows, period.end, engine)
-    finally:
-        engine.dispose()
+        engine = settings.casedb_engine()
+        try:
+            extract = run_extract(report, engine, period_start=period.start, period_end=period.end,
+                                  as_at=period.end)
+            assignments = plan(report, extract.rows, period.end, engine)
+        finally:
+            engine.dispose()
+    except Exception as error:  # noqa: BLE001 - a missing or locked database, a bad definition: no traceback
+        from reporting.casedb.readonly import reason
+
+        err.print(f"[red]{report_id}: cannot resolve recipients: {type(error).__name__}: {reason(error)}[/]")
+        raise typer.Exit(1) from None
     entries = [{"email": a.person.email, "name": a.person.name, "roles": list(a.person.roles),
                 "scope": a.person.scope, "slice": a.person.slice_id, "slice_label": a.person.label,
                 "rows": len(a.rows),

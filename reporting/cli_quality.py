@@ -33,10 +33,17 @@ def check_command(
     from reporting.quality.suites import SuiteFileError
 
     day = parse_date(as_at) if as_at else parse_date(settings.DEMO_AS_AT)
+    from reporting.casedb.readonly import CaseDatabaseError, reason
+
     try:
-        result = validate_source(url or settings.casedb_url(), day, tables=table or None)
-    except (ValueError, SuiteFileError) as error:
+        database = url or settings.casedb_url()
+        settings.casedb_engine(database).dispose()  # a mistyped SQLite path is refused, not created
+        result = validate_source(database, day, tables=table or None)
+    except (ValueError, SuiteFileError, CaseDatabaseError) as error:
         console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    except Exception as error:  # noqa: BLE001 - a locked or unreachable database: say so, no traceback
+        console.print(f"[red]the case database could not be checked: {type(error).__name__}: {reason(error)}[/red]")
         raise typer.Exit(2) from None
     paths = publish_result(result) if publish else {}
     if as_json:

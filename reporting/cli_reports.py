@@ -101,11 +101,54 @@ def reports_validate(path: Path = typer.Argument(None, help="One .yml file; defa
             expand_sql(d)
         except ReportSQLError as error:
             problems.append(str(error))
+        problems += _template_problems(d)
+    if path is None:
+        problems += _address_problems()
     for problem in problems:
         err.print(f"[red]✗[/] {problem}")
     out.print(f"{len(definitions)} definitions checked, {len(problems)} problems")
     if problems:
         raise typer.Exit(1)
+
+
+def _template_problems(d) -> list[str]:
+    """The definition's template must exist (beside the YAML or in report_templates/) and compile."""
+    import jinja2
+
+    from reporting.render import template_environment
+
+    try:
+        template_environment([d.yaml_path.parent]).get_template(d.spec.template)
+    except jinja2.TemplateNotFound:
+        return [f"{d.yaml_path} (field: template): {d.spec.template!r} not found beside the YAML or in "
+                "report_templates/"]
+    except jinja2.TemplateSyntaxError as error:
+        return [f"{d.yaml_path} (field: template): {error.name or d.spec.template} line {error.lineno}: "
+                f"{error.message}"]
+    return []
+
+
+def _address_problems() -> list[str]:
+    """Every partner address in config/partners.yml against config/mail.yml (one plain address each,
+    at an allowed domain): a bad one would be refused at delivery time; better found now."""
+    from reporting.delivery import addresses
+    from reporting.delivery.recipients import OUT_OF_BAND, PartnerConfigError, load_partners
+
+    try:
+        rules = addresses.policy()
+        partners = load_partners()
+    except (addresses.MailConfigError, PartnerConfigError) as error:
+        return [str(error)]
+    problems = []
+    for partner in partners.partners:
+        for field, value in (("email", partner.email), ("password_to", partner.password_to)):
+            if value in (None, OUT_OF_BAND):
+                continue
+            try:
+                addresses.checked(value, "partners", field=f"config/partners.yml {partner.id}.{field}", rules=rules)
+            except addresses.AddressError as error:
+                problems.append(str(error))
+    return problems
 
 
 SCAFFOLD_YML = """\
@@ -161,7 +204,18 @@ order by team_name, person_id
 @reports_app.command("new")
 def reports_new(report_id: str, area: str = typer.Option(..., help="Folder under sql/, e.g. child_protection."),
                 title: str = typer.Option(None, help="Report title.")) -> None:
-    """Scaffold sql/<area>/<id>.yml and .sql with comments, ready to edit."""
+    """Scaffold sql/<area>/<id>.yml and .sql with comments, ready to edit.
+
+    Example: mi reports new lac_visits_overdue --area looked_after
+    """
+    from reporting.definitions import REPORT_ID
+
+    # the id names files and the area a folder under sql/: nothing that could leave it
+    for name, value in (("report id", report_id), ("--area", area)):
+        if not REPORT_ID.fullmatch(value):
+            err.print(f"[red]{name} {value!r} is not allowed: expected 3-64 lower-case letters, digits and "
+                      "underscores, starting with a letter (e.g. cp_visits_overdue, child_protection)[/]")
+            raise typer.Exit(2)
     folder = settings.sql_dir() / area
     yml, sql = folder / f"{report_id}.yml", folder / f"{report_id}.sql"
     if yml.exists() or sql.exists():
@@ -183,7 +237,7 @@ def reports_render(
     fmt: str = typer.Option(None, "--format", help="Comma-separated: html,pdf,csv,xlsx."),
 ) -> None:
     """Render one report for its latest complete period at a date."""
-    from reporting.cli import parse_date
+    from reporting.cli import parse_run_date
     from reporting.runner import run_report
     from reporting.schedules.periods import latest_complete_period
 
@@ -192,7 +246,7 @@ def reports_render(
     except (KeyError, DefinitionLoadError) as error:
         err.print(f"[red]{error}[/]")
         raise typer.Exit(1) from None
-    period = latest_complete_period(d.spec.cadence, parse_date(as_at))
+    period = latest_complete_period(d.spec.cadence, parse_run_date(as_at))
     try:
         result = run_report(d, _engine(), period, period.end, formats=_formats(fmt), archive_root=out_dir)
     except Exception as error:  # noqa: BLE001 - shown to the user without a traceback
@@ -233,12 +287,12 @@ def run_command(
     Example: mi run --as-at 2026-10-26
     """
     from reporting.batch import run_batch, select_reports, write_index
-    from reporting.cli import parse_date
+    from reporting.cli import parse_run_date
     from reporting.schedules.periods import CADENCES
 
     if cadence and cadence not in CADENCES:
         raise typer.BadParameter(f"unknown cadence {cadence!r}; expected one of {', '.join(CADENCES)}")
-    run_date = parse_date(as_at)
+    run_date = parse_run_date(as_at)
     selection = select_reports(_catalogue(), run_date, cadence=cadence, everything=everything)
     formats = _formats(fmt)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -273,8 +327,14 @@ def schedule_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON: report_id, run_at, period_start, period_end."),
 ) -> None:
     """Print the year's run dates and periods, from the same timetable Airflow uses."""
+    from reporting.calendar import covered
     from reporting.schedules.year import year_schedule
 
+    first, last = covered()
+    if not first.year <= year <= last.year:
+        err.print(f"[red]{year} is outside the reporting calendar ({first:%d %b %Y} to {last:%d %b %Y}, the "
+                  "school years in config/calendar.yml); add that year's term dates to schedule it[/]")
+        raise typer.Exit(1)
     catalogue = _catalogue()
     reports = [d for d in catalogue.reports.values() if report is None or d.id == report]
     if report and not reports:

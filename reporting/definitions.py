@@ -28,7 +28,7 @@ Sensitivity = Literal["internal", "partner", "aggregate"]
 Severity = Literal["warning", "critical"]
 Aggregate = Literal["count", "sum", "mean", "percent", "min", "max"]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-REPORT_ID = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+REPORT_ID = re.compile(r"[a-z][a-z0-9_]{2,63}")  # used with fullmatch: "$" would accept a trailing newline
 
 
 class Strict(BaseModel):
@@ -152,7 +152,7 @@ class Definition(Strict):
     @field_validator("id")
     @classmethod
     def _id_shape(cls, value: str) -> str:
-        if not REPORT_ID.match(value):
+        if not REPORT_ID.fullmatch(value):
             raise ValueError("expected lower-case letters, digits and underscores, 3-64 characters")
         return value
 

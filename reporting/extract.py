@@ -15,10 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-from sqlalchemy import Engine, text
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from reporting import settings
+from reporting.casedb import readonly
+from reporting.text import readable
 from reporting.definitions import ReportDefinition
 
 PARAMETERS = ("period_start", "period_end", "as_at")
@@ -41,8 +44,10 @@ class Extract:
 
 @lru_cache(maxsize=4)
 def _environment(blocks_dir: Path) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(blocks_dir)),
-                             undefined=jinja2.StrictUndefined, autoescape=False)
+    # Sandboxed: report SQL and blocks are a data officer's text, and Jinja in a plain environment
+    # runs code (`{{ cycler.__init__.__globals__.os.popen(...) }}`). No autoescape: the output is SQL.
+    env = ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(str(blocks_dir)),
+                                        undefined=jinja2.StrictUndefined, autoescape=False)
     # Every file in sql/_blocks/ contributes macros (blocks.sql: shared basics; one file per
     # service area for blocks only that area's reports use).
     for path in sorted(blocks_dir.glob("*.sql")):
@@ -88,6 +93,8 @@ def expand_sql(definition: ReportDefinition) -> str:
 def _typed(value, kind: str):
     if value is None:
         return None
+    if kind == "text":
+        return readable(value if isinstance(value, str) else str(value))
     if kind == "date":
         if isinstance(value, datetime):
             return value.date()
@@ -98,7 +105,7 @@ def _typed(value, kind: str):
         return int(value)
     if kind in ("decimal", "percent"):
         return round(float(value), 1)
-    return str(value) if not isinstance(value, str) else value
+    return readable(value if isinstance(value, str) else str(value))
 
 
 def bad_value(where: str, records, columns: list[str], kinds: dict[str, str], value) -> ReportSQLError:
@@ -122,14 +129,13 @@ def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: d
     params = {"period_start": period_start, "period_end": period_end, "as_at": as_at}
     started = time.perf_counter()
     try:
-        with engine.connect() as conn:
-            result = conn.execute(text(sql), params)
+        with readonly.reading(engine) as conn:  # the connection cannot write, whatever the SQL says
+            result = readonly.fetch(conn, sql, params)
             names = list(result.keys())
             raw = result.fetchall()
     except SQLAlchemyError as error:
-        # The driver's message names the problem; the statement and parameters stay out of it.
-        detail = str(getattr(error, "orig", error)).splitlines()[0]
-        raise ReportSQLError(f"{definition.sql_path}: the query failed: {detail}") from None
+        # The driver's reason, without the statement, the parameters or a quoted value.
+        raise ReportSQLError(f"{definition.sql_path}: the query failed: {readonly.reason(error, sql)}") from None
     seconds = time.perf_counter() - started
     declared = [c.name for c in definition.spec.columns]
     missing = [c for c in declared if c not in names]

@@ -68,7 +68,9 @@ def column_checks(spec: Definition, rows: list[dict]) -> list[dict]:
                                  "failing_rows": count,
                                  "meaning": checks.meaning or "Rows affected may be miscounted or missing "
                                  "from the figures until the record is corrected."})
-    return findings
+    from reporting.quality.report_checks import unreadable_text
+
+    return findings + unreadable_text(spec, rows)
 
 
 # ---- summaries -----------------------------------------------------------------------------------
@@ -188,7 +190,8 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
     timings: dict[str, float] = {}
     outputs: dict[str, str] = {}
     hashes: dict[str, str] = {}
-    with archive.building(final) as work:
+    # the whole report's files go into the period folder beside slices/, deliveries/ and sent/
+    with archive.building(final, files_only=slice_key is None) as work:
         started = time.perf_counter()
         html = render_html(spec.template, context, extra_dirs=[definition.yaml_path.parent])
         timings["render_html"] = time.perf_counter() - started
@@ -219,7 +222,7 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
         timings["render_tabular"] = time.perf_counter() - started
         for path in sorted(work.iterdir()):
             outputs[path.suffix.lstrip(".")] = str(final / path.name)
-            hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            hashes[path.name] = archive.file_hash(path)
         content = data_hash(table_columns, rows)
         archive.write_manifest(work, {
             "report_id": spec.id, "title": spec.title, "slice": slice_key, "slice_label": slice_label,
@@ -272,10 +275,11 @@ def run_report(definition: ReportDefinition, engine: Engine, period: Period, as_
                generated_at: datetime | None = None) -> RenderResult:
     from reporting.quality.gate import evaluate
 
-    extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=as_at)
-    # The GX gate's findings (YAML checks + expectations/reports/<id>.json); `column_checks` stays the
-    # fallback render_report uses for slices and callers that pass no findings. Rendering from `mi`
-    # shows critical findings in the report instead of stopping: only delivery is gated.
-    return render_report(definition, extract, period, as_at, formats=formats, archive_root=archive_root,
-                         generated_at=generated_at, data_quality=evaluate(definition, extract.rows),
-                         engine=engine)
+    with archive.period_lock(definition.id, period.end.isoformat(), archive_root):
+        extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=as_at)
+        # The GX gate's findings (YAML checks + expectations/reports/<id>.json); `column_checks` stays
+        # the fallback render_report uses for slices and callers that pass no findings. Rendering from
+        # `mi` shows critical findings in the report instead of stopping: only delivery is gated.
+        return render_report(definition, extract, period, as_at, formats=formats, archive_root=archive_root,
+                             generated_at=generated_at, data_quality=evaluate(definition, extract.rows),
+                             engine=engine)

@@ -87,19 +87,26 @@ def pdf_max_rows() -> int:
     return rows
 
 
-def casedb_engine(url: str | None = None):
-    """An engine on the case database (read by every report, task and command).
+def query_timeout_seconds() -> float:
+    """How long one report or indicator query may run: `MI_QUERY_TIMEOUT_SECONDS`, default 1800.
 
-    PostgreSQL's JIT compiler costs seconds per large report query and saves nothing at this
-    size, so it is switched off for our sessions.
+    :raises ValueError: naming the variable and its value when it is not a positive number.
     """
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
+    value = os.environ.get("MI_QUERY_TIMEOUT_SECONDS", "").strip()
+    if not value:
+        return 1800.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise ValueError(f"MI_QUERY_TIMEOUT_SECONDS={value!r}: expected a number of seconds > 0")
+    return seconds
 
-    parsed = make_url(url or casedb_url())
-    if parsed.get_backend_name() == "postgresql":
-        # Keep any server options the URL already sets (e.g. a statement_timeout).
-        options = " ".join(filter(None, [parsed.query.get("options"), "-c jit=off"]))
-        return create_engine(parsed.update_query_dict({"options": options}))
-    return create_engine(parsed)
 
+def casedb_engine(url: str | None = None):
+    """An engine on the case database (read by every report, task and command) that cannot write:
+    `reporting.casedb.readonly` says how, per engine."""
+    from reporting.casedb import readonly
+
+    return readonly.engine(url or casedb_url(), timeout_seconds=query_timeout_seconds())

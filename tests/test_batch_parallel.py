@@ -6,6 +6,8 @@ one-by-one run; workers must see the caller's settings (MI_*), not the fork serv
 
 from __future__ import annotations
 
+import sqlite3
+
 import hashlib
 from datetime import date
 from pathlib import Path
@@ -50,6 +52,7 @@ def test_parallel_run_matches_serial_run(seeded_sqlite_url, tmp_path, monkeypatc
 
 def test_a_broken_database_fails_every_report_in_parallel_and_keeps_order(tmp_path):
     selection = select_reports(load_catalogue(), date(2026, 10, 26), cadence="weekly")[:3]
+    sqlite3.connect(tmp_path / "empty.sqlite").close()
     engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")  # no tables: every query fails
     items = run_batch(selection, engine, formats=["csv"], jobs=2)
     assert [i.report_id for i in items] == [d.id for d, _ in selection]

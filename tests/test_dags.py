@@ -59,7 +59,6 @@ def test_dags_are_built_in_sorted_order(catalogue):
 
 
 def test_every_report_dag_is_well_behaved(dagbag, catalogue):
-    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
     from airflow.sdk import AsyncCallback, DeadlineAlert
 
     from reporting.orchestration import notify
@@ -84,7 +83,8 @@ def test_every_report_dag_is_well_behaved(dagbag, catalogue):
         assert dag.timetable.cadence == spec.cadence, where
         assert dag.timetable.due_working_day == spec.due_working_day, where
         callbacks = dag.on_failure_callback if isinstance(dag.on_failure_callback, list) else [dag.on_failure_callback]
-        assert any(isinstance(c, SmtpNotifier) and c.to == notify.performance_team_email() for c in callbacks), where
+        assert any(isinstance(c, notify.FailureNotifier) and c.to == notify.performance_team_email()
+                   for c in callbacks), where
         assert dag.deadline, where
         alert = dag.deadline[0]
         assert isinstance(alert, DeadlineAlert) and isinstance(alert.callback, AsyncCallback), where

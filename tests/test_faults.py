@@ -173,7 +173,8 @@ def test_query_killed_mid_flight_or_timed_out_fails_clearly_and_a_rerun_delivers
         with admin.connect() as conn:
             killed = conn.execute(text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :d "
-                "AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"), {"d": database}).scalar()
+                "AND state = 'active' AND (query LIKE '%pg_sleep(30)%' OR query LIKE 'FETCH%') "
+                    "AND pid <> pg_backend_pid()"), {"d": database}).scalar()
     admin.dispose()
     worker.join(30)
     assert killed == 1 and not worker.is_alive(), errors
@@ -208,14 +209,18 @@ def test_worker_killed_mid_render_leaves_no_partial_file_and_the_retry_is_identi
     out = tasks.extract(WEEKLY, *WEEK)
     staging = Path(out["staging"])
     folder = staging.parent.parent
-    scratch = staging.parent / "render"
+    report_folder = folder.parent  # a render's scratch (.work-*) is beside the folder it replaces
+
+    def scratch_files(pattern: str) -> bool:
+        return any(f for work in report_folder.glob(".work-*") for f in work.rglob(pattern))
+
     killed_with_html = False
     for _ in range(3):  # kill while WeasyPrint works: after the HTML is written, before the PDF is
         proc = subprocess.Popen([sys.executable, "-c", RENDER_SCRIPT, WEEKLY, str(staging)], cwd=REPO,
                                 env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while proc.poll() is None and not any(scratch.rglob("*.html")):
+        while proc.poll() is None and not scratch_files("*.html"):
             time.sleep(0.002)
-        if proc.poll() is None and not any(scratch.rglob("*.pdf")):
+        if proc.poll() is None and not scratch_files("*.pdf"):
             proc.send_signal(signal.SIGKILL)
             killed_with_html = proc.wait() == -signal.SIGKILL
         else:
@@ -243,9 +248,10 @@ def test_worker_killed_mid_render_leaves_no_partial_file_and_the_retry_is_identi
     for message in messages:
         for part in message.iter_attachments():
             assert hashlib.sha256(part.get_payload(decode=True)).hexdigest() == manifest["file_hashes"][part.get_filename()]
-    # record clears what the killed worker left in its scratch folder under .staging
+    # record clears what the killed worker left in its scratch folder
+    assert list(report_folder.glob(".work-*")), "the killed worker left its scratch"
     tasks.record(WEEKLY, [tasks.deliver(WEEKLY, again)])
-    assert list(scratch.iterdir()) == [], "the killed worker's scratch is cleared by record"
+    assert list(report_folder.glob(".work-*")) == [], "the killed worker's scratch is cleared by record"
 
 
 # ---- 6. archive disk full or read-only ------------------------------------------------------------
@@ -332,16 +338,17 @@ def test_critical_quality_failure_delivers_nothing_and_notifies_superusers_by_sm
     assert not (env / "outbox").exists() and Ledger().entries(BURST) == [], "nothing delivered"
     # the DAG's failure notifiers, called as Airflow calls them, against a real SMTP server
     with Server() as server:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(
-            {"conn_type": "smtp", "host": "127.0.0.1", "port": server.port,
-             "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "mi@example.org"}}))
+        # the pipeline's own SMTP settings, as for every report (no Airflow smtp_default connection)
+        monkeypatch.setenv("MI_TRANSPORT", "smtp")
+        monkeypatch.setenv("MI_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("MI_SMTP_PORT", str(server.port))
         context = {"dag": dag, "dag_run": SimpleNamespace(run_id="scheduled__2026-10-26"), "reason": reason}
         for notifier in dag.on_failure_callback:
             notifier(context)
     to = Counter(m["To"] for m in server.messages)
     assert to == Counter({"performance@example.org": 1, "mosaic-superusers@example.org": 1})
     for message in server.messages:
-        body = message.get_body(("html",)).get_content()
+        body = message.get_body(("plain",)).get_content()
         assert "FAILED" in message["Subject"] and dag.dag_id in message["Subject"]
         assert "Person ID is repeated" in body and "Nothing from a failed run has been delivered" in body
         assert data["rows"][0]["person_id"] not in body and data["rows"][0]["child_name"] not in body

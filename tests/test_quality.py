@@ -208,7 +208,6 @@ def _restage(path: Path, data: dict) -> None:
 
 @pytest.mark.xdist_group("sqlite_seed")
 def test_critical_failure_stops_the_run_before_render_and_delivery(staged, caplog):
-    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
     from airflow.sdk.exceptions import AirflowFailException
 
     from reporting.definitions import load_catalogue
@@ -235,7 +234,7 @@ def test_critical_failure_stops_the_run_before_render_and_delivery(staged, caplo
     # The failure notice goes to the performance team and the MOSAIC superusers.
     from reporting.orchestration import notify
 
-    assert [c.to for c in dag.on_failure_callback if isinstance(c, SmtpNotifier)] == [
+    assert [c.to for c in dag.on_failure_callback if isinstance(c, notify.FailureNotifier)] == [
         notify.performance_team_email(), "superusers@example.org"]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -81,6 +82,7 @@ def test_a_full_run_and_its_failures_leak_no_child_data(env, monkeypatch, seeded
     with pytest.raises(tasks.CriticalDataQualityError) as critical:
         tasks.check_quality(report_id, out["staging"])
     errors.append(str(critical.value))
+    sqlite3.connect(env / "empty.sqlite").close()  # a database without the case tables
     monkeypatch.setenv("MI_CASEDB_URL", f"sqlite:///{env / 'empty.sqlite'}")
     with pytest.raises(Exception) as broken:  # noqa: B017 - any error; its message is what is checked
         tasks.extract(report_id, *WEEK)

@@ -28,6 +28,9 @@ class SeedResult:
 
 
 def engine_for(url: str) -> Engine:
+    from reporting.archive import private_sqlite_file
+
+    private_sqlite_file(url)  # the synthetic authority is still a case database: owner-only
     return create_engine(url, future=True)
 
 

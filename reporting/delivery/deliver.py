@@ -14,10 +14,8 @@ Returns counts only: no rows, names or ids leave this module.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
-import os
-import shutil
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -32,7 +30,7 @@ from reporting.delivery import message as mail
 from reporting.delivery import partners as sharing
 from reporting.delivery import sdc
 from reporting.delivery.ledger import Key, Ledger
-from reporting.delivery.recipients import Directory, PartnerDirectory, Person, load_directory, resolve
+from reporting.delivery.recipients import OUT_OF_BAND, Directory, PartnerDirectory, Person, load_directory, resolve
 from reporting.delivery.slices import CUSTOM, definition_for, rows_for, slice_definition, target_of
 from reporting.delivery.transport import PermanentFailure, TemporaryFailure, from_environment
 from reporting.extract import Extract
@@ -85,8 +83,15 @@ def deliver_period(report: ReportDefinition, rows: list[dict], period: Period, a
                 if not _serves(assignment, only_target):
                     continue
                 counts["recipients"] += 1
-                outcome = _deliver_one(report, assignment, period, as_at, transport, ledger, formats, attempts,
-                                       backoff, generated_at)
+                try:
+                    outcome = _deliver_one(report, assignment, period, as_at, transport, ledger, formats,
+                                           attempts, backoff, generated_at)
+                except Exception as error:  # noqa: BLE001 - one bad recipient must not block the others
+                    # its claim was given back as failed (retried by the task's retry); the message
+                    # names the report, period and slice, never the rows
+                    log.error("%s %s: delivery to %s (%s) failed: %s: %s", report.id, period.end,
+                              assignment.person.slice_id, assignment.person.email, type(error).__name__, error)
+                    outcome = ["failed"]
                 for name in outcome:
                     counts[name] += 1
         counts["rejection_notices"] += _notify_rejections(report, period, transport, ledger, attempts, backoff)
@@ -110,6 +115,8 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
     content_hash = data_hash([c.model_dump() for c in spec.columns], publication.rows)
     key = Key(report.id, period.end.isoformat(), person.slice_id, person.email, "report", content_hash)
     role = ",".join(person.roles)
+    if person.refused:  # an address (or school URN) that must not be used: recorded, notified, not sent
+        return [_refuse(ledger, key, role, len(rows), person.refused)]
     if not rows and not report.spec.send_empty:
         ledger.record_empty(key, role=role)
         return ["empty"]
@@ -117,11 +124,16 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
         outcomes = ["already_sent"]
     else:
         folder = _rendered(report, spec, assignment, period, as_at, formats, content_hash, generated_at)
-        files = _attachments(folder, person)
         claim = _claim_or_wait(ledger, key, role, len(rows))
+        files, altered = _snapshot(folder, person) if claim is not None else ([], None)
         if claim is None:
             # refused for good earlier: not sent, and its password must not go out either
             outcomes = [{"sent": "already_sent", "rejected": "rejected"}.get(ledger.state(key), "in_progress")]
+        elif altered:
+            # a file changed after it was rendered (by hand, by another process): not what the
+            # manifest vouches for, so it is not sent; the performance team hears of it
+            ledger.mark_failed(claim, altered, permanent=True)
+            outcomes = ["rejected"]
         elif too_large := _too_large_to_send_outside(person, files):
             # outside the council nobody can open the archive link a large file is otherwise
             # replaced by: the file cannot reach them, so it is refused here, and the performance
@@ -140,6 +152,9 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
                     note=("The attached PDF is encrypted; its password comes in a separate message."
                           if person.external else None))
                 outcomes = [_send(transport, ledger, claim, mail.build(content), attempts, backoff)]
+                if outcomes[0] == "sent":
+                    archive.keep_sent(archive.period_dir(report.id, period.end.isoformat()), person.slice_id,
+                                      content_hash, files)
             except BaseException as error:
                 # Give the claim back at once: left 'sending', a retry within the lease would find
                 # it taken, count it in progress and finish as if it had gone.
@@ -150,6 +165,39 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
     if person.external and outcomes[0] in ("sent", "already_sent"):
         outcomes += _send_password(report, person, period, key, transport, ledger, attempts, backoff)
     return outcomes
+
+
+def _refuse(ledger: Ledger, key: Key, role: str, rows: int, reason: str) -> str:
+    """Record a delivery that must not happen (bad address) as rejected, once; the notice names it."""
+    claim = ledger.claim(key, role=role, rows=rows)
+    if claim is not None:
+        ledger.mark_failed(claim, reason, permanent=True)
+    return "rejected"
+
+
+def _snapshot(folder: Path, person: Person) -> tuple[list[mail.Attachment], str | None]:
+    """The files to send, read into memory and checked against the folder's manifest (SHA-256), with
+    the reason they must not be sent, if any. Read once and sent from memory: a render of the same
+    period in another process may swap the folder for a new one while we send; then the snapshot
+    is taken again from the new folder (itself complete: folders are swapped whole)."""
+    for _ in range(3):
+        try:
+            manifest = archive.read_manifest(folder)
+            files = [mail.Attachment(path, path.read_bytes()) for path in _attachments(folder, person)]
+        except FileNotFoundError:
+            continue  # swapped out while we read it
+        except (OSError, ValueError):
+            break
+        recorded = manifest.get("file_hashes") or {}
+        for attachment in files:
+            if recorded.get(attachment.name) != hashlib.sha256(attachment.data).hexdigest():
+                if archive.read_manifest(folder) != manifest:
+                    break  # a newer render landed between the two reads: take the snapshot again
+                return [], (f"{attachment.name} does not match its manifest (changed after it was rendered); "
+                            "not sent: re-run the render task")
+        else:
+            return files, None
+    return [], f"{folder.name}: no complete set of files and manifest to check; not sent"
 
 
 # How long to wait for another worker that is sending the same message (two runs of a period at
@@ -168,12 +216,12 @@ def _claim_or_wait(ledger: Ledger, key: Key, role: str, rows: int):
         time.sleep(0.5)
 
 
-def _too_large_to_send_outside(person: Person, files: list[Path]) -> str | None:
+def _too_large_to_send_outside(person: Person, files: list[mail.Attachment]) -> str | None:
     limit = mail.max_attachment_bytes()
-    large = [p for p in files if p.stat().st_size > limit] if person.external else []
+    large = [f for f in files if f.size > limit] if person.external else []
     if not large:
         return None
-    return (f"{large[0].name} is {large[0].stat().st_size / 2**20:.1f} MB, over MI_MAX_ATTACHMENT_MB "
+    return (f"{large[0].name} is {large[0].size / 2**20:.1f} MB, over MI_MAX_ATTACHMENT_MB "
             f"({limit / 2**20:g} MB); a recipient outside the council cannot open the archive instead")
 
 
@@ -251,11 +299,11 @@ def _rendered(report: ReportDefinition, spec, assignment: Assignment, period: Pe
         final = archive.period_dir(report.id, period.end.isoformat()) / "deliveries" / person.slice_id
     else:
         final = archive.period_dir(report.id, period.end.isoformat(), target)
-    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    archive.private_mkdir(final.parent)
     # one renderer per slice folder at a time: two workers delivering the same period at once
     # would otherwise swap the folder out from under each other's attachments
     locks = archive.period_dir(report.id, period.end.isoformat()) / "deliveries" / ".locks"
-    locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+    archive.private_mkdir(locks)
     name = "_all" if target is None else (person.slice_id if target == CUSTOM else f"slice-{target}")
     with open(locks / f"{name}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -269,22 +317,25 @@ def _render_into(report, spec, assignment: Assignment, period: Period, as_at: da
     person, target = assignment.person, assignment.target
     definition = definition_for(report, spec) if target == CUSTOM else report
     extract = Extract([c.name for c in spec.columns], assignment.rows, 0.0)
-    scratch = Path(tempfile.mkdtemp(prefix=".deliver-", dir=final.parent))
-    try:
+    with archive.work_folder(final) as scratch:
         # a custom slice is rendered as a whole report of just its rows; a burst slice by its key
         built = render_report(definition, extract, period, as_at, formats=wanted,
                               slice_key=None if target in (None, CUSTOM) else target,
                               archive_root=scratch, generated_at=generated_at).folder
         if person.external:
             password = sharing.password_for(final.parent, f"{person.slice_id}-{content_hash}")
+            manifest = archive.read_manifest(built)
             for pdf in built.glob("*.pdf"):
-                sharing.encrypted_pdf(pdf, password)
+                encrypted = sharing.encrypted_pdf(pdf, password)
+                # the manifest vouches for what is sent: the encrypted copy, not the plain PDF
+                hashes = manifest["file_hashes"]
+                hashes.pop(pdf.name, None)
+                hashes[encrypted.name] = archive.file_hash(encrypted)
+            archive.write_manifest(built, manifest)
         if target is None:
-            _publish_files(built, final)  # the period folder also holds slices/ and deliveries/
+            archive.publish_files(built, final)  # the period folder also holds slices/, deliveries/, sent/
         else:
-            _swap_in(built, final)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+            archive.replace_folder(built, final)
 
 
 def _current(folder: Path, content_hash: str, wanted: list[str], person: Person) -> bool:
@@ -294,30 +345,6 @@ def _current(folder: Path, content_hash: str, wanted: list[str], person: Person)
         return False
     names = {p.suffix[1:] for p in folder.iterdir() if p.is_file()}
     return manifest.get("content_hash") == content_hash and all(f in names for f in wanted)
-
-
-def _swap_in(built: Path, final: Path) -> None:
-    """Replace `final` with `built` (same filesystem, renames only); a reader never sees half a folder."""
-    os.chmod(built, 0o700)
-    if final.exists():
-        retired = final.with_name(f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}")
-        try:
-            os.replace(final, retired)
-        except FileNotFoundError:
-            pass  # another worker swapped it out just now
-        shutil.rmtree(retired, ignore_errors=True)
-    try:
-        os.replace(built, final)
-    except OSError:
-        if not final.exists():
-            raise  # a worker racing us put its (identical) folder in place first otherwise
-
-
-def _publish_files(built: Path, final: Path) -> None:
-    final.mkdir(parents=True, exist_ok=True, mode=0o700)
-    files = sorted(p for p in built.iterdir() if p.is_file())
-    for path in sorted(files, key=lambda p: p.name == archive.MANIFEST):  # manifest last
-        os.replace(path, final / path.name)
 
 
 def _attachments(folder: Path, person: Person) -> list[Path]:
@@ -349,8 +376,8 @@ def _send_password(report: ReportDefinition, person: Person, period: Period, rep
     folder = archive.period_dir(report.id, period.end.isoformat()) / "deliveries"
     password = sharing.password_for(folder, f"{person.slice_id}-{report_key.content_hash}")
     filename = next((p.name for p in (folder / person.slice_id).glob("*.encrypted.pdf")), "the PDF")
-    if person.password_to == sharing.OUT_OF_BAND:
-        key = Key(**{**report_key.__dict__, "kind": "password", "recipient": sharing.OUT_OF_BAND})
+    if person.password_to == OUT_OF_BAND:
+        key = Key(**{**report_key.__dict__, "kind": "password", "recipient": OUT_OF_BAND})
         claim = ledger.claim(key, role=",".join(person.roles))
         if claim is None:
             return []

@@ -22,13 +22,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, DateTime, Engine, Integer, MetaData, String, Table, UniqueConstraint,
                         and_, create_engine, event, insert, or_, select, text, update)
 from sqlalchemy.exc import IntegrityError
 
 from reporting import settings
+from reporting.archive import private_sqlite_file
 
 metadata = MetaData()
 deliveries = Table(
@@ -90,8 +90,7 @@ SCHEMA_LOCK_KEY = 7_260_001  # an arbitrary constant naming the advisory lock th
 class Ledger:
     def __init__(self, url: str | None = None, *, lease_seconds: int = 600):
         url = url or settings.state_url()
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(url)  # who was sent what: staff addresses, slices
         self.engine: Engine = create_engine(url, **({"connect_args": {"timeout": 60}}
                                                    if url.startswith("sqlite") else {}))
         if url.startswith("sqlite"):

@@ -16,6 +16,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 from reporting.schedules.periods import Period
+from reporting.text import one_line
 
 ATTACH_ORDER = {"pdf": 0, "xlsx": 1, "csv": 2, "html": 3}
 
@@ -43,8 +44,10 @@ def period_text(period: Period) -> str:
 
 
 def subject(title: str, period: Period, slice_label: str, classification: str, *, correction: bool) -> str:
+    """One line whatever the data says: a team name with a line break would otherwise end the header
+    (and, raised as an error, stop the delivery)."""
     prefix = "CORRECTION: " if correction else ""
-    return f"[{classification}] {prefix}{title}: {period_text(period)} ({slice_label})"
+    return one_line(f"[{classification}] {prefix}{title}: {period_text(period)} ({slice_label})")
 
 
 def headline(tables: list[dict], rows: int) -> list[tuple[str, str]]:
@@ -69,6 +72,22 @@ def _fmt(value, kind: str) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file as read from the archive (and checked against its manifest) for one message."""
+
+    path: Path
+    data: bytes
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
 @dataclass
 class Content:
     to: str
@@ -78,7 +97,7 @@ class Content:
     classification: str
     figures: list[tuple[str, str]]
     rows: int
-    attachments: list[Path]
+    attachments: list[Attachment]
     archive_folder: Path
     message_id: str
     correction: bool = False
@@ -94,19 +113,19 @@ def build(content: Content) -> EmailMessage:
     message["Message-ID"] = content.message_id
     message["Date"] = formatdate(localtime=False, usegmt=True)
     limit = max_attachment_bytes()
-    attach = [p for p in sorted(content.attachments, key=lambda p: ATTACH_ORDER.get(p.suffix[1:], 9))]
-    small = [p for p in attach if p.stat().st_size <= limit]
-    large = [p for p in attach if p.stat().st_size > limit]
+    attach = sorted(content.attachments, key=lambda a: ATTACH_ORDER.get(a.path.suffix[1:], 9))
+    small = [a for a in attach if a.size <= limit]
+    large = [a for a in attach if a.size > limit]
     message.set_content(_text(content, small, large))
     message.add_alternative(_html(content, small, large), subtype="html")
-    for path in small:
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    for attachment in small:
+        kind = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
         maintype, subtype = kind.split("/", 1)
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.name)
     return message
 
 
-def _text(content: Content, small: list[Path], large: list[Path]) -> str:
+def _text(content: Content, small: list[Attachment], large: list[Attachment]) -> str:
     lines = [f"{content.title}", f"Period: {period_text(content.period)}", f"For: {content.slice_label}", ""]
     if content.correction:
         lines += ["This is a CORRECTION: it replaces the version sent earlier for this period.", ""]
@@ -116,12 +135,12 @@ def _text(content: Content, small: list[Path], large: list[Path]) -> str:
     if small:
         lines += ["", "Attached: " + ", ".join(p.name for p in small)]
     if large:
-        lines += ["", "Too large to attach; open from the report archive:"] + [f"  {p}" for p in large]
+        lines += ["", "Too large to attach; open from the report archive:"] + [f"  {a.path}" for a in large]
     lines += ["", f"Classification: {content.classification}. Do not forward outside the intended recipients."]
     return "\n".join(lines) + "\n"
 
 
-def _html(content: Content, small: list[Path], large: list[Path]) -> str:
+def _html(content: Content, small: list[Attachment], large: list[Attachment]) -> str:
     e = html.escape
     figures = "".join(f"<tr><th scope='row'>{e(label)}</th><td>{e(value)}</td></tr>"
                       for label, value in content.figures)
@@ -135,7 +154,7 @@ def _html(content: Content, small: list[Path], large: list[Path]) -> str:
     if small:
         parts.append(f"<p>Attached: {e(', '.join(p.name for p in small))}</p>")
     if large:
-        links = "".join(f"<li><a href='{e(p.as_uri())}'>{e(p.name)}</a></li>" for p in large)
+        links = "".join(f"<li><a href='{e(a.path.as_uri())}'>{e(a.name)}</a></li>" for a in large)
         parts.append(f"<p>Too large to attach; open from the report archive:</p><ul>{links}</ul>")
     parts.append(f"<p><small>Classification: {e(content.classification)}. Do not forward outside the "
                  "intended recipients.</small></p>")

@@ -24,12 +24,12 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
-from reporting import settings
+from reporting import archive, settings
 from reporting.delivery import message as mail
 from reporting.render import encrypt_pdf
+from reporting.render.tabular import FORMULA_TRIGGERS, csv_row
 from reporting.schedules.periods import Period
 
-OUT_OF_BAND = "out_of_band"
 
 
 def password_for(folder: Path, key: str) -> str:
@@ -37,11 +37,15 @@ def password_for(folder: Path, key: str) -> str:
     reused by retries. The file is named by a digest of the whole key: a prefix of it would let two
     slices with long, similar ids, or two versions of one slice's content, share a password."""
     path = folder / f".password-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    archive.private_mkdir(folder)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text(encoding="utf-8").strip()
     password = secrets.token_urlsafe(15)  # 20 characters, 120 bits
+    while password.startswith(FORMULA_TRIGGERS) or password.startswith("_"):
+        # read from the out-of-band CSV in a spreadsheet, "-abc..." would turn into a formula
+        password = secrets.token_urlsafe(15)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(password + "\n")
     return password
@@ -83,7 +87,8 @@ def record_out_of_band(report_id: str, period_end: str, partner_id: str, email: 
         fcntl.flock(handle, fcntl.LOCK_EX)  # two workers appending at once
         handle.seek(0)
         existing = handle.read()
-        row = [report_id, period_end, partner_id, email, filename, password]
+        # every field defused for a spreadsheet; the password never needs it (see password_for)
+        row = [*csv_row([report_id, period_end, partner_id, email, filename]), password]
         # the whole row: a corrected report has a new password, which must be listed too
         if any(line == row for line in csv.reader(io.StringIO(existing))):
             return False

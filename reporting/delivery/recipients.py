@@ -11,7 +11,8 @@ practitioner) gets one message: recipients are unique by (e-mail, scope, key).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -22,8 +23,7 @@ from sqlalchemy import Engine, text
 
 from reporting import settings
 from reporting.definitions import Definition, known_roles
-
-ALLOWED_DOMAINS = ("example.org", ".test")
+from reporting.delivery import addresses
 
 
 # ---- config/partners.yml -------------------------------------------------------------------------
@@ -31,30 +31,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _synthetic_address(value: str) -> str:
-    domain = value.rpartition("@")[2].lower()
-    if "@" not in value or not (domain == "example.org" or domain.endswith(".example.org")
-                                or domain.endswith(".test")):
-        raise ValueError(f"{value!r} is not an example.org or .test address (synthetic data only)")
-    return value
-
-
 class Partner(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     roles: list[str] = Field(min_length=1)
+    # Checked per recipient when a report is delivered (reporting.delivery.addresses): a bad
+    # address refuses that partner's copies, not every partner's; `mi reports validate` lists it.
     email: str
     password_to: str | None = Field(None, description="Second address, or 'out_of_band'.")
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        return _synthetic_address(value)
-
-    @field_validator("password_to")
-    @classmethod
-    def _password_to(cls, value: str | None) -> str | None:
-        return value if value in (None, "out_of_band") else _synthetic_address(value)
 
     @field_validator("roles")
     @classmethod
@@ -165,6 +149,7 @@ class Person:
     roles: tuple[str, ...] = ()
     password_to: str | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    refused: str | None = None  # why nothing may be sent to this person (an address or key refused)
 
     @property
     def external(self) -> bool:
@@ -211,7 +196,10 @@ def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerD
     roles = known_roles()
     found: dict[tuple, Person] = {}
 
+    rules = addresses.policy()
+
     def add(person: Person) -> None:
+        person = _checked(person, rules)
         ident = (person.email.lower(), person.scope, person.key)
         if ident in found:
             merged = tuple(sorted(set(found[ident].roles) | set(person.roles)))
@@ -247,3 +235,32 @@ def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerD
                     add(Person(partner.email, partner.name, "agency", partner.id, partner.name, "partner",
                                (role,), partner.password_to))
     return sorted(found.values(), key=lambda p: (p.slice_id, p.email))
+
+
+OUT_OF_BAND = "out_of_band"  # partners.yml `password_to`: read out by phone, not e-mailed
+_ADDRESS_KIND = {"staff": "council", "partner": "partners", "school": "schools"}
+_ADDRESS_FIELD = {"staff": "ext_staff.staf_email", "partner": "config/partners.yml email",
+                  "school": "ext_schools contact e-mail"}
+# A school URN is 6 digits (DfE's Get Information about Schools); anything else cannot name a
+# slice folder or a ledger entry safely.
+_URN = re.compile(r"[0-9]{6}")
+_SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+def _checked(person: Person, rules: addresses.MailPolicy) -> Person:
+    """The person with their address normalised, or marked refused (never sent to) with the reason."""
+    kind = _ADDRESS_KIND[person.kind]
+    try:
+        email = addresses.checked(person.email, kind, field=_ADDRESS_FIELD[person.kind], rules=rules)
+        if person.password_to not in (None, OUT_OF_BAND):
+            addresses.checked(person.password_to, kind, field="config/partners.yml password_to", rules=rules)
+        if person.kind == "school" and not _URN.fullmatch(str(person.key)):
+            raise addresses.AddressError(f"ext_schools.scho_urn {addresses.shown(person.key)}: expected a "
+                                         "6-digit URN")
+        if person.key is not None and not _SAFE_KEY.fullmatch(str(person.key)):
+            # the key names the slice's folder in the archive and its ledger entries
+            raise addresses.AddressError(f"{person.scope} id {addresses.shown(person.key)}: expected letters, "
+                                         "digits, '-' or '_' only (it names a folder)")
+    except addresses.AddressError as error:
+        return replace(person, email=addresses.shown(person.email)[1:-1], refused=str(error))
+    return replace(person, email=email)

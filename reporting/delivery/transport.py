@@ -48,6 +48,18 @@ def _classify(code: int, message: bytes | str) -> DeliveryError:
     return kind(f"SMTP {code} {text}".strip(), code)
 
 
+def one_recipient(message: EmailMessage) -> str:
+    """The message's one addressee. Every message goes to exactly one person (a failure is then
+    theirs alone); addresses were checked when recipients were resolved, and this is the last wall
+    before the wire: a `To` naming more than one address, or any Cc/Bcc, is refused for good."""
+    header = message["To"]
+    found = list(getattr(header, "addresses", ())) if header is not None else []
+    if len(found) != 1 or message["Cc"] is not None or message["Bcc"] is not None:
+        raise PermanentFailure(f"the message names {len(found)} addressee(s) in To (and Cc/Bcc: "
+                               f"{message['Cc'] is not None or message['Bcc'] is not None}); expected exactly one")
+    return found[0].addr_spec
+
+
 @dataclass
 class SmtpTransport:
     host: str
@@ -60,7 +72,7 @@ class SmtpTransport:
     name = "smtp"
 
     def send(self, message: EmailMessage) -> None:
-        recipient = message["To"]
+        recipient = one_recipient(message)
         try:
             if self.tls:
                 client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
@@ -99,6 +111,7 @@ class OutboxTransport:
 
     def send(self, message: EmailMessage) -> None:
         """Write `<message-id>.eml` (0600) atomically; the same message twice overwrites itself."""
+        one_recipient(message)
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in message["Message-ID"].strip("<>"))
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".eml", dir=self.folder)

@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from reporting.casedb import readonly
 from reporting.extract import ReportSQLError, expand_sql
 from reporting.indicators import run_figures
 from reporting.indicators.loader import IndicatorDefinition, load_benchmarks
@@ -71,7 +72,8 @@ def value_of(indicator: IndicatorDefinition, numerator, denominator) -> float | 
 
 
 class IndicatorSession:
-    """Computes indicators on one open connection, memoising (indicator, window) results."""
+    """Computes indicators on one open connection (from `readonly.reading`: indicator SQL is a data
+    officer's, like a report's), memoising (indicator, window) results."""
 
     def __init__(self, connection: Connection):
         self.connection = connection
@@ -106,10 +108,9 @@ class IndicatorSession:
         params = {"period_start": span.start, "period_end": span.end, "as_at": span.end}
         started = time.perf_counter()
         try:
-            row = self.connection.execute(text(statement), params).mappings().one()
+            row = readonly.fetch(self.connection, statement, params).mappings().one()
         except SQLAlchemyError as error:
-            detail = str(getattr(error, "orig", error)).splitlines()[0]
-            raise ReportSQLError(f"{indicator.sql_path}: the query failed: {detail}") from None
+            raise ReportSQLError(f"{indicator.sql_path}: the query failed: {readonly.reason(error, statement)}") from None
         except KeyError:
             raise ReportSQLError(f"{indicator.sql_path}: expected columns numerator and denominator") from None
         self.seconds += time.perf_counter() - started
@@ -122,5 +123,5 @@ class IndicatorSession:
 
 def compute(indicator: IndicatorDefinition, engine: Engine, period: Period) -> IndicatorValue:
     """One indicator for one reporting period (its window by basis ending at the period end)."""
-    with engine.connect() as connection:
+    with readonly.reading(engine) as connection:
         return IndicatorSession(connection).compute(indicator, period)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
+from reporting.casedb import readonly
 from reporting.indicators.compute import IndicatorSession, IndicatorValue, month_period
 from reporting.indicators.loader import IndicatorDefinition
 from reporting.schedules.periods import Period
@@ -41,6 +42,6 @@ def history(session: IndicatorSession, indicator: IndicatorDefinition, end: date
 def history_for(indicators: list[IndicatorDefinition], engine: Engine, end: date,
                 months: int = HISTORY_MONTHS) -> dict[str, list[IndicatorValue]]:
     """History of several indicators on one connection: {indicator id: 48 monthly values}."""
-    with engine.connect() as connection:
+    with readonly.reading(engine) as connection:
         session = IndicatorSession(connection)
         return {i.id: history(session, i, end, months) for i in indicators}

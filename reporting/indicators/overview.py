@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
+from reporting.casedb import readonly
 from reporting.delivery import sdc
 from reporting.definitions import Definition
 from reporting.indicators.compute import IndicatorSession, IndicatorValue, add_months, month_period
@@ -218,7 +219,7 @@ def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, en
     own = settings.casedb_engine() if engine is None else None
     try:
         indicators = [library().get(i) for i in indicator_ids]
-        with (engine or own).connect() as connection:
+        with readonly.reading(engine or own) as connection:
             session = IndicatorSession(connection)
             kpis = [kpi(i, session, period, aggregate) for i in indicators]
             trends = [trend(i, session, period.end, aggregate) for i in indicators]

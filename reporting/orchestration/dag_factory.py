@@ -124,10 +124,8 @@ def failure_callbacks(name: str, title: str) -> list:
     """A failed run (a critical data-quality check included) is told to the performance team and to
     the MOSAIC superusers (`MI_SUPERUSERS_EMAIL`), who correct the records: one notice each, the
     performance team's first, so either address can change without touching the other."""
-    team = notify.failure_notifier(name, title)
-    superusers = notify.failure_notifier(name, title)
-    superusers.to = os.environ.get("MI_SUPERUSERS_EMAIL") or DEFAULT_SUPERUSERS
-    return [team, superusers]
+    return [notify.failure_notifier(name, title),
+            notify.failure_notifier(name, title, os.environ.get("MI_SUPERUSERS_EMAIL") or DEFAULT_SUPERUSERS)]
 
 
 def build_dag(report: ReportDefinition) -> DAG:

@@ -15,7 +15,7 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
-from reporting import settings
+from reporting import archive, settings
 
 log = logging.getLogger(__name__)
 DEFAULT_RETENTION_DAYS = 730
@@ -58,10 +58,13 @@ def apply_retention(today: date | str, *, days: int | None = None, root: Path | 
                     reports.add(report.name)
                 else:
                     kept += 1
+    # scratch folders of killed renders (`.work-*`) hold children's rows and belong to no period
+    swept = 0 if dry_run else archive.sweep_work_folders(root)
+    log.info("archive retention: %d abandoned scratch folder(s) removed", swept)
     log.info("archive retention: %d period folder(s) older than %s deleted from %d report(s); %d kept",
              deleted, cutoff, len(reports), kept)
     return {"cutoff": cutoff.isoformat(), "deleted": deleted, "kept": kept, "reports": len(reports),
-            "dry_run": dry_run}
+            "scratch_removed": swept, "dry_run": dry_run}
 
 
 def source_row_counts(url: str | None = None) -> dict[str, int]:

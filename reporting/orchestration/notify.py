@@ -1,6 +1,6 @@
 """Who hears about failed and late runs (reports and statutory returns): the performance team, by SMTP.
 
-* `failure_notifier(report_id)` - an `SmtpNotifier` for the DAG's `on_failure_callback`.
+* `failure_notifier(report_id, title)` - a `FailureNotifier` for the DAG's `on_failure_callback`.
 * `deadline_alert(name, title)` - the DAG's `deadline`: a run not finished `MI_DEADLINE_HOURS`
   after it was queued calls `deadline_missed(...)`, the awaitable the triggerer runs. That must
   stay a top-level coroutine function in an importable module: the triggerer imports it by path.
@@ -10,7 +10,10 @@ Messages name the report, the DAG and the run; never any child-level data.
 
 from __future__ import annotations
 
+import logging
 import os
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PERFORMANCE_TEAM = "performance-team@example.org"
 DEFAULT_FROM = "mi-reporting@example.org"
@@ -50,40 +53,84 @@ def deadline_alert(name: str, title: str):
     )
 
 
-def failure_notifier(report_id: str, title: str):
-    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+def _notice(to: str, subject: str, lines: list[str]):
+    """A plain-text notice to the performance team (or superusers): no HTML, no template."""
+    from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid
 
-    return SmtpNotifier(
-        to=performance_team_email(),
-        from_email=from_email(),
-        subject=f"[MI] FAILED: {title} ({{{{ dag.dag_id }}}})",
-        html_content=(
-            f"<p>The MI report run <b>{title}</b> (<code>{{{{ dag.dag_id }}}}</code>) failed.</p>"
-            "<p>Run: {{ dag_run.run_id if dag_run is defined else '' }}. "
-            "Reason: {{ reason if reason is defined else 'see the failed task log' }}.</p>"
-            "<p>Nothing from a failed run has been delivered. Open the run in the Airflow UI to see "
-            "which task failed and why; clear it to retry once the cause is fixed.</p>"
-        ),
-    )
+    from reporting.delivery.addresses import checked
+    from reporting.text import one_line
+
+    message = EmailMessage()
+    message["From"] = from_email()
+    message["To"] = checked(to, "council", field="the notice's recipient")
+    message["Subject"] = one_line(subject)
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain="mi-reports.example.org")
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def _send(message) -> None:
+    """Through the pipeline's own transport (MI_SMTP_HOST, the Airflow connection `mi_smtp`, else the
+    outbox), like every report: no Airflow `smtp_default` connection to forget to define."""
+    from reporting.delivery.transport import from_environment
+
+    from_environment().send(message)
+
+
+def _get(context, name: str, attribute: str = ""):
+    value = context.get(name) if hasattr(context, "get") else None
+    if attribute and value is not None:
+        value = value.get(attribute) if isinstance(value, dict) else getattr(value, attribute, None)
+    return value
+
+
+class FailureNotifier:
+    """The DAG's `on_failure_callback`: tells `to` that a run failed, which task, and why.
+
+    Not Airflow's SmtpNotifier: that one renders its subject and body as Jinja templates with the
+    run's context, so a report title holding `{{ ... }}` (a data officer's text) would be evaluated
+    with access to Variables and connections. Here the title is plain text, and nothing is rendered.
+    """
+
+    def __init__(self, name: str, title: str, to: str):
+        self.name, self.title, self.to = name, title, to
+
+    def __call__(self, *args) -> None:
+        context = args[0] if len(args) == 1 else {"dag": args[0]}
+        dag_id = _get(context, "dag", "dag_id") or f"mi_{self.name}"
+        run_id = _get(context, "dag_run", "run_id") or _get(context, "run_id") or ""
+        task_id = _get(context, "task_instance", "task_id") or _get(context, "ti", "task_id") or ""
+        reason = _get(context, "exception") or _get(context, "reason") or "see the failed task's log"
+        lines = [f"The MI run {self.title} ({dag_id}) failed.", "",
+                 f"Run: {run_id}" if run_id else "Run: (not known)",
+                 *([f"Failed task: {task_id}"] if task_id else []),
+                 f"Reason: {reason}", "",
+                 "Nothing from a failed run has been delivered. Open the run in the Airflow UI to see which "
+                 "task failed and why; clear it to retry once the cause is fixed."]
+        try:
+            _send(_notice(self.to, f"[MI] FAILED: {self.title} ({dag_id})", lines))
+        except Exception as error:  # noqa: BLE001 - a callback must not raise; the log says why
+            log.error("could not send the failure notice for %s to %s: %s: %s", dag_id, self.to,
+                      type(error).__name__, error)
+
+
+def failure_notifier(report_id: str, title: str, to: str | None = None) -> FailureNotifier:
+    return FailureNotifier(report_id, title, to or performance_team_email())
 
 
 async def deadline_missed(report_id: str, title: str, to: str | None = None, hours: float | None = None,
                           context: dict | None = None) -> str:
     """Deadline alert callback (runs in the triggerer): e-mail the performance team."""
-    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+    import asyncio
 
     context = context or {}
-    dag_run = context.get("dag_run") or {}
-    run_id = dag_run.get("run_id", "") if isinstance(dag_run, dict) else getattr(dag_run, "run_id", "")
+    run_id = _get(context, "dag_run", "run_id") or ""
     late = f"{hours:g} hours" if hours else "the agreed time"
-    notifier = SmtpNotifier(
-        to=to or performance_team_email(),
-        from_email=from_email(),
-        subject=f"[MI] LATE: {title} (mi_{report_id}) has not finished",
-        html_content=(f"<p>The MI run <b>{title}</b> (<code>mi_{report_id}</code>, run {run_id}) "
-                      f"has not finished {late} after it was queued.</p>"
-                      "<p>Check the run in the Airflow UI: it may be queued behind another run, "
-                      "retrying, or stuck on the case database.</p>"),
-    )
-    await notifier.async_notify(context)
+    message = _notice(to or performance_team_email(), f"[MI] LATE: {title} (mi_{report_id}) has not finished", [
+        f"The MI run {title} (mi_{report_id}, run {run_id}) has not finished {late} after it was queued.", "",
+        "Check the run in the Airflow UI: it may be queued behind another run, retrying, or stuck on the "
+        "case database."])
+    await asyncio.to_thread(_send, message)
     return f"deadline alert sent for mi_{report_id} run {run_id}"

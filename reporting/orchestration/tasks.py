@@ -17,12 +17,9 @@ in the period folder itself, each slice in `slices/<key>/`, each with its manife
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
 import tempfile
-import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,7 +32,6 @@ STAGING = ".staging"
 EXTRACT_FILE = "extract.json"
 RUN_FILE = "run.json"
 DELIVERIES = "deliveries"
-SCRATCH_LOCK = ".rendering.lock"
 
 
 # ---- helpers -------------------------------------------------------------------------------------
@@ -180,48 +176,15 @@ def render(report_id: str, staging: str | Path, slice_key: str | None = None) ->
     data, staged, period = _read_staging(report, staging)
     as_at = date.fromisoformat(data["as_at"])
     generated_at = datetime.fromisoformat(data["extracted_at"])
-    name = "_all" if slice_key is None else f"slice-{slice_key}"
-    # A scratch folder of this attempt's own: two runs of the same period at once (a manual trigger
-    # during the scheduled run) must not delete each other's half-built output. A killed attempt's
-    # scratch stays under .staging (never delivered from) until `record` clears it.
-    archive.private_mkdir((Path(staging).parent / "render"))
-    scratch = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=Path(staging).parent / "render"))
-    busy = open(scratch / SCRATCH_LOCK, "w")  # held while rendering: `record` leaves a busy scratch alone
-    fcntl.flock(busy, fcntl.LOCK_EX)
-    try:
-        result = render_report(report, staged, period, as_at, slice_key=slice_key, archive_root=scratch,
-                               generated_at=generated_at, data_quality=staged_findings(staging, slice_key))
-        final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
-        if slice_key is None:
-            _publish_files(result.folder, final)
-        else:
-            _publish_folder(result.folder, final)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        busy.close()
+    # render_report builds in a scratch folder of its own and renames it into place: two runs of the
+    # same period at once (a manual trigger during the scheduled run) cannot delete each other's
+    # half-built output, and a killed attempt's scratch is swept by `record` and by retention.
+    result = render_report(report, staged, period, as_at, slice_key=slice_key, generated_at=generated_at,
+                           data_quality=staged_findings(staging, slice_key))
+    final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
     return {"folder": str(final), "slice": slice_key, "rows": result.rows, "content_hash": result.content_hash,
             "outputs": sorted(result.outputs), "period_end": period.end.isoformat(),
             "findings": len(result.data_quality)}
-
-
-def _publish_folder(built: Path, final: Path) -> None:
-    """Swap a built slice folder into place, as `archive.building` does."""
-    work = archive.new_work_folder(final)
-    work.rmdir()
-    shutil.move(str(built), work)  # same filesystem: a rename
-    archive.replace_folder(work, final)
-
-
-def _publish_files(built: Path, final: Path) -> None:
-    """Move the whole report's files into the period folder, each by an atomic rename.
-
-    The period folder also holds `slices/`, `.staging/` and `deliveries/`, so it is not swapped
-    as a whole; the manifest goes last, so a reader that finds it finds the outputs it lists.
-    """
-    archive.private_mkdir(final)
-    files = sorted(p for p in built.iterdir() if p.is_file())
-    for path in sorted(files, key=lambda p: p.name == archive.MANIFEST):
-        os.replace(path, final / path.name)
 
 
 def deliver(report_id: str, rendered: dict) -> dict:
@@ -265,28 +228,6 @@ def deliver(report_id: str, rendered: dict) -> dict:
     return entry
 
 
-def _clear_stale_scratch(root: Path, *, grace_seconds: float = 60.0) -> None:
-    """Remove scratch folders of killed render attempts, not those of a render still running.
-
-    A live render holds an exclusive lock on its scratch's lock file; a concurrent run of the same
-    period (a manual trigger during the scheduled run) must not lose its half-built output here.
-    """
-    if not root.is_dir():
-        return
-    for scratch in root.iterdir():
-        lock_path = scratch / SCRATCH_LOCK
-        try:
-            if not lock_path.exists():
-                if time.time() - scratch.stat().st_mtime > grace_seconds:  # killed before it locked
-                    shutil.rmtree(scratch, ignore_errors=True)
-                continue
-            with open(lock_path) as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                shutil.rmtree(scratch, ignore_errors=True)
-        except (BlockingIOError, FileNotFoundError):
-            continue  # being rendered now, or gone already
-
-
 def record(report_id: str, results: list[dict] | Any) -> dict:
     """Write `run.json` in the period folder with the per-slice results; return a summary."""
     results = sorted((dict(r) for r in results), key=lambda r: ("" if r.get("slice") is None else str(r["slice"])))
@@ -304,5 +245,5 @@ def record(report_id: str, results: list[dict] | Any) -> dict:
     }
     folder = archive.period_dir(report_id, period_end)
     _write_private(folder / RUN_FILE, summary)
-    _clear_stale_scratch(folder / STAGING / "render")
+    archive.sweep_work_folders(folder.parent)  # scratch of killed attempts (beside the period folder)
     return {k: v for k, v in summary.items() if k != "results"} | {"run_file": str(folder / RUN_FILE)}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from reporting.definitions import ReportDefinition
 from reporting.quality.errors import CriticalDataQualityError
-from reporting.quality.report_checks import compile_checks, dataframe, public, validate_frame
+from reporting.quality.report_checks import compile_checks, dataframe, public, unreadable_text, validate_frame
 from reporting.quality.suites import expectations_dir
 
 SEVERITIES = ("warning", "critical")
@@ -86,6 +86,7 @@ def evaluate(report: ReportDefinition, rows: list[dict], *, root: Path | None = 
     expectations = compile_checks(report.spec) + load_report_suite(report, root)
     findings = validate_frame(dataframe(report.spec, rows), expectations, name=f"report.{report.id}")
     failing = [public(f) for f in findings if not f["success"] and (f["failing_rows"] or f.get("error"))]
+    failing += unreadable_text(report.spec, rows)
     return sorted(failing, key=lambda f: f["severity"] != "critical")
 
 

@@ -15,6 +15,7 @@ the wrong one), and checks run by GX, which is what the source suites and report
 from __future__ import annotations
 
 from reporting.definitions import Definition
+from reporting.text import REPLACEMENT
 from reporting.quality.context import RESULT_FORMAT, finding_from_result, quiet_context
 
 DEFAULT_MEANING = "Rows affected may be miscounted or missing from the figures until the record is corrected."
@@ -53,6 +54,24 @@ def compile_checks(spec: Definition) -> list:
             expectations.append(gxe.ExpectColumnValuesToBeBetween(
                 column=column.name, max_value=checks.max, meta=meta(f"{column.label} above {checks.max:g}")))
     return expectations
+
+
+UNREADABLE_MEANING = ("The case record holds characters that cannot be shown (control characters or "
+                      "invalid text encoding); they are shown as \ufffd. Correct the record in the case system.")
+
+
+def unreadable_text(spec: Definition, rows: list[dict]) -> list[dict]:
+    """A finding per text column with cells whose unreadable characters were replaced by U+FFFD
+    (`reporting.text.readable`, applied at extract): counted, never quoted."""
+    findings = []
+    for column in spec.columns:
+        if column.type != "text":
+            continue
+        count = sum(1 for row in rows if isinstance(row.get(column.name), str) and REPLACEMENT in row[column.name])
+        if count:
+            findings.append({"check": f"{column.label} has unreadable characters", "column": column.name,
+                             "severity": "warning", "failing_rows": count, "meaning": UNREADABLE_MEANING})
+    return findings
 
 
 def dataframe(spec: Definition, rows: list[dict]):

@@ -50,6 +50,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 
@@ -235,7 +236,9 @@ def template_environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
 
 @lru_cache(maxsize=64)
 def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
-    env = jinja2.Environment(
+    # Sandboxed: a data officer's template (beside the report's YAML) is untrusted input, and
+    # `{{ cycler.__init__.__globals__.os }}` in a plain environment reaches the os module.
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(list(search_path)),
         undefined=jinja2.StrictUndefined,
         # Autoescape everything, including print.css and .j2 files: select_autoescape

@@ -23,6 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from reporting.text import readable
+
 from .html import as_date, as_datetime, col_kind, fmt
 
 # Earliest timestamp a zip entry can carry; any fixed value would do.
@@ -60,15 +62,32 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+# A spreadsheet program treats a cell starting with one of these as a formula (OWASP, "CSV
+# Injection"): `=HYPERLINK(...)` in a child's address would run when a manager opens the file.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Text for a CSV cell: a leading formula trigger is defused with a single quote (OWASP)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _csv_value(value: object, kind: str) -> str:
-    """Machine-readable value: ISO dates, plain numbers, no thousands separators."""
+    """Machine-readable value: ISO dates, plain numbers, no thousands separators; text defused."""
     if value is None:
         return ""
     if kind == "date":
         return as_date(value).isoformat()
     if kind == "datetime":
         return as_datetime(value).isoformat(sep=" ")
-    return str(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    return neutralised(str(value))
+
+
+def csv_row(values: Sequence[object]) -> list[str]:
+    """Any row of free text for a CSV file (a header, an audit list), every cell defused."""
+    return ["" if v is None else neutralised(str(v)) for v in values]
 
 
 def write_csv(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path) -> None:
@@ -80,7 +99,7 @@ def write_csv(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path) -
     """
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([c["label"] for c in columns])
+    writer.writerow(csv_row([c["label"] for c in columns]))
     kinds = [col_kind(c) for c in columns]
     for row in rows:
         writer.writerow([_csv_value(row[c["name"]], k) for c, k in zip(columns, kinds)])
@@ -103,6 +122,27 @@ def _excel_value(value: object, kind: str) -> object:
     if kind in ("int", "decimal"):
         return value
     return str(value)
+
+
+def text_cell(ws, text: str):
+    """A cell that holds `text` as text, never a formula, whatever it starts with: stored as a string
+    (openpyxl would store "=..." as a formula) with Excel's quote prefix, so editing the cell in
+    Excel keeps it text too (OWASP's rule for spreadsheets)."""
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+    return cell
+
+
+def append_row(ws, values: Sequence[object]) -> None:
+    """Append to a normal (not write-only) worksheet with the same rules as `write_xlsx`: unreadable
+    characters replaced, text that looks like a formula kept as text."""
+    ws.append([readable(v) if isinstance(v, str) else v for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def _sheet_title(title: str) -> str:
@@ -166,7 +206,7 @@ def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, 
     header_alignment = Alignment(vertical="top", wrap_text=False)
     header = []
     for col in columns:
-        cell = WriteOnlyCell(ws, value=str(col["label"]))
+        cell = text_cell(ws, str(col["label"]))
         cell.font, cell.fill, cell.alignment = header_font, header_fill, header_alignment
         header.append(cell)
     ws.append(header)
@@ -175,14 +215,11 @@ def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, 
         values = []
         for name, kind in zip(names, kinds):
             value = _excel_value(row[name], kind)
-            formula_like = kind == "text" and isinstance(value, str) and value.startswith("=")
-            if kind in _EXCEL_FORMATS or formula_like:
-                cell = WriteOnlyCell(ws, value=value)
-                if kind in _EXCEL_FORMATS:
-                    cell.number_format = _EXCEL_FORMATS[kind]
-                if formula_like:
-                    cell.data_type = "s"  # openpyxl would store this as a formula; free text must stay text
-                value = cell
+            if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+                value = text_cell(ws, value)
+            elif kind in _EXCEL_FORMATS:
+                value = WriteOnlyCell(ws, value=value)
+                value.number_format = _EXCEL_FORMATS[kind]
             values.append(value)
         ws.append(values)
 

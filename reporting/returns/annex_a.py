@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from reporting.indicators.compute import add_months
+from reporting.render.tabular import append_row
 from reporting.returns.common import ReturnResult, age_on, as_date, rows
 
 COMMON = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
@@ -88,21 +89,21 @@ def build(engine: Engine, as_at: date, out_dir: Path) -> ReturnResult:
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Summary"
-    summary.append([f"Ofsted Annex A lists, {start:%d %b %Y} to {as_at:%d %b %Y}"])
-    summary.append(["List", "Title", "Rows"])
+    append_row(summary, [f"Ofsted Annex A lists, {start:%d %b %Y} to {as_at:%d %b %Y}"])
+    append_row(summary, ["List", "Title", "Rows"])
     counts: dict[str, int] = {}
     with engine.connect() as conn:
         for sheet_name, title, extra, sql in LISTS:
             sheet = workbook.create_sheet(sheet_name)
-            sheet.append(COMMON + extra)
+            append_row(sheet, COMMON + extra)
             data = rows(conn, sql, start=start, as_at=as_at)
             for r in data:
                 values = list(r.values())
                 dob = as_date(values[3])
-                sheet.append([values[0], values[1], values[2], dob, age_on(dob, as_at) if dob else None,
-                              *[as_date(v) if _looks_like_date(v) else v for v in values[4:]]])
+                append_row(sheet, [values[0], values[1], values[2], dob, age_on(dob, as_at) if dob else None,
+                                   *[as_date(v) if _looks_like_date(v) else v for v in values[4:]]])
             counts[f"{sheet_name}: {title}"] = len(data)
-            summary.append([sheet_name, title, len(data)])
+            append_row(summary, [sheet_name, title, len(data)])
     workbook.properties.created = datetime.combine(as_at, datetime.min.time())
     workbook.properties.modified = workbook.properties.created
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,122 @@
+"""E-mail addresses: exactly one plain address per recipient, at a domain the council allows.
+
+An address comes from data someone else keeps (the staff directory in the case database, the
+partner config, the school contacts table), so it is untrusted text: `outsider@example.com,
+manager@example.org` would otherwise reach the outsider with a team's children. Each address is
+parsed by the standard library's header parser (`email.headerregistry`) and accepted only when
+it is one `local@domain` with nothing else around it and its domain is allowed for its kind in
+`config/mail.yml`. A refused address is never sent to: delivery records it in the ledger as
+rejected and the performance team's notice names it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from email.errors import HeaderParseError
+from email.headerregistry import HeaderRegistry
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from reporting import settings
+
+Kind = Literal["council", "partners", "schools"]
+_HEADERS = HeaderRegistry()
+
+
+class AddressError(ValueError):
+    """An address that must not be sent to; the message names the field and the rule it breaks."""
+
+
+class MailConfigError(ValueError):
+    """config/mail.yml is missing or not as documented."""
+
+
+class MailPolicy(BaseModel):
+    """config/mail.yml: the domains each kind of recipient may be at."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    council: tuple[str, ...] = Field(min_length=1)
+    partners: tuple[str, ...] = ()
+    schools: tuple[str, ...] = ()
+
+    @field_validator("council", "partners", "schools")
+    @classmethod
+    def _domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        for domain in domains:
+            bare = domain.removeprefix(".")
+            if not bare or "@" in domain or any(c.isspace() for c in domain) or "." not in bare:
+                raise ValueError(f"{domain!r} is not a domain (expected e.g. example.org, or .example.org "
+                                 "for its subdomains)")
+        return tuple(d.lower() for d in domains)
+
+    def allows(self, kind: Kind, domain: str) -> bool:
+        domain = domain.lower()
+        return any(domain == entry or (entry.startswith(".") and domain.endswith(entry))
+                   for entry in getattr(self, kind))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> MailPolicy:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return MailPolicy.model_validate(raw)
+    except OSError as error:
+        raise MailConfigError(f"{path}: cannot read: {error.strerror}; expected the allowed e-mail domains "
+                              "(council, partners, schools)") from None
+    except yaml.YAMLError as error:
+        raise MailConfigError(f"{path}: not valid YAML: {error}") from None
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in error.errors())
+        raise MailConfigError(f"{path}: {problems}") from None
+
+
+def policy(path: Path | None = None) -> MailPolicy:
+    path = path or settings.config_dir() / "mail.yml"
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        raise MailConfigError(f"{path}: missing; expected the allowed e-mail domains (council, partners, "
+                              "schools): see docs/delivery.md") from None
+    return _load(str(path), mtime)
+
+
+def shown(value: object) -> str:
+    """An address as it may appear in an error or a notice: one line, at most 120 characters."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    return repr(text[:117] + "..." if len(text) > 120 else text)
+
+
+def checked(value: object, kind: Kind, *, field: str, rules: MailPolicy | None = None) -> str:
+    """`value` as one plain address (`local@domain`) allowed for `kind`.
+
+    :param field: where the value came from, for the error (e.g. "ext_staff.staf_email").
+    :raises AddressError: naming the field, the value (one line) and what was expected.
+    """
+    rules = rules or policy()
+    where = f"{field} {shown(value)}"
+    if not isinstance(value, str) or not value.strip():
+        raise AddressError(f"{where}: blank; expected one e-mail address")
+    if any(not ch.isprintable() for ch in value):
+        raise AddressError(f"{where}: contains a line break or control character; expected one e-mail address")
+    try:
+        header = _HEADERS("To", value)
+        addresses = header.addresses
+    except (HeaderParseError, IndexError, ValueError):
+        raise AddressError(f"{where}: not an e-mail address") from None
+    if len(addresses) != 1:
+        raise AddressError(f"{where}: holds {len(addresses)} addresses; expected exactly one")
+    address = addresses[0]
+    # no group syntax, display name, comment or quoted local part: what is checked is what is sent
+    if header.defects or header.groups[0].display_name is not None or address.display_name \
+            or address.addr_spec != value.strip() or '"' in value or not address.username or not address.domain:
+        raise AddressError(f"{where}: expected a plain address (name@domain) with nothing around it")
+    if not rules.allows(kind, address.domain):
+        allowed = ", ".join(getattr(rules, kind)) or "none"
+        raise AddressError(f"{where}: the domain {address.domain} is not allowed for {kind} recipients "
+                           f"(config/mail.yml allows: {allowed})")
+    return address.addr_spec

@@ -1,0 +1,28 @@
+"""Text from the case database made safe to publish: every output format and an e-mail header.
+
+Values are someone else's data entry. A control character (a pasted `\\x01`, a form feed) cannot be
+written to XLSX or PDF metadata and a line break in an e-mail header would end it; rather than
+fail a whole report for every team, the character is replaced in that one cell by U+FFFD, which
+the reader sees and the data-quality section counts (`quality.report_checks.unreadable_text`).
+"""
+
+from __future__ import annotations
+
+import re
+
+REPLACEMENT = "\ufffd"
+# The C0 controls other than tab and line breaks, DEL, and lone surrogates (invalid UTF-8 decoded
+# leniently): characters XML 1.0 (XLSX, PDF metadata) cannot hold.
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LINE_BREAKS = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+def readable(text: str) -> str:
+    """`text` with unreadable characters replaced by U+FFFD."""
+    return _UNREADABLE.sub(REPLACEMENT, text)
+
+
+def one_line(text: str) -> str:
+    """`text` for an e-mail header or a log line: any run of whitespace or control characters
+    (a line break in a team name) becomes one space."""
+    return _LINE_BREAKS.sub(" ", readable(str(text))).strip()
