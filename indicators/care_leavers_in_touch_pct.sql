@@ -2,6 +2,7 @@ select sum(case when exists (
                select 1 from ext_care_leaver_contacts c
                where c.clco_person_id = cl.clea_person_id
                  and c.clco_contact_date <= :as_at
+                 and c.clco_seen = {{ true_() }}
                  and c.clco_contact_date >= {{ add_days(':as_at', -56) }})
            then 1 else 0 end) as numerator,
        count(*) as denominator

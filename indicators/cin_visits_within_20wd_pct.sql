@@ -9,6 +9,7 @@ select sum(case when exists (
                where v.cinv_person_id = p.person_id
                  and v.cinv_cin_visit_date <= :as_at
                  and v.cinv_cin_visit_date >= p.plan_start
+                 and v.cinv_cin_visit_seen = 'Y'
                  and {{ working_days('v.cinv_cin_visit_date', ':as_at') }} <= 20)
            then 1 else 0 end) as numerator,
        count(*) as denominator

@@ -1,5 +1,4 @@
-select sum(case when r.clar_cla_review_date <= r.clar_cla_review_due_date then 1 else 0 end) as numerator,
+select sum(case when r.review_date <= r.due_by_regulation then 1 else 0 end) as numerator,
        count(*) as denominator
-from ssd_cla_reviews r
-where r.clar_cla_review_date between :period_start and :period_end
-  and coalesce(r.clar_cla_review_cancelled, 'N') <> 'Y'
+from {{ lac_reviews_by_regulation(':period_end') }} r
+where r.review_date between :period_start and :period_end

@@ -1,4 +1,4 @@
-select sum(case when r.cppr_cp_review_date <= r.cppr_cp_review_due then 1 else 0 end) as numerator,
+select sum(case when r.review_date <= r.due_by_regulation then 1 else 0 end) as numerator,
        count(*) as denominator
-from ssd_cp_reviews r
-where r.cppr_cp_review_date between :period_start and :period_end
+from {{ cp_reviews_by_regulation(':period_end') }} r
+where r.review_date between :period_start and :period_end

@@ -40,6 +40,10 @@ def _register_commands() -> None:
 
     app.add_typer(returns_app, name="returns")
 
+    from reporting.cli_benchmarks import benchmarks_app
+
+    app.add_typer(benchmarks_app, name="benchmarks")
+
 
 def parse_date(value: str) -> date:
     try:

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reporting import settings
+from reporting.coverage import Cover
 from reporting.schedules.periods import CADENCES
 
 ColumnType = Literal["text", "int", "decimal", "percent", "date", "datetime"]
@@ -26,7 +27,7 @@ Scope = Literal["all", "service", "team", "worker", "school", "agency"]
 Output = Literal["html", "pdf", "csv", "xlsx"]
 Sensitivity = Literal["internal", "partner", "aggregate"]
 Severity = Literal["warning", "critical"]
-Aggregate = Literal["count", "sum", "mean", "percent", "min", "max"]
+Aggregate = Literal["count", "sum", "mean", "percent", "min", "max", "ratio"]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 REPORT_ID = re.compile(r"[a-z][a-z0-9_]{2,63}")  # used with fullmatch: "$" would accept a trailing newline
 
@@ -68,11 +69,25 @@ class Measure(Strict):
     agg: Aggregate
     column: str | None = Field(None, description="Column aggregated (not needed for count).")
     where: str | None = Field(None, description="Count/percent only rows where this column is true.")
+    of: str | None = Field(None, description="Percent only: the share of the rows where this column is true "
+                                             "(the cohort the standard applies to), not of every row.")
+    per: str | None = Field(None, description="Ratio only: sum(column) / sum(per), e.g. cases per FTE.")
+
+    @model_validator(mode="after")
+    def _options_fit_the_aggregate(self) -> Measure:
+        if self.of is not None and self.agg != "percent":
+            raise ValueError(f"measure {self.name!r}: `of` (the cohort a percent is of) needs agg: percent")
+        if (self.agg == "ratio") != (self.per is not None) or (self.agg == "ratio" and self.column is None):
+            raise ValueError(f"measure {self.name!r}: agg: ratio needs `column` (what is counted) and `per` "
+                             "(what it is divided by), and `per` is for ratio only")
+        return self
 
 
 class Summary(Strict):
     title: str
     group_by: str | None = None
+    where: str | None = Field(None, description="Only rows where this 0/1 column is true make the table (and "
+                              "its Total): e.g. a 12-month table without next month's items listed below it.")
     measures: list[Measure]
     chart: Literal["bar", "line"] | None = None
     chart_measure: str | None = None
@@ -127,6 +142,9 @@ class Definition(Strict):
     partner_columns: list[str] | None = None
     standard: str | None = None
     counting_note: str | None = None
+    figures_cover: Cover = Field("period", description="What the rows (and the e-mail's headline figures) "
+                                 "cover, named with its own dates: the reporting period, the position at its "
+                                 "end, the 12 months or financial year to its end, or the 7/14 days after it.")
     columns: list[Column] = Field(min_length=1)
     summaries: list[Summary] = []
     sample: Sample | None = None
@@ -182,9 +200,12 @@ class Definition(Strict):
         referenced |= {f"columns.{c.name}.rag": c.rag for c in self.columns}
         for s in self.summaries:
             referenced[f"summaries[{s.title}].group_by"] = s.group_by
+            referenced[f"summaries[{s.title}].where"] = s.where
             for m in s.measures:
                 referenced[f"summaries[{s.title}].{m.name}.column"] = m.column
                 referenced[f"summaries[{s.title}].{m.name}.where"] = m.where
+                referenced[f"summaries[{s.title}].{m.name}.of"] = m.of
+                referenced[f"summaries[{s.title}].{m.name}.per"] = m.per
         if self.sample is not None:
             referenced["sample.flag_column"] = self.sample.flag_column
             referenced["sample.eligible"] = self.sample.eligible

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reporting import settings
 from reporting.casedb import readonly
+from reporting.rates import yearly_rate_sql
 from reporting.text import readable
 from reporting.definitions import ReportDefinition
 
@@ -50,6 +51,8 @@ def _environment(blocks_dir: Path) -> jinja2.Environment:
                                         undefined=jinja2.StrictUndefined, autoescape=False)
     # Every file in sql/_blocks/ contributes macros (blocks.sql: shared basics; one file per
     # service area for blocks only that area's reports use).
+    # Rates by financial year (config/rates.yml) as SQL: numbers from config, never data.
+    env.globals["yearly_rate"] = yearly_rate_sql
     for path in sorted(blocks_dir.glob("*.sql")):
         module = env.get_template(path.name).module
         env.globals.update({name: getattr(module, name) for name in dir(module) if not name.startswith("_")})

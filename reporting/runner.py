@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from reporting import archive, settings
+from reporting.coverage import describe
 from reporting.definitions import Definition, ReportDefinition, Summary
 from reporting.delivery import sdc
 from reporting.extract import Extract, run_extract
@@ -75,11 +76,16 @@ def column_checks(spec: Definition, rows: list[dict]) -> list[dict]:
 
 # ---- summaries -----------------------------------------------------------------------------------
 def _measure(measure, rows: list[dict]):
+    if measure.agg == "percent" and measure.of is not None:
+        rows = [r for r in rows if r[measure.of]]  # the cohort the percent is of
     selected = [r for r in rows if measure.where is None or r[measure.where]]
     if measure.agg == "count":
         return len(selected)
     if measure.agg == "percent":
         return round(100.0 * len(selected) / len(rows), 1) if rows else None
+    if measure.agg == "ratio":  # sum over sum: cases per FTE, not the mean of each worker's ratio
+        below = sum(r[measure.per] or 0 for r in selected)
+        return round(sum(r[measure.column] or 0 for r in selected) / below, 1) if below else None
     values = [r[measure.column] for r in selected if r[measure.column] is not None]
     if not values:
         return None
@@ -107,7 +113,9 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
     """The summary tables of `rows`, as computed (`sdc.published` gives the ones a report shows)."""
     labels = {c.name: c.label for c in spec.columns}
     out = []
+    every_row = rows
     for summary in spec.summaries:
+        rows = [r for r in every_row if r[summary.where]] if summary.where else every_row
         groups: dict[object, list[dict]] = defaultdict(list)
         for row in rows:
             groups[_group_key(summary, row)].append(row)
@@ -116,8 +124,9 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
         columns = [{"name": "group", "label": labels.get(summary.group_by, "") if summary.group_by else "",
                     "type": "text"}]
         columns += [{"name": m.name, "label": m.label,
-                     "type": "percent" if m.agg == "percent" else ("decimal" if m.agg == "mean" else "int")}
+                     "type": "percent" if m.agg == "percent" else ("decimal" if m.agg in ("mean", "ratio") else "int")}
                     for m in summary.measures]
+        kinds = {c["name"]: c["type"] for c in columns}
         table_rows = []
         for key in sorted(groups, key=lambda k: (k is None, str(k))):
             table_rows.append({"group": _label(key),
@@ -127,8 +136,14 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
         entry = {"title": summary.title, "columns": columns, "rows": table_rows}
         if summary.chart:
             measure = summary.chart_measure or summary.measures[0].name
+            plotted = next(m.label for m in summary.measures if m.name == measure)
+            by = labels.get(summary.group_by, "") if summary.group_by else ""
             entry["chart"] = {"kind": summary.chart, "measure": measure,
-                              "series" if summary.chart == "bar" else "points": sdc.chart_points(table_rows, measure)}
+                              # the chart is titled by what it plots, not by the table it sits above
+                              "title": f"{plotted} by {by[:1].lower() + by[1:]}" if by else plotted,
+                              "kind_of_measure": kinds[measure],
+                              "series" if summary.chart == "bar" else "points": sdc.chart_points(table_rows, measure,
+                                                                                                 kinds[measure])}
         out.append(entry)
     return out
 
@@ -176,7 +191,9 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
     context = {
         "report": {"id": spec.id, "title": spec.title, "description": spec.description,
                    "classification": CLASSIFICATION[spec.sensitivity], "standard": spec.standard,
-                   "counting_note": spec.counting_note},
+                   "counting_note": spec.counting_note,
+                   # said only when it is not simply the reporting period above it
+                   "figures_cover": None if spec.figures_cover == "period" else describe(spec.figures_cover, period)},
         "period": {"start": period.start, "end": period.end, "as_at": as_at},
         "generated_at": generated_at.strftime("%d %b %Y %H:%M UTC"),
         "columns": visible, "rows": rows, "summaries": table_summaries,

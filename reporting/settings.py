@@ -38,6 +38,12 @@ def outbox_dir() -> Path:
     return Path(os.environ.get("MI_OUTBOX_DIR", var_dir() / "outbox"))
 
 
+def commentary_dir() -> Path:
+    """Where the performance team's commentary for overview reports lives: `MI_COMMENTARY_DIR`,
+    else var/commentary (`<report_id>/<period_end>/<area>.txt`)."""
+    return Path(os.environ.get("MI_COMMENTARY_DIR", var_dir() / "commentary"))
+
+
 def sql_dir() -> Path:
     return Path(os.environ.get("MI_SQL_DIR", REPO_ROOT / "sql"))
 

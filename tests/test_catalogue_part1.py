@@ -210,16 +210,47 @@ def check_cin_visits_timescales(src, p, rows):
     assert {r["cin_plan_id"] for r in rows} == set(plans) and plans
     by_person: dict[str, list[date]] = {}
     for v in src.rows("ssd_cin_visits"):
-        by_person.setdefault(v["cinv_person_id"], []).append(v["cinv_cin_visit_date"])
+        if v["cinv_cin_visit_seen"] == "Y":  # a visit counts only when the child was seen
+            by_person.setdefault(v["cinv_person_id"], []).append(v["cinv_cin_visit_date"])
     visits = sum(1 for c in plans.values() for d in by_person.get(c["cinp_person_id"], [])
                  if c["cinp_cin_plan_start_date"] < d and p.start <= d <= p.end
                  and (c["cinp_cin_plan_end_date"] is None or d <= c["cinp_cin_plan_end_date"]))
     assert sum(r["visits_in_period"] for r in rows) == visits
 
 
+def _plus_months(d: date, n: int) -> date:
+    import calendar
+
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _review_due_by_regulation(src, held_by: date) -> dict:
+    """Review id -> due date under Working Together: the plan's first review 3 months after its ICPC,
+    each later one 6 months after the review before (reviews held up to `held_by`)."""
+    icpc = {}
+    for i in src.rows("ssd_initial_cp_conference"):
+        if i["icpc_cp_plan_id"] and i["icpc_icpc_date"]:
+            icpc[i["icpc_cp_plan_id"]] = min(i["icpc_icpc_date"], icpc.get(i["icpc_cp_plan_id"], date.max))
+    start = {c["cppl_cp_plan_id"]: c["cppl_cp_plan_start_date"] for c in src.rows("ssd_cp_plans")}
+    by_plan: dict = {}
+    for r in src.rows("ssd_cp_reviews"):
+        if r["cppr_cp_review_date"] is not None and r["cppr_cp_review_date"] <= held_by:
+            by_plan.setdefault(r["cppr_cp_plan_id"], []).append(r)
+    due = {}
+    for plan, held in by_plan.items():
+        held.sort(key=lambda r: (r["cppr_cp_review_date"], r["cppr_cp_review_id"]))
+        for n, r in enumerate(held):
+            due[r["cppr_cp_review_id"]] = (_plus_months(icpc.get(plan, start[plan]), 3) if n == 0
+                                           else _plus_months(held[n - 1]["cppr_cp_review_date"], 6))
+    return due
+
+
 def check_cp_conferences_on_time(src, p, rows):
+    regulation = _review_due_by_regulation(src, _plus_months(p.end, 1))
     due = [(i["icpc_icpc_target_date"], i["icpc_icpc_date"]) for i in src.rows("ssd_initial_cp_conference")]
-    due += [(r["cppr_cp_review_due"], r["cppr_cp_review_date"]) for r in src.rows("ssd_cp_reviews")]
+    due += [(regulation.get(r["cppr_cp_review_id"], r["cppr_cp_review_due"]), r["cppr_cp_review_date"])
+            for r in src.rows("ssd_cp_reviews")]
     due = [(d, h) for d, h in due if d is not None and p.start <= d <= p.end]
     on_time = sum(h is not None and h <= p.end and h <= d for d, h in due)
     this = [r for r in rows if r["due_in_period"]]
@@ -232,7 +263,7 @@ def check_cp_visit_compliance_monthly(src, p, rows):
              and (c["cppl_cp_plan_end_date"] is None or c["cppl_cp_plan_end_date"] >= p.start)}
     assert {r["cp_plan_id"] for r in rows} == plans and plans
     visits = sum(1 for v in src.rows("ssd_cp_visits") if v["cppv_cp_plan_id"] in plans
-                 and p.start <= v["cppv_cp_visit_date"] <= p.end)
+                 and p.start <= v["cppv_cp_visit_date"] <= p.end and v["cppv_cp_visit_seen"] == "Y")
     assert sum(r["visits_in_period"] for r in rows) == visits
 
 
@@ -250,7 +281,8 @@ def check_cp_visits_12_month_by_team(src, p, rows):
     totals = {r["month"]: r for r in rows if r["is_all_teams"]}
     assert len(totals) == 12
     month = p.end.strftime("%Y-%m")
-    visits = sum(1 for v in src.rows("ssd_cp_visits") if p.start <= v["cppv_cp_visit_date"] <= p.end)
+    visits = sum(1 for v in src.rows("ssd_cp_visits") if p.start <= v["cppv_cp_visit_date"] <= p.end
+                 and v["cppv_cp_visit_seen"] == "Y")
     assert totals[month]["visits"] == visits > 0
     assert totals[month]["children_on_plan"] == len({c["cppl_person_id"] for c in src.cp_open(p.end)})
     team_rows = [r for r in rows if not r["is_all_teams"] and r["month"] == month]

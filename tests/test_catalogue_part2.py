@@ -21,7 +21,8 @@ from reporting.schedules.periods import latest_complete_period
 TABLES = {
     "ssd_cla_episodes": "clae_person_id, clae_cla_id, clae_cla_episode_start_date, clae_cla_episode_ceased_date, "
                         "clae_cla_episode_ceased_reason, clae_entered_care_date, clae_cla_placement_id",
-    "ssd_cla_reviews": "clar_cla_id, clar_cla_review_date, clar_cla_review_participation",
+    "ssd_cla_reviews": "clar_cla_id, clar_cla_review_date, clar_cla_review_participation, clar_cla_review_cancelled",
+    "ssd_legal_status": "lega_person_id, lega_legal_status, lega_legal_status_start_date, lega_legal_status_end_date",
     "ssd_cla_visits": "clav_person_id, clav_cla_visit_date",
     "ssd_cla_immunisations": "clai_person_id, clai_immunisations_status, clai_immunisations_status_date",
     "ssd_person": "pers_person_id, pers_dob, pers_send_flag, pers_death_date",
@@ -83,16 +84,28 @@ class Raw:
         engine.dispose()
         self.person = {p["pers_person_id"]: p for p in self.t["ssd_person"]}
         self.team_kind = {t["team_team_id"]: t["team_kind"] for t in self.t["ext_teams"]}
+        self.short_break_spells: dict[str, list] = {}
+        for s in self.t["ssd_legal_status"]:
+            if s["lega_legal_status"] in ("V3", "V4"):
+                self.short_break_spells.setdefault(s["lega_person_id"], []).append(
+                    (s["lega_legal_status_start_date"], s["lega_legal_status_end_date"]))
+
+    def short_breaks(self, person: str, d: date) -> bool:
+        """Looked after only under an agreed series of short-term placements on d (legal status
+        V3/V4): not counted as looked after (DfE)."""
+        return any(start <= d and (end is None or end > d) for start, end in self.short_break_spells.get(person, ()))
 
     def lac_at(self, d: date) -> dict[str, dict]:
         return {e["clae_person_id"]: e for e in self.t["ssd_cla_episodes"]
                 if e["clae_cla_episode_start_date"] <= d
-                and (e["clae_cla_episode_ceased_date"] is None or e["clae_cla_episode_ceased_date"] > d)}
+                and (e["clae_cla_episode_ceased_date"] is None or e["clae_cla_episode_ceased_date"] > d)
+                and not self.short_breaks(e["clae_person_id"], d)}
 
     def lac_between(self, start: date, end: date) -> set[str]:
         return {e["clae_person_id"] for e in self.t["ssd_cla_episodes"]
                 if e["clae_cla_episode_start_date"] <= end
-                and (e["clae_cla_episode_ceased_date"] is None or e["clae_cla_episode_ceased_date"] >= start)}
+                and (e["clae_cla_episode_ceased_date"] is None or e["clae_cla_episode_ceased_date"] >= start)
+                and not self.short_breaks(e["clae_person_id"], e["clae_cla_episode_start_date"])}
 
     def allocation(self, d: date) -> dict[str, str]:
         """person -> team of their latest open involvement on d."""
@@ -130,8 +143,11 @@ def _between(d, start, end):
 def exp_lac_review_timeliness(p, r):
     lac = r.lac_at(p.end)
     cla_ids = {e["clae_cla_id"] for e in lac.values()}
+    person_of = {e["clae_cla_id"]: e["clae_person_id"] for e in r.t["ssd_cla_episodes"]}
     held = sum(1 for v in r.t["ssd_cla_reviews"]
-               if v["clar_cla_id"] in cla_ids and _between(v["clar_cla_review_date"], p.start, p.end))
+               if v["clar_cla_id"] in cla_ids and _between(v["clar_cla_review_date"], p.start, p.end)
+               and (v["clar_cla_review_cancelled"] or "N") != "Y"
+               and not r.short_breaks(person_of[v["clar_cla_id"]], v["clar_cla_review_date"]))
     return {"rows": len(lac), "sum:reviews_in_period": held}
 
 
@@ -143,7 +159,9 @@ def exp_lac_visit_timeliness(p, r):
 
 
 def exp_lac_review_participation(p, r):
-    held = [v for v in r.t["ssd_cla_reviews"] if _between(v["clar_cla_review_date"], p.start, p.end)]
+    person_of = {e["clae_cla_id"]: e["clae_person_id"] for e in r.t["ssd_cla_episodes"]}
+    held = [v for v in r.t["ssd_cla_reviews"] if _between(v["clar_cla_review_date"], p.start, p.end)
+            and not r.short_breaks(person_of[v["clar_cla_id"]], v["clar_cla_review_date"])]
     return {"rows": len(held), "sum:participated": sum(v["clar_cla_review_participation"] in
                                                        ("PN1", "PN2", "PN3", "PN5", "PN6") for v in held)}
 
@@ -159,7 +177,8 @@ def exp_lac_health_overview(p, r):
 
 def exp_lac_placements_education_starters_leavers(p, r):
     starters = {e["clae_person_id"] for e in r.t["ssd_cla_episodes"]
-                if _between(e["clae_entered_care_date"], p.start, p.end)}
+                if _between(e["clae_entered_care_date"], p.start, p.end)
+                and not r.short_breaks(e["clae_person_id"], e["clae_entered_care_date"])}
     return {"rows": len(r.lac_between(p.start, p.end)), "sum:is_starter": len(starters)}
 
 
@@ -194,7 +213,8 @@ def exp_lac_ceased_last_6_months(p, r):
     return {"rows": sum(1 for e in r.t["ssd_cla_episodes"]
                         if e["clae_cla_episode_ceased_reason"] not in (None, "X1")
                         and e["clae_cla_episode_ceased_date"] is not None
-                        and opens < e["clae_cla_episode_ceased_date"] <= p.end)}
+                        and opens < e["clae_cla_episode_ceased_date"] <= p.end
+                        and not r.short_breaks(e["clae_person_id"], e["clae_cla_episode_start_date"]))}
 
 
 def exp_care_pathway_plans_compliance(p, r):
@@ -263,7 +283,12 @@ def exp_sdq_cohort(p, r):
 def exp_pupil_premium_allocation(p, r):
     aug31 = date(p.start.year - (1 if p.start.month < 9 else 0), 8, 31)
     eligible = [pid for pid in r.lac_between(p.start, p.end) if 4 <= r.age(pid, aug31) <= 15]
-    return {"rows": len(eligible), "sum:allocation": 2570 * len(eligible)}
+    # the financial year's own rate (config/rates.yml, by the year of the period's April)
+    from reporting.rates import rate
+
+    assert p.start.month == 4
+    per_pupil = rate("pupil_premium_plus").rates[p.start.year].value
+    return {"rows": len(eligible), "sum:allocation": per_pupil * len(eligible)}
 
 
 def exp_disabled_children_register(p, r):

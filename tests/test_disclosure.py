@@ -26,6 +26,7 @@ PERIOD = Period(date(2026, 7, 1), date(2026, 9, 30))
 CSCP = Person(email="cscp@example.org", name="CSCP", scope="agency", key="cscp", label="CSCP",
               kind="partner", roles=("CSCP",))
 SUMMARY = "Attendance by agency"
+CHART = "Attended by agency"  # a chart is titled by the measure it plots (chart_measure: attended)
 
 
 # ---- synthetic rows of cp_conference_agency_attendance -----------------------------------------
@@ -153,7 +154,7 @@ def test_chart_of_a_suppressed_summary_shows_c_not_the_hidden_count(report, tmp_
     page = Tables(render(report, attendance(TYPICAL), tmp_path))
     housing = next(r for r in page.table(SUMMARY) if r["Agency"] == "Housing")
     assert housing["Attended"] == "c"
-    [title] = [t for t in page.chart_titles if t.startswith(SUMMARY)]
+    [title] = [t for t in page.chart_titles if t.startswith(CHART)]
     bars = dict(part.rsplit(" ", 1) for part in title.split(": ", 1)[1].split("; "))
     table = {r["Agency"]: r["Attended"] for r in page.table(SUMMARY) if r["Agency"] != "Total"}
     assert bars == table, "the chart labels its bars with exactly the figures the table shows"
@@ -163,7 +164,7 @@ def test_chart_of_a_suppressed_summary_shows_c_not_the_hidden_count(report, tmp_
 
 def test_a_hidden_bar_is_not_drawn(report, tmp_path):
     html = render(report, attendance(TYPICAL), tmp_path)
-    chart = html[html.index(f"<figcaption>{SUMMARY}</figcaption>"):]
+    chart = html[html.index(f"<figcaption>{CHART}</figcaption>"):]
     chart = chart[:chart.index("</svg>")]
     labels = re.findall(r'<text x="192"[^>]*>([^<]*)</text>\s*<rect [^>]*width="([0-9.]+)"', chart)
     widths = dict(labels)
@@ -175,10 +176,10 @@ def test_a_hidden_point_of_a_line_chart_is_labelled_c_and_not_plotted(report, tm
     summary = report.spec.summaries[0].model_copy(update={"chart": "line"})
     line = definition_for(report, report.spec.model_copy(update={"summaries": [summary]}))
     html = render(line, attendance(TYPICAL), tmp_path, partner=False)
-    chart = html[html.index(f"<figcaption>{SUMMARY}</figcaption>"):]
+    chart = html[html.index(f"<figcaption>{CHART}</figcaption>"):]
     chart = chart[:chart.index("</svg>")]
     page = Tables(html)
-    [title] = [t for t in page.chart_titles if t.startswith(SUMMARY)]
+    [title] = [t for t in page.chart_titles if t.startswith(CHART)]
     assert title.endswith("Education 26; Health c; Housing c; Police 32")
     assert chart.count("<circle") == 2, "only the shown values are plotted"
     assert ">3<" not in chart and ">28<" not in chart
@@ -235,7 +236,7 @@ class Figures:
 
         numerator, denominator = self.by_end[period.end]
         return IndicatorValue(indicator.id, window(indicator, period), numerator, denominator,
-                              value_of(indicator, numerator, denominator))
+                              value_of(indicator, numerator, denominator, period.end))
 
 
 PREVIOUS, LAST_YEAR = date(2026, 6, 30), date(2025, 9, 30)

@@ -234,7 +234,8 @@ def test_indicator_sql_cannot_write_either(sqlite_case_db, tmp_path):
     folder.mkdir()
     (folder / "hostile_indicator.yml").write_text(
         "id: hostile_indicator\ntitle: Hostile indicator\narea: assessment\ndescription: Rows a hostile indicator deletes.\n"
-        "numerator: Rows deleted.\nunit: count\npolarity: low_is_good\nbasis: month\nstandard: A test of the guard.\n")
+        "numerator: Rows deleted.\nunit: count\npolarity: low_is_good\nbasis: month\nstandard: A test of the guard.\n"
+        "definition: A hostile indicator made up for this test.\n")
     engine = create_engine(f"sqlite:///{sqlite_case_db}")
     # DDL runs outside sqlite3's implicit transactions: without the guard it is committed at once
     for sql in ("CREATE TABLE stolen AS SELECT 1 AS numerator, NULL AS denominator",

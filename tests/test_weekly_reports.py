@@ -144,7 +144,7 @@ def _cp_visit_due(src, at, gap):
     plans = open_cp_plans(src, at)
     last: dict[str, date] = {}
     for v in src.rows("ssd_cp_visits"):
-        if v["cppv_cp_visit_date"] <= at:
+        if v["cppv_cp_visit_date"] <= at and v["cppv_cp_visit_seen"] == "Y":  # only a visit with the child seen
             pid = v["cppv_cp_plan_id"]
             last[pid] = max(last.get(pid, v["cppv_cp_visit_date"]), v["cppv_cp_visit_date"])
     return {p["cppl_person_id"]: src.add_working_days(last.get(p["cppl_cp_plan_id"], p["cppl_cp_plan_start_date"]), gap)
@@ -259,7 +259,7 @@ def expect_cin_visits_due(src, period, at):
     plans = [p for p in src.rows("ssd_cin_plans") if open_on(p["cinp_cin_plan_start_date"], p["cinp_cin_plan_end_date"], at)]
     visits = defaultdict(list)
     for v in src.rows("ssd_cin_visits"):
-        if v["cinv_cin_visit_date"] <= at:
+        if v["cinv_cin_visit_date"] <= at and v["cinv_cin_visit_seen"] == "Y":  # only a visit with the child seen
             visits[v["cinv_person_id"]].append(v["cinv_cin_visit_date"])
     overdue = listed = 0
     for p in plans:

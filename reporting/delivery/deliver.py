@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from reporting import archive, settings
+from reporting.coverage import describe
 from reporting.definitions import ReportDefinition
 from reporting.delivery import message as mail
 from reporting.delivery import partners as sharing
@@ -150,7 +151,9 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
                     archive_folder=folder, message_id=mail.message_id(*key.__dict__.values()),
                     correction=claim.correction,
                     note=("The attached PDF is encrypted; its password comes in a separate message."
-                          if person.external else None))
+                          if person.external else None),
+                    figures_cover=(None if report.spec.figures_cover == "period"
+                                   else describe(report.spec.figures_cover, period)))
                 outcomes = [_send(transport, ledger, claim, mail.build(content), attempts, backoff)]
                 if outcomes[0] == "sent":
                     archive.keep_sent(archive.period_dir(report.id, period.end.isoformat()), person.slice_id,

@@ -102,6 +102,7 @@ class Content:
     message_id: str
     correction: bool = False
     note: str | None = None
+    figures_cover: str | None = None  # the window the headline figures count over, when not the period
 
 
 def build(content: Content) -> EmailMessage:
@@ -129,6 +130,8 @@ def _text(content: Content, small: list[Attachment], large: list[Attachment]) ->
     lines = [f"{content.title}", f"Period: {period_text(content.period)}", f"For: {content.slice_label}", ""]
     if content.correction:
         lines += ["This is a CORRECTION: it replaces the version sent earlier for this period.", ""]
+    if content.figures_cover:
+        lines += [f"Figures for {content.figures_cover}:"]
     lines += [f"{label}: {value}" for label, value in content.figures]
     if content.note:
         lines += ["", content.note]
@@ -148,6 +151,8 @@ def _html(content: Content, small: list[Attachment], large: list[Attachment]) ->
              f"<p>Period: {e(period_text(content.period))}<br>For: {e(content.slice_label)}</p>"]
     if content.correction:
         parts.append("<p><strong>Correction:</strong> this replaces the version sent earlier for this period.</p>")
+    if content.figures_cover:
+        parts.append(f"<p>Figures for {e(content.figures_cover)}:</p>")
     parts.append(f"<table>{figures}</table>")
     if content.note:
         parts.append(f"<p>{e(content.note)}</p>")

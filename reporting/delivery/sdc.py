@@ -153,12 +153,13 @@ def suppress_summary(table: dict, hidden_already: set[tuple[str, str]] = frozens
     if "chart" in table:  # drawn from the figures shown, never from the ones hidden
         chart = table["chart"]
         key = "series" if "series" in chart else "points"
-        out["chart"] = {**chart, key: chart_points(out_rows, chart["measure"])}
+        out["chart"] = {**chart, key: chart_points(out_rows, chart["measure"], chart.get("kind_of_measure", "int"))}
     return out
 
 
-def chart_points(table_rows: list[dict], measure: str) -> list[dict]:
-    """A summary chart's points, one per group: a hidden value (`c`) is not plotted (value None)
+def chart_points(table_rows: list[dict], measure: str, kind: str = "int") -> list[dict]:
+    """A summary chart's points, one per group, each labelled as the table shows it (`kind` is the
+    measure's column type: 63.6% for a percent): a hidden value (`c`) is not plotted (value None)
     and is labelled `c`, so the chart shows what the table shows."""
     points = []
     for row in table_rows:
@@ -166,8 +167,16 @@ def chart_points(table_rows: list[dict], measure: str) -> list[dict]:
             continue
         value = row[measure]
         points.append({"label": str(row["group"]), "value": None, "display": SUPPRESSED} if value == SUPPRESSED
-                      else {"label": str(row["group"]), "value": value or 0})
+                      else {"label": str(row["group"]), "value": value or 0, "display": _shown(value or 0, kind)})
     return points
+
+
+def _shown(value, kind: str) -> str:
+    if kind == "percent":
+        return f"{float(value):.1f}%"
+    if kind == "decimal":
+        return f"{float(value):,.1f}"
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
 def suppress_rows(columns: list[dict], rows: list[dict],
@@ -251,7 +260,8 @@ def published(spec: Definition, rows: list[dict]) -> Published:
         return Published(rows, tables, None)
     columns = [c.model_dump() for c in spec.columns]
     # sums and means (a mean times its known number of rows is the sum) of count columns by group
-    group_sums = [(m.column, [group_label(s, r) for r in rows])
+    group_sums = [(m.column, [group_label(s, r) if s.where is None or r[s.where] else "(not in this table)"
+                              for r in rows])
                   for s in spec.summaries if s.group_by for m in s.measures
                   if m.agg in ("sum", "mean") and m.column]
     shown, disclosure = suppress_rows(columns, rows, group_sums)
@@ -272,12 +282,13 @@ def _drawn_on_hidden(summary: Summary, rows: list[dict], shown: list[dict]) -> s
     """
     from reporting.runner import group_label
 
-    labels = [group_label(summary, r) for r in rows]
+    kept = [i for i, r in enumerate(rows) if summary.where is None or r[summary.where]]  # the table's rows
+    labels = [group_label(summary, rows[i]) for i in kept]
     one_group = len(set(labels)) == 1
     hidden = set()
-    for label, row in zip(labels, shown):
+    for label, row in zip(labels, (shown[i] for i in kept)):
         for m in summary.measures:
-            if not any(name and row.get(name) == SUPPRESSED for name in (m.column, m.where)):
+            if not any(name and row.get(name) == SUPPRESSED for name in (m.column, m.where, m.of, m.per)):
                 continue
             column_total = m.agg == "sum" and m.where is None
             if not (column_total and one_group):

@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from reporting.casedb import readonly
 from reporting.extract import ReportSQLError, expand_sql
 from reporting.indicators import run_figures
-from reporting.indicators.loader import IndicatorDefinition, load_benchmarks
+from reporting.indicators import population
+from reporting.indicators.loader import IndicatorDefinition
 from reporting.schedules.periods import Period
 
 
@@ -57,11 +58,13 @@ def window(indicator: IndicatorDefinition, period: Period) -> Period:
     return Period(fiscal_start, period.end)
 
 
-def value_of(indicator: IndicatorDefinition, numerator, denominator) -> float | None:
+def value_of(indicator: IndicatorDefinition, numerator, denominator, day: date) -> float | None:
+    """The indicator's value for figures counted over a window ending on `day` (a rate's population
+    is the ONS estimate for that day's reporting year: `population.denominator_for`)."""
     spec = indicator.spec
     numerator = float(numerator or 0)
     if spec.denominator_is_population:
-        denominator = load_benchmarks().population["children_0_17"].value
+        denominator = population.denominator_for(day).value
     denominator = None if denominator is None else float(denominator)
     if spec.unit == "count" and denominator is None:
         return numerator
@@ -101,7 +104,7 @@ class IndicatorSession:
                 run_figures.remember(shared, *figures)
             numerator, denominator = figures
             self._memo[key] = IndicatorValue(indicator.id, span, numerator, denominator,
-                                             value_of(indicator, numerator, denominator))
+                                             value_of(indicator, numerator, denominator, span.end))
         return self._memo[key]
 
     def _query(self, indicator: IndicatorDefinition, statement: str, span: Period) -> tuple[float, float | None]:

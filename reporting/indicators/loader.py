@@ -89,6 +89,12 @@ def load_library(root: Path | None = None) -> Library:
             errors.extend(error.errors)
             continue
         indicators[indicator.id] = indicator
+    for indicator in list(indicators.values()):
+        companion = indicator.spec.companion
+        if companion is not None and companion not in indicators:
+            errors.append(DefinitionError(indicator.yaml_path, "companion", f"unknown indicator {companion!r}; "
+                                          "expected the id of another indicators/*.yml"))
+            del indicators[indicator.id]
     return Library(indicators, errors)
 
 

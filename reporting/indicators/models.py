@@ -46,8 +46,13 @@ class Indicator(Strict):
     basis: Basis
     benchmark: str | None = Field(None, description="Series id in config/benchmarks.yml.")
     denominator_is_population: bool = Field(False, description="Rate per 10,000 of the child population "
-                                            "(config/benchmarks.yml population.children_0_17).")
+                                            "(config/population.yml children_0_17).")
     standard: str | None = None
+    definition: str = Field(min_length=20, description="The definition the figure follows and its source (DfE "
+                            "guidance or statistics, a regulation, the seed's local standard).")
+    deviation: str | None = Field(None, description="Where and why this figure differs from that definition.")
+    companion: str | None = Field(None, pattern=INDICATOR_ID, description="An indicator shown beside this one: "
+                                  "the same measure on another basis (e.g. headcount beside FTE).")
     decimals: int = Field(1, ge=0, le=3)
 
     @model_validator(mode="after")
@@ -64,6 +69,14 @@ class Indicator(Strict):
         if self.unit == "rate_per_10000" and not self.denominator_is_population:
             raise ValueError("a rate_per_10000 indicator needs denominator_is_population: true")
         return self
+
+
+NOT_PUBLISHED = "not published"
+# Comparator keys of a benchmark series and how reports name them. camden is the authority's own
+# published figure (the DfE's, not ours); statistical_neighbours is the mean of the neighbour
+# group in config/benchmark_sources.yml, given for a year only when every neighbour is published.
+COMPARATORS = {"england": "England", "inner_london": "Inner London", "camden": "Camden",
+               "statistical_neighbours": "Statistical neighbours"}
 
 
 class BenchmarkSource(Strict):
@@ -85,15 +98,11 @@ class BenchmarkSeries(Strict):
     unit: Unit
     england: BenchmarkSource
     inner_london: BenchmarkSource
-
-
-class Population(Strict):
-    value: int = Field(gt=0)
-    year: int
-    source: str
-    note: str | None = None
+    # optional so a series written before these comparators existed still loads; a missing one
+    # is "not published" (no value), never filled in
+    camden: BenchmarkSource = BenchmarkSource(source=NOT_PUBLISHED)
+    statistical_neighbours: BenchmarkSource = BenchmarkSource(source=NOT_PUBLISHED)
 
 
 class Benchmarks(Strict):
-    population: dict[str, Population]
     series: dict[str, BenchmarkSeries]

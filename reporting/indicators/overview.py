@@ -18,6 +18,7 @@ from reporting.casedb import readonly
 from reporting.delivery import sdc
 from reporting.definitions import Definition
 from reporting.indicators.compute import IndicatorSession, IndicatorValue, add_months, month_period
+from reporting.indicators import population
 from reporting.indicators.history import history
 from reporting.indicators.loader import IndicatorDefinition, library, load_benchmarks
 from reporting.indicators.models import Indicator
@@ -116,6 +117,13 @@ def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Perio
     unmoved = hidden or (aggregate and _suppressed(spec, previous))
     move = direction(current.value, previous.value)
     marks = benchmarks(spec, period.end)
+    notes = []
+    if spec.denominator_is_population:  # which ONS estimate the rate is of, and if it is not the year's own
+        notes.append(population.denominator_for(current.window.end).note)
+    if spec.companion:  # the same measure on another basis (headcount beside FTE)
+        other = library().get(spec.companion)
+        value = session.compute(other, period)
+        notes.append(f"{other.spec.title}: {_shown(other.spec, value, aggregate)}")
     return {
         "id": spec.id, "label": spec.title, "area": spec.area, "unit": spec.unit,
         "value": _shown(spec, current, aggregate),
@@ -126,10 +134,11 @@ def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Perio
         "rag": None if hidden else rag(spec, current.value),
         "direction": None if unmoved else move, "judgement": None if unmoved else judgement(spec, move),
         "previous": _shown(spec, previous, aggregate),
-        "same_period_last_year": _shown(spec, last_year, aggregate),
+        # a year's previous period is the same period last year: shown once, not twice
+        "same_period_last_year": None if months_in(period) >= 12 else _shown(spec, last_year, aggregate),
         "benchmarks": marks, "benchmark": " · ".join(b["display"] for b in marks),
         "basis": spec.basis, "window": f"{current.window.start:%d %b %Y} to {current.window.end:%d %b %Y}",
-        "suppressed": hidden,
+        "suppressed": hidden, "notes": notes,
     }
 
 
@@ -148,13 +157,36 @@ def trend(indicator: IndicatorDefinition, session: IndicatorSession, end: date, 
     return {"id": spec.id, "title": spec.title, "unit": UNIT_LABELS[spec.unit], "points": points,
             "target": spec.target, "benchmarks": marks,
             "min": min(plotted + [b["value"] for b in marks] + ([spec.target] if spec.target is not None else []), default=0),
-            "max": max(plotted + [b["value"] for b in marks] + ([spec.target] if spec.target is not None else []), default=0),
-            "yearly": _same_month_each_year(points)}
+            "max": max(plotted + [b["value"] for b in marks] + ([spec.target] if spec.target is not None else []), default=0)}
 
 
-def _same_month_each_year(points: list[dict]) -> list[dict]:
-    """The last month of each of the 4 years: "four years of comparison" in one row."""
-    return [points[i] for i in range(len(points) - 1, -1, -12)][::-1]
+def four_years(indicator: IndicatorDefinition, session: IndicatorSession, period: Period, aggregate: bool) -> list[dict]:
+    """The indicator over the same whole period in each of the last four years, oldest first: for
+    the annual report four financial years, each computed over the whole year as this year's figure
+    is (a flow counts the year; a position is at the year's end), never one month standing for it."""
+    out = []
+    for back in (3, 2, 1, 0):
+        span = shift(period, 12 * back)
+        value = session.compute(indicator, span)
+        out.append({"label": period_label(span), "display": _shown(indicator.spec, value, aggregate)})
+    return out
+
+
+def period_label(period: Period) -> str:
+    """A period as a column heading: "2025-26" for a financial year, "Sep 2026" for a month,
+    else its first and last days."""
+    if period.start.month == 4 and period.start.day == 1 and period.end == date(period.start.year + 1, 3, 31):
+        return f"{period.start.year}-{str(period.start.year + 1)[2:]}"
+    if period.start.day == 1 and period.end == month_period(period.start.year, period.start.month).end:
+        return f"{_MONTHS[period.start.month - 1]} {period.start.year}"
+    return f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
+
+
+def comparison_labels(period: Period) -> dict:
+    """The column headings of the comparison table, naming the periods they show."""
+    previous = shift(period, months_in(period))
+    return {"this": period_label(period), "previous": period_label(previous),
+            "last_year": None if months_in(period) >= 12 else period_label(shift(period, 12))}
 
 
 def team_table(spec: Definition, rows: list[dict], aggregate: bool) -> dict | None:
@@ -208,7 +240,8 @@ def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: 
         areas.setdefault(tile["area"], []).append(tile)
     return {"kpis": kpis, "kpi_areas": areas, "indicator_trends": trends,
             "team_table": team_table(spec, rows, aggregate), "sdc_applied": aggregate,
-            "indicator_queries": queries}
+            "indicator_queries": queries, "comparison": comparison_labels(period),
+            "commentary": commentary(spec.id, period, list(areas))}
 
 
 def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, engine: Engine | None) -> tuple[list[dict], list[dict], int]:
@@ -223,7 +256,29 @@ def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, en
             session = IndicatorSession(connection)
             kpis = [kpi(i, session, period, aggregate) for i in indicators]
             trends = [trend(i, session, period.end, aggregate) for i in indicators]
+            if months_in(period) >= 12:  # the annual report: four whole years side by side
+                for t, indicator in zip(trends, indicators):
+                    t["yearly"] = four_years(indicator, session, period, aggregate)
     finally:
         if own is not None:
             own.dispose()
     return kpis, trends, session.queries
+
+
+def commentary(report_id: str, period: Period, areas: list[str]) -> dict[str, list[str]]:
+    """The performance team's commentary for this report and period, by area, from plain-text files
+    a data officer writes: `<MI_COMMENTARY_DIR>/<report_id>/<period_end>/<area>.txt` (paragraphs
+    separated by blank lines). An area with no file has no commentary section: nothing is printed
+    in its place."""
+    from reporting import settings
+
+    folder = settings.commentary_dir() / report_id / period.end.isoformat()
+    found = {}
+    for area in areas:
+        path = folder / f"{area}.txt"
+        if path.is_file():
+            paragraphs = [" ".join(p.split()) for p in path.read_text(encoding="utf-8").split("\n\n")]
+            if any(paragraphs):
+                found[area] = [p for p in paragraphs if p]
+    return found
+

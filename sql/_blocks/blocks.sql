@@ -103,3 +103,31 @@
     and am_t.cal_year * 12 + am_t.cal_month = am_b.cal_year * 12 + am_b.cal_month + {{ n }}
     and substr(cast(am_t.cal_date as varchar(10)), 9, 2) <= substr(cast(am_b.cal_date as varchar(10)), 9, 2))
 {%- endmacro %}
+
+{#- Every CP review conference held up to `to_date`, with the date it was due under Working
+    Together (the first review within 3 months of the initial conference, then not more than 6
+    months after the previous review) and the due date recorded in the case system, which may
+    differ (the regulation wins; a difference is a data-quality finding). -#}
+{% macro cp_reviews_by_regulation(to_date) -%}
+(select rv.review_id, rv.person_id, rv.cp_plan_id, rv.review_date, rv.recorded_due, rv.review_number,
+        case when rv.review_number = 1 then {{ add_months('rv.icpc_date', 3) }}
+             else {{ add_months('rv.previous_review', 6) }} end as due_by_regulation
+   from (select r.cppr_cp_review_id as review_id, r.cppr_person_id as person_id, r.cppr_cp_plan_id as cp_plan_id,
+                r.cppr_cp_review_date as review_date, r.cppr_cp_review_due as recorded_due,
+                coalesce((select min(i.icpc_icpc_date) from ssd_initial_cp_conference i
+                           where i.icpc_cp_plan_id = r.cppr_cp_plan_id), pl.cppl_cp_plan_start_date) as icpc_date,
+                row_number() over (partition by r.cppr_cp_plan_id
+                                   order by r.cppr_cp_review_date, r.cppr_cp_review_id) as review_number,
+                lag(r.cppr_cp_review_date) over (partition by r.cppr_cp_plan_id
+                                                 order by r.cppr_cp_review_date, r.cppr_cp_review_id) as previous_review
+           from ssd_cp_reviews r
+           join ssd_cp_plans pl on pl.cppl_cp_plan_id = r.cppr_cp_plan_id
+          where r.cppr_cp_review_date <= {{ to_date }}) rv)
+{%- endmacro %}
+
+{#- The last day of the calendar month of `d`. -#}
+{% macro month_end(d) -%}
+(select max(me_t.cal_date) from ext_calendar me_t
+   join ext_calendar me_b on me_b.cal_date = {{ d }}
+  where me_t.cal_year = me_b.cal_year and me_t.cal_month = me_b.cal_month)
+{%- endmacro %}

@@ -7,7 +7,10 @@
 
 {#- The per-team table of an overview, one row per case-holding team (optionally only teams
     whose kind is in `kinds`, a SQL list such as "'CYPDS'"): caseload positions at :as_at and
-    assessment timeliness over the period. Counts only, no child-level data. -#}
+    assessment timeliness over the period. Counts only, no child-level data. Every position column
+    counts children with an open case held by the team (the allocation at :as_at), so CIN plans,
+    CP plans and looked-after children are each part of the open cases and add up within them;
+    assessments are a flow in the period, by the team that completed them. -#}
 {% macro ind_team_table(kinds=none) -%}
 with teams_in as (
     select * from {{ teams() }} t
@@ -15,20 +18,22 @@ with teams_in as (
     {% if kinds %}and t.team_kind in ({{ kinds }}){% endif %}
 ),
 alloc as (
-    select a.person_id, a.team_id from {{ allocation_at(':as_at') }} a
+    select a.person_id, a.team_id
+    from {{ allocation_at(':as_at') }} a
+    join {{ open_cases_at(':as_at') }} o on o.person_id = a.person_id
 ),
 open_cases as (
     select al.team_id, count(*) as n
-    from {{ open_cases_at(':as_at') }} o
-    join alloc al on al.person_id = o.person_id
+    from alloc al
     group by al.team_id
 ),
 cin_plans as (
-    select c.cinp_cin_plan_team as team_id, count(distinct c.cinp_person_id) as n
+    select al.team_id, count(distinct c.cinp_person_id) as n
     from ssd_cin_plans c
+    join alloc al on al.person_id = c.cinp_person_id
     where c.cinp_cin_plan_start_date <= :as_at
       and (c.cinp_cin_plan_end_date is null or c.cinp_cin_plan_end_date > :as_at)
-    group by c.cinp_cin_plan_team
+    group by al.team_id
 ),
 cp as (
     select al.team_id, count(distinct p.person_id) as n

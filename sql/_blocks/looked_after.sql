@@ -26,30 +26,46 @@ cast({{ d }} as varchar(10))
     and substr({{ iso('bd.cal_date') }}, 9, 2) <= substr({{ iso(dob) }}, 9, 2))
 {%- endmacro %}
 
-{#- Children looked after on date `at`: one row per child (their current episode), with the
-    period of care (cla_id), the date they entered care and the current placement. -#}
+{#- Whether `person` is looked after only under an agreed series of short-term placements on
+    `at`: their legal status then is V3 or V4 (short breaks). The DfE's looked-after figures exclude
+    them ("figures exclude children looked after under an agreed series of short-term placements":
+    Children looked after in England including adoptions, methodology), and so do every
+    looked-after figure and list here: the blocks below leave them out. -#}
+{% macro short_breaks_on(person, at) -%}
+exists (select 1 from ssd_legal_status sbo
+         where sbo.lega_person_id = {{ person }} and sbo.lega_legal_status in ('V3', 'V4')
+           and sbo.lega_legal_status_start_date <= {{ at }}
+           and (sbo.lega_legal_status_end_date is null or sbo.lega_legal_status_end_date > {{ at }}))
+{%- endmacro %}
+
+{#- Children looked after on date `at` (short breaks excluded): one row per child (their current
+    episode), with the period of care (cla_id), the date they entered care and the current placement. -#}
 {% macro looked_after_at(at) -%}
 (select e.clae_person_id as person_id, e.clae_cla_id as cla_id, e.clae_entered_care_date as entered_care,
         e.clae_cla_episode_id as episode_id, e.clae_cla_episode_start_date as episode_start,
         e.clae_cla_placement_id as placement_id, e.clae_cla_episode_start_reason as start_reason
    from ssd_cla_episodes e
   where e.clae_cla_episode_start_date <= {{ at }}
-    and (e.clae_cla_episode_ceased_date is null or e.clae_cla_episode_ceased_date > {{ at }}))
+    and (e.clae_cla_episode_ceased_date is null or e.clae_cla_episode_ceased_date > {{ at }})
+    and not {{ short_breaks_on('e.clae_person_id', at) }})
 {%- endmacro %}
 
-{#- Children looked after for at least one day from `from_date` to `to_date`: one row per child
-    with their first and last day in care inside that window. -#}
+{#- Children looked after for at least one day from `from_date` to `to_date` (episodes that began
+    under a short-breaks status excluded): one row per child with their first and last day in
+    care inside that window. -#}
 {% macro looked_after_between(from_date, to_date) -%}
 (select e.clae_person_id as person_id, min(e.clae_entered_care_date) as entered_care,
         max(e.clae_cla_episode_start_date) as last_episode_start
    from ssd_cla_episodes e
   where e.clae_cla_episode_start_date <= {{ to_date }}
     and (e.clae_cla_episode_ceased_date is null or e.clae_cla_episode_ceased_date >= {{ from_date }})
+    and not {{ short_breaks_on('e.clae_person_id', 'e.clae_cla_episode_start_date') }}
   group by e.clae_person_id)
 {%- endmacro %}
 
 {#- Periods of care that ended from `from_date` to `to_date` (the last episode's ceased date and
-    reason; a move between placements is not an ending: reason X1). -#}
+    reason; a move between placements is not an ending: reason X1; short breaks excluded, by
+    the legal status the last episode began under). -#}
 {% macro care_ended_between(from_date, to_date) -%}
 (select e.clae_person_id as person_id, e.clae_cla_id as cla_id, e.clae_entered_care_date as entered_care,
         e.clae_cla_episode_ceased_date as ceased, e.clae_cla_episode_ceased_reason as ceased_reason,
@@ -57,7 +73,8 @@ cast({{ d }} as varchar(10))
    from ssd_cla_episodes e
   where e.clae_cla_episode_ceased_date >= {{ from_date }}
     and e.clae_cla_episode_ceased_date <= {{ to_date }}
-    and e.clae_cla_episode_ceased_reason <> 'X1')
+    and e.clae_cla_episode_ceased_reason <> 'X1'
+    and not {{ short_breaks_on('e.clae_person_id', 'e.clae_cla_episode_start_date') }})
 {%- endmacro %}
 
 {#- Statutory LAC review due for each child looked after on `at` (Care Planning, Placement and
@@ -78,10 +95,37 @@ cast({{ d }} as varchar(10))
                group by r.clar_cla_id) rv on rv.cla_id = la.cla_id)
 {%- endmacro %}
 
+{#- Every statutory LAC review held up to `to_date` (cancelled ones not counted), with the date it
+    was due under the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33
+    (the first within 20 working days of entering care, the second within 3 months of the first,
+    then not more than 6 months after the previous one) and the due date recorded in the case
+    system, which may differ (the regulation wins; a difference is a data-quality finding).
+    Short breaks excluded, by the legal status on the review date. -#}
+{% macro lac_reviews_by_regulation(to_date) -%}
+(select rv.review_id, rv.cla_id, rv.person_id, rv.entered_care, rv.review_date, rv.recorded_due, rv.review_number,
+        case when rv.review_number = 1 then {{ add_working_days('rv.entered_care', 20) }}
+             when rv.review_number = 2 then {{ add_months('rv.previous_review', 3) }}
+             else {{ add_months('rv.previous_review', 6) }} end as due_by_regulation
+   from (select r.clar_cla_review_id as review_id, r.clar_cla_id as cla_id, pc.person_id, pc.entered_care,
+                r.clar_cla_review_date as review_date, r.clar_cla_review_due_date as recorded_due,
+                row_number() over (partition by r.clar_cla_id
+                                   order by r.clar_cla_review_date, r.clar_cla_review_id) as review_number,
+                lag(r.clar_cla_review_date) over (partition by r.clar_cla_id
+                                                  order by r.clar_cla_review_date, r.clar_cla_review_id) as previous_review
+           from ssd_cla_reviews r
+           join (select e.clae_cla_id as cla_id, min(e.clae_person_id) as person_id,
+                        min(e.clae_entered_care_date) as entered_care
+                   from ssd_cla_episodes e group by e.clae_cla_id) pc on pc.cla_id = r.clar_cla_id
+          where r.clar_cla_review_date <= {{ to_date }}
+            and coalesce(r.clar_cla_review_cancelled, 'N') <> 'Y') rv
+  where not {{ short_breaks_on('rv.person_id', 'rv.review_date') }})
+{%- endmacro %}
+
 {#- Statutory social worker visit due for each child looked after on `at` (reg. 28): within one
     week of a placement starting, then at most every 6 weeks in the placement's first year;
     after that 3-monthly where the placement is intended to last to 18 (permanence plan of
-    long-term foster care), otherwise still 6-weekly. -#}
+    long-term foster care), otherwise still 6-weekly. Only a visit at which the child was seen
+    counts (reg. 28(4): the social worker must see the child). -#}
 {% macro lac_visit_due(at) -%}
 (select la.person_id, la.cla_id, pl.clap_cla_placement_start_date as placement_start, lv.last_visit,
         case when lv.last_visit is null then {{ add_days('pl.clap_cla_placement_start_date', 7) }}
@@ -100,6 +144,7 @@ cast({{ d }} as varchar(10))
    left join (select v.clav_person_id as person_id, v.clav_cla_id as cla_id, max(v.clav_cla_visit_date) as last_visit
                 from ssd_cla_visits v join ssd_cla_placement p2 on p2.clap_person_id = v.clav_person_id
                where v.clav_cla_visit_date <= {{ at }}
+                 and v.clav_cla_visit_seen = 'Y'
                  and v.clav_cla_visit_date >= p2.clap_cla_placement_start_date
                  and (p2.clap_cla_placement_end_date is null or p2.clap_cla_placement_end_date > {{ at }})
                  and p2.clap_cla_placement_start_date <= {{ at }}
@@ -135,14 +180,13 @@ cast({{ d }} as varchar(10))
   where cyt.team_kind = 'CYPDS')
 {%- endmacro %}
 
-{#- The Pupil Premium Plus rate per looked-after child. Configuration, not data: change it
-    here each year. Source: DfE, "Pupil premium: allocations and conditions of grant 2024 to
-    2025" (gov.uk), looked-after children £2,570 per pupil. -#}
-{% macro pupil_premium_plus_rate() -%}
-2570
+{#- The Pupil Premium Plus rate per looked-after child for the financial year of the date `at`,
+    and where it comes from: configuration by year (config/rates.yml), not data. -#}
+{% macro pupil_premium_plus_rate(at) -%}
+{{ yearly_rate('pupil_premium_plus', at) }}
 {%- endmacro %}
-{% macro pupil_premium_plus_source() -%}
-'DfE, Pupil premium: allocations and conditions of grant 2024 to 2025 (gov.uk): £2,570 per looked-after child'
+{% macro pupil_premium_plus_source(at) -%}
+{{ yearly_rate('pupil_premium_plus', at, want='source') }}
 {%- endmacro %}
 
 {#- The date `n` calendar months before `from_date` (same day of the month, or the last day of a

@@ -1,12 +1,13 @@
 -- One row per care leaver allocated at the period end: the last contact by their personal
--- adviser, contacts in the period, and whether contact is overdue (at least every 8 weeks).
+-- adviser, contacts in the period, and whether contact is overdue (at least every 8 weeks). Only a
+-- contact that happened (the young person seen or spoken to) counts towards the standard.
 with leavers as materialized (
     select cl.person_id, cl.team_id, al2.worker_id, lc.last_contact,
            case when lc.last_contact is not null then {{ add_days('lc.last_contact', 56) }} end as next_contact_due
     from {{ care_leavers_at(':as_at') }} cl
     join {{ allocation_at(':as_at') }} al2 on al2.person_id = cl.person_id
     left join (select clco_person_id as person_id, max(clco_contact_date) as last_contact
-                 from ext_care_leaver_contacts where clco_contact_date <= :as_at
+                 from ext_care_leaver_contacts where clco_contact_date <= :as_at and clco_seen = {{ true_() }}
                 group by clco_person_id) lc on lc.person_id = cl.person_id
 ),
 

@@ -33,7 +33,8 @@ final as (
                     'r.cinr_due_date <= :period_end') }} as on_time_score,
         case when r.cinr_due_date <= :period_end and (r.cinr_review_date is null or r.cinr_review_date > :period_end)
              then 1 else 0 end as is_overdue,
-        case when r.cinr_due_date > :period_end then 1 else 0 end as is_due_next_month
+        case when r.cinr_due_date > :period_end then 1 else 0 end as is_due_next_month,
+        case when r.cinr_due_date <= :period_end then 1 else 0 end as is_due_by_period_end
     from reviews r
     join ssd_person per on per.pers_person_id = r.cinr_person_id
     left join {{ cf_case_holder_at(':period_end') }} ch on ch.person_id = r.cinr_person_id

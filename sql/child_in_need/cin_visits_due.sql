@@ -1,6 +1,7 @@
 -- One row per open child in need plan at the period end whose next visit is overdue or falls due
 -- in the 14 days after it. The next visit is due 20 working days after the last visit since the
 -- plan started (or after the plan start, if there has been none): the local CIN visiting standard.
+-- Only a visit at which the child was seen counts.
 with plans as (
     select
         c.cinp_cin_plan_id as cin_plan_id,
@@ -17,6 +18,7 @@ last_visit as (
     join ssd_cin_visits v on v.cinv_person_id = p.person_id
     where v.cinv_cin_visit_date >= p.plan_start
       and v.cinv_cin_visit_date <= :as_at
+      and v.cinv_cin_visit_seen = 'Y'
     group by p.cin_plan_id
 ),
 

@@ -25,6 +25,7 @@ visits as (
     where v.cinv_cin_visit_date > p.plan_start
       and v.cinv_cin_visit_date <= coalesce(p.plan_end, :period_end)
       and v.cinv_cin_visit_date <= :period_end
+      and v.cinv_cin_visit_seen = 'Y'  -- a visit with the child not seen does not meet the standard
 ),
 
 gaps as (

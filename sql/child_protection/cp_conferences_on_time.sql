@@ -1,7 +1,8 @@
 -- One row per child protection conference due in the 12 months to the period end or in the month
 -- after it: initial conferences (due 15 working days after the strategy discussion: the target
--- date recorded on the ICPC) and review conferences (first within 3 months, then 6-monthly: the
--- due date recorded on the review). Held on or before the due date is on time.
+-- date recorded on the ICPC) and review conferences (first within 3 months of the ICPC, then not
+-- more than 6 months after the previous review: Working Together; the recorded due date only for a
+-- review not yet held). Held on or before the due date is on time.
 with conferences as (
     select
         i.icpc_icpc_id as conference_id,
@@ -17,10 +18,11 @@ with conferences as (
         r.cppr_cp_review_id,
         r.cppr_person_id,
         'Review (RCPC)',
-        r.cppr_cp_review_due,
+        coalesce(rg.due_by_regulation, r.cppr_cp_review_due),
         r.cppr_cp_review_date,
         null
     from ssd_cp_reviews r
+    left join {{ cp_reviews_by_regulation(add_months(':period_end', 1)) }} rg on rg.review_id = r.cppr_cp_review_id
 ),
 
 in_scope as (
@@ -55,7 +57,8 @@ final as (
             as on_time_score,
         case when c.due_date <= :period_end and (c.held_date is null or c.held_date > :period_end) then 1 else 0 end
             as is_overdue,
-        case when c.due_date >= :period_start and c.due_date <= :period_end then 1 else 0 end as due_in_period
+        case when c.due_date >= :period_start and c.due_date <= :period_end then 1 else 0 end as due_in_period,
+        case when c.due_date <= :period_end then 1 else 0 end as is_due_by_period_end
     from in_scope c
     join ssd_person per on per.pers_person_id = c.person_id
     left join {{ cf_teams() }} tm on tm.team_id = c.team_id

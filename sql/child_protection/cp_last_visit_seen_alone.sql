@@ -1,6 +1,8 @@
 -- One row per child on a CP plan at the period end, with the last visit under the plan and
 -- whether the child was seen alone at it, and the last time the child was seen alone at all.
--- Children aged 4 or more are expected to be seen alone; the visit standard is 10 working days.
+-- Children aged 4 or more are expected to be seen alone; the visit standard is 10 working days,
+-- counted from the last visit at which the child was seen (a visit with the child not seen, or no
+-- outcome, does not meet it).
 with plans as (
     select * from {{ cp_plans_at(':as_at') }} p
 ),
@@ -16,6 +18,13 @@ visits as (
     from ssd_cp_visits v
     join plans p on p.cp_plan_id = v.cppv_cp_plan_id
     where v.cppv_cp_visit_date <= :as_at
+),
+
+last_seen as (
+    select cp_plan_id, max(visit_date) as last_seen_date
+    from visits
+    where seen = 'Y'
+    group by cp_plan_id
 ),
 
 last_alone as (
@@ -34,11 +43,12 @@ base as (
         lv.seen as last_visit_seen,
         lv.seen_alone as last_visit_seen_alone,
         la.last_seen_alone_date,
-        {{ working_days('coalesce(lv.visit_date, p.plan_start)', ':as_at') }} as wd_since_visit,
-        case when per.pers_dob <= {{ add_days(':as_at', -1461) }} then 1 else 0 end as is_aged_4_plus
+        {{ working_days('coalesce(ls.last_seen_date, p.plan_start)', ':as_at') }} as wd_since_visit,
+        case when {{ age_years('per.pers_dob', ':as_at') }} >= 4 then 1 else 0 end as is_aged_4_plus
     from plans p
     join ssd_person per on per.pers_person_id = p.person_id
     left join visits lv on lv.cp_plan_id = p.cp_plan_id and lv.rn = 1
+    left join last_seen ls on ls.cp_plan_id = p.cp_plan_id
     left join last_alone la on la.cp_plan_id = p.cp_plan_id
 ),
 
@@ -66,6 +76,7 @@ final as (
         b.is_aged_4_plus,
         case when b.wd_since_visit > 10 then 1 else 0 end as is_visit_overdue,
         case when b.last_visit_seen_alone = 'Y' then 1 else 0 end as is_seen_alone_last,
+        case when b.is_aged_4_plus = 1 and b.last_visit_seen_alone = 'Y' then 1 else 0 end as is_seen_alone_4_plus,
         case when b.is_aged_4_plus = 1 and coalesce(b.last_visit_seen_alone, 'N') <> 'Y' then 1 else 0 end
             as is_not_seen_alone,
         case

@@ -1,6 +1,8 @@
 -- One row per child on a child protection plan at any time in the period: visits in the period
 -- and in the 12 months to its end, how many came more than 10 working days after the one before
--- (or after the plan start), and whether a visit was overdue at the period end.
+-- (or after the plan start), and whether a visit was overdue at the period end. A visit counts only
+-- when the child was seen; visits recorded as not seen (or with no outcome) in the period are
+-- counted beside, as a data-quality finding.
 with plans as (
     select * from {{ cp_plans_in_period() }} p
 ),
@@ -16,6 +18,15 @@ visits as (
     from ssd_cp_visits v
     join plans p on p.cp_plan_id = v.cppv_cp_plan_id
     where v.cppv_cp_visit_date <= :period_end
+      and v.cppv_cp_visit_seen = 'Y'
+),
+
+not_seen as (
+    select v.cppv_cp_plan_id as cp_plan_id, count(*) as visits_not_seen
+    from ssd_cp_visits v
+    where v.cppv_cp_visit_date >= :period_start and v.cppv_cp_visit_date <= :period_end
+      and coalesce(v.cppv_cp_visit_seen, 'N') <> 'Y'
+    group by v.cppv_cp_plan_id
 ),
 
 gaps as (
@@ -60,10 +71,12 @@ final as (
               and {{ add_working_days('coalesce(lv.last_visit_date, p.plan_start)', cf_cp_visit_standard_wd()) }} < :period_end
              then 1 else 0 end as overdue_at_period_end,
         pp.visits_12_months,
-        coalesce(pp.late_12_months, 0) as late_12_months
+        coalesce(pp.late_12_months, 0) as late_12_months,
+        coalesce(ns.visits_not_seen, 0) as visits_not_seen
     from plans p
     join per_plan pp on pp.cp_plan_id = p.cp_plan_id
     left join last_visit lv on lv.cp_plan_id = p.cp_plan_id
+    left join not_seen ns on ns.cp_plan_id = p.cp_plan_id
     join ssd_person per on per.pers_person_id = p.person_id
     left join {{ cf_case_holder_at(':period_end') }} ch on ch.person_id = p.person_id
 ),

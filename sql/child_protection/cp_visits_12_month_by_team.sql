@@ -1,6 +1,7 @@
 -- One row per team and month for the 12 months to the period end (plus one 'All teams' row per
 -- month): children on a CP plan at the month end, visits in the month and how many were within
--- 10 working days of the visit before (or of the plan start).
+-- 10 working days of the visit before (or of the plan start). Only visits at which the child was
+-- seen count: a visit recorded as not seen (or with no outcome) does not meet the standard.
 with months as (
     select * from {{ cf_last_12_months(':period_end') }} m
 ),
@@ -12,6 +13,7 @@ window_plans as materialized (
     from ssd_cp_visits v
     where v.cppv_cp_visit_date >= (select min(mo.month_start) from months mo)
       and v.cppv_cp_visit_date <= :period_end
+      and v.cppv_cp_visit_seen = 'Y'
 ),
 
 visits as (
@@ -25,6 +27,7 @@ visits as (
     join window_plans wp on wp.cp_plan_id = v.cppv_cp_plan_id
     join ssd_cp_plans p on p.cppl_cp_plan_id = v.cppv_cp_plan_id
     where v.cppv_cp_visit_date <= :period_end
+      and v.cppv_cp_visit_seen = 'Y'
 ),
 
 month_visits as (

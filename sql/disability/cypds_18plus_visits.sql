@@ -3,7 +3,8 @@
 with clients as materialized (
     select c.person_id, c.team_id, c.worker_id, per.pers_dob, {{ child_name('per') }} as young_person,
            (select max(v.cypv_visit_date) from ext_cypds_visits v
-             where v.cypv_person_id = c.person_id and v.cypv_visit_date <= :as_at) as last_visit,
+             where v.cypv_person_id = c.person_id and v.cypv_visit_date <= :as_at
+               and v.cypv_seen = {{ true_() }}) as last_visit,
            {{ birthday('per.pers_dob', 18) }} as eighteenth_birthday
     from {{ cypds_open_at(':as_at') }} c
     join ssd_person per on per.pers_person_id = c.person_id

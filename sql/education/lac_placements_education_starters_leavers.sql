@@ -19,6 +19,7 @@ started as (
     select e.clae_person_id as person_id, min(e.clae_entered_care_date) as started
     from ssd_cla_episodes e
     where e.clae_entered_care_date >= :period_start and e.clae_entered_care_date <= :period_end
+      and not {{ short_breaks_on('e.clae_person_id', 'e.clae_entered_care_date') }}
     group by e.clae_person_id
 ),
 

@@ -36,8 +36,8 @@ select
         as year_group,
     e.entered_care,
     sc.scho_name as school,
-    {{ pupil_premium_plus_rate() }} as allocation,
-    {{ pupil_premium_plus_source() }} as rate_source
+    {{ pupil_premium_plus_rate(':period_end') }} as allocation,
+    {{ pupil_premium_plus_source(':period_end') }} as rate_source
 from eligible e
 left join school s on s.person_id = e.person_id
 left join ext_schools sc on sc.scho_urn = s.urn

@@ -21,4 +21,5 @@ where p.preg_notified_date > {{ months_before(':period_end', 12) }}
                where e.clae_person_id = p.preg_person_id
                  and e.clae_cla_episode_start_date <= p.preg_notified_date
                  and (e.clae_cla_episode_ceased_date is null or e.clae_cla_episode_ceased_date > p.preg_notified_date))
+  and not {{ short_breaks_on('p.preg_person_id', 'p.preg_notified_date') }}
 order by p.preg_notified_date, p.preg_id

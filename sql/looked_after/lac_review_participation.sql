@@ -33,6 +33,7 @@ final as (
     from reviews r
     join ssd_person per on per.pers_person_id = r.person_id
     {{ allocation_joins('r.person_id', ':as_at') }}
+    where not {{ short_breaks_on('r.person_id', 'r.review_date') }}
 )
 
 select * from final

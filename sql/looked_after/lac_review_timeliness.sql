@@ -5,12 +5,16 @@ with due as materialized (
     select * from {{ lac_review_due(':as_at') }} d
 ),
 
+-- on time against the regulation's due date; a recorded due date that differs is counted as a
+-- data-quality finding (the regulation wins)
 held_in_period as (
-    select r.clar_cla_id as cla_id, count(*) as held,
-           sum(case when r.clar_cla_review_date <= r.clar_cla_review_due_date then 1 else 0 end) as on_time
-    from ssd_cla_reviews r
-    where r.clar_cla_review_date >= :period_start and r.clar_cla_review_date <= :period_end
-    group by r.clar_cla_id
+    select r.cla_id, count(*) as held,
+           sum(case when r.review_date <= r.due_by_regulation then 1 else 0 end) as on_time,
+           sum(case when r.recorded_due is null or r.recorded_due <> r.due_by_regulation then 1 else 0 end)
+               as recorded_due_differs
+    from {{ lac_reviews_by_regulation(':period_end') }} r
+    where r.review_date >= :period_start and r.review_date <= :period_end
+    group by r.cla_id
 ),
 
 final as (
@@ -29,6 +33,7 @@ final as (
             as working_days_overdue,
         coalesce(h.held, 0) as reviews_in_period,
         coalesce(h.on_time, 0) as reviews_in_period_on_time,
+        coalesce(h.recorded_due_differs, 0) as recorded_due_differs,
         case when d.next_review_due < :as_at then 'Overdue'
              when d.next_review_due <= {{ add_days(':as_at', 28) }} then 'Due in next 28 days'
              else 'In timescale' end as status,
