@@ -23,7 +23,7 @@ TABLES = {
                         "clae_cla_episode_ceased_reason, clae_entered_care_date, clae_cla_placement_id",
     "ssd_cla_reviews": "clar_cla_id, clar_cla_review_date, clar_cla_review_participation, clar_cla_review_cancelled",
     "ssd_legal_status": "lega_person_id, lega_legal_status, lega_legal_status_start_date, lega_legal_status_end_date",
-    "ssd_cla_visits": "clav_person_id, clav_cla_visit_date",
+    "ssd_cla_visits": "clav_person_id, clav_cla_visit_date, clav_cla_visit_seen",
     "ssd_cla_immunisations": "clai_person_id, clai_immunisations_status, clai_immunisations_status_date",
     "ssd_person": "pers_person_id, pers_dob, pers_send_flag, pers_death_date",
     "ssd_involvements": "invo_involvements_id, invo_person_id, invo_professional_team, invo_involvement_start_date, "
@@ -153,8 +153,9 @@ def exp_lac_review_timeliness(p, r):
 
 def exp_lac_visit_timeliness(p, r):
     lac = r.lac_at(p.end)
-    visits = sum(1 for v in r.t["ssd_cla_visits"]
-                 if v["clav_person_id"] in lac and _between(v["clav_cla_visit_date"], p.start, p.end))
+    visits = sum(1 for v in r.t["ssd_cla_visits"]  # a visit counts only when the child was seen
+                 if v["clav_person_id"] in lac and _between(v["clav_cla_visit_date"], p.start, p.end)
+                 and v["clav_cla_visit_seen"] == "Y")
     return {"rows": len(lac), "sum:visits_in_period": visits}
 
 

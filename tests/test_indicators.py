@@ -240,3 +240,19 @@ def test_docs_are_current():
     assert current == render(), "docs/indicators.md is stale: run python -m reporting.indicators.docs"
     for indicator in library().indicators:
         assert f"`{indicator}`" in current
+
+
+def test_a_target_can_change_by_financial_year_and_says_where_it_comes_from():
+    from reporting.indicators.models import Indicator
+
+    base = {"id": "some_indicator", "title": "Some indicator", "area": "x", "unit": "percent",
+            "description": "twenty characters or more here", "numerator": "n", "denominator": "d",
+            "polarity": "high_is_good", "basis": "month", "definition": "a definition of twenty characters"}
+    spec = Indicator.model_validate({**base, "target": {2024: 80, 2026: 90}, "target_source": "a test"})
+    assert spec.target_for(date(2025, 3, 31)) == 80  # 2024-25
+    assert spec.target_for(date(2026, 3, 31)) == 80  # 2025-26 is not listed: the latest earlier year's
+    assert spec.target_for(date(2026, 10, 31)) == 90  # 2026-27
+    assert spec.target_for(date(2024, 3, 31)) is None  # before the first year with a target
+    with pytest.raises(Exception, match="target_source"):
+        Indicator.model_validate({**base, "target": 80})
+

@@ -172,7 +172,8 @@ def test_the_cypds_overview_shows_cypds_figures_only(seeded_sqlite_url, tmp_path
                      "cypds_18plus_visits_within_3_months_pct", "cypds_transition_plans_pct",
                      "cypds_short_breaks_reviews_on_time_pct"):
         assert expected in shown
-    for whole_service in ("Children on a CIN plan visited", "Looked-after children visited", "Average caseload per FTE social worker<"):
+    for whole_service in ("Children on a CIN plan seen at a visit", "Looked-after children seen at a statutory visit",
+                          "Average caseload per FTE social worker<"):
         assert whole_service not in html
 
 

@@ -41,7 +41,10 @@ def render() -> str:
                 lines.append(f"- Denominator: {s.denominator}")
             lines += [f"- Unit: {UNITS[s.unit]}; polarity: {s.polarity.replace('_', ' ')}; basis: {BASES[s.basis]}"]
             if s.target is not None:
-                lines.append(f"- Target: {s.target:g}" + (f"; RAG green {s.rag.green:g}, amber {s.rag.amber:g}" if s.rag else ""))
+                targets = (", ".join(f"{y}-{str(y + 1)[2:]}: {v:g}" for y, v in sorted(s.target.items()))
+                           if isinstance(s.target, dict) else f"{s.target:g}")
+                lines.append(f"- Target: {targets}" + (f"; RAG green {s.rag.green:g}, amber {s.rag.amber:g}" if s.rag else "")
+                             + f" (source: {s.target_source})")
             if s.standard:
                 lines.append(f"- Standard: {s.standard}")
             lines.append(f"- Definition: {s.definition}")

@@ -41,7 +41,11 @@ class Indicator(Strict):
     denominator: str | None = Field(None, description="What it is a share of, in words (not for counts).")
     unit: Unit
     polarity: Polarity
-    target: float | None = None
+    # One target for every year, or {financial year (the year of its April): target}; a year not
+    # listed takes the latest earlier year's target. Where it comes from is `target_source`.
+    target: float | dict[int, float] | None = None
+    target_source: str | None = Field(None, description="Who set the target, when and why (a local target "
+                                      "with no published source says it is a local assumption).")
     rag: RagBands | None = None
     basis: Basis
     benchmark: str | None = Field(None, description="Series id in config/benchmarks.yml.")
@@ -55,8 +59,19 @@ class Indicator(Strict):
                                   "the same measure on another basis (e.g. headcount beside FTE).")
     decimals: int = Field(1, ge=0, le=3)
 
+    def target_for(self, day) -> float | None:
+        """The target in force for a period ending on `day` (its financial year's)."""
+        if not isinstance(self.target, dict):
+            return self.target
+        year = day.year if day.month >= 4 else day.year - 1
+        years = [y for y in self.target if y <= year]
+        return self.target[max(years)] if years else None
+
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
+        if self.target is not None and not self.target_source:
+            raise ValueError("a target needs target_source: who set it and on what basis (or that it is a "
+                             "local assumption)")
         if self.rag is not None:
             if self.polarity == "neutral":
                 raise ValueError("rag bands need a polarity of high_is_good or low_is_good, not neutral")

@@ -130,7 +130,7 @@ def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Perio
         "raw": None if hidden else current.value,
         "numerator": None if hidden else current.numerator,
         "denominator": None if hidden else current.denominator,
-        "target": None if spec.target is None else display(spec, spec.target),
+        "target": None if spec.target_for(period.end) is None else display(spec, spec.target_for(period.end)),
         "rag": None if hidden else rag(spec, current.value),
         "direction": None if unmoved else move, "judgement": None if unmoved else judgement(spec, move),
         "previous": _shown(spec, previous, aggregate),
@@ -155,9 +155,9 @@ def trend(indicator: IndicatorDefinition, session: IndicatorSession, end: date, 
     marks = [b for b in benchmarks(spec, end) if b["value"] is not None]
     plotted = [p["value"] for p in points if p["value"] is not None]
     return {"id": spec.id, "title": spec.title, "unit": UNIT_LABELS[spec.unit], "points": points,
-            "target": spec.target, "benchmarks": marks,
-            "min": min(plotted + [b["value"] for b in marks] + ([spec.target] if spec.target is not None else []), default=0),
-            "max": max(plotted + [b["value"] for b in marks] + ([spec.target] if spec.target is not None else []), default=0)}
+            "target": spec.target_for(end), "benchmarks": marks,
+            "min": min(plotted + [b["value"] for b in marks] + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0),
+            "max": max(plotted + [b["value"] for b in marks] + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0)}
 
 
 def four_years(indicator: IndicatorDefinition, session: IndicatorSession, period: Period, aggregate: bool) -> list[dict]:

@@ -51,6 +51,17 @@ last_visit as (
     select vi.cin_plan_id, max(vi.visit_date) as last_visit_date from visits vi group by vi.cin_plan_id
 ),
 
+-- visits recorded in the month with the child not seen (or no outcome): a data-quality finding
+not_seen as (
+    select p.cin_plan_id, count(*) as visits_not_seen
+    from plans p
+    join ssd_cin_visits v on v.cinv_person_id = p.person_id
+    where v.cinv_cin_visit_date >= :period_start and v.cinv_cin_visit_date <= :period_end
+      and v.cinv_cin_visit_date > p.plan_start
+      and coalesce(v.cinv_cin_visit_seen, 'N') <> 'Y'
+    group by p.cin_plan_id
+),
+
 final as (
     select
         p.cin_plan_id,
@@ -69,10 +80,12 @@ final as (
               and {{ add_working_days('coalesce(lv.last_visit_date, p.plan_start)', cf_cin_visit_standard_wd()) }} < :period_end
              then 1 else 0 end as overdue_at_period_end,
         coalesce(pp.visits_12_months, 0) as visits_12_months,
-        coalesce(pp.late_12_months, 0) as late_12_months
+        coalesce(pp.late_12_months, 0) as late_12_months,
+        coalesce(ns.visits_not_seen, 0) as visits_not_seen
     from plans p
     join per_plan pp on pp.cin_plan_id = p.cin_plan_id
     left join last_visit lv on lv.cin_plan_id = p.cin_plan_id
+    left join not_seen ns on ns.cin_plan_id = p.cin_plan_id
     join ssd_person per on per.pers_person_id = p.person_id
     left join {{ cf_case_holder_at(':period_end') }} ch on ch.person_id = p.person_id
 ),

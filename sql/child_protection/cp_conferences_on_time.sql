@@ -10,7 +10,8 @@ with conferences as (
         'Initial (ICPC)' as conference_type,
         i.icpc_icpc_target_date as due_date,
         i.icpc_icpc_date as held_date,
-        i.icpc_icpc_team as team_id
+        i.icpc_icpc_team as team_id,
+        0 as recorded_due_differs
     from ssd_initial_cp_conference i
     where i.icpc_icpc_target_date is not null
     union all
@@ -20,7 +21,9 @@ with conferences as (
         'Review (RCPC)',
         coalesce(rg.due_by_regulation, r.cppr_cp_review_due),
         r.cppr_cp_review_date,
-        null
+        null,
+        case when rg.due_by_regulation is not null
+              and (r.cppr_cp_review_due is null or r.cppr_cp_review_due <> rg.due_by_regulation) then 1 else 0 end
     from ssd_cp_reviews r
     left join {{ cp_reviews_by_regulation(add_months(':period_end', 1)) }} rg on rg.review_id = r.cppr_cp_review_id
 ),
@@ -58,6 +61,7 @@ final as (
         case when c.due_date <= :period_end and (c.held_date is null or c.held_date > :period_end) then 1 else 0 end
             as is_overdue,
         case when c.due_date >= :period_start and c.due_date <= :period_end then 1 else 0 end as due_in_period,
+        c.recorded_due_differs,
         case when c.due_date <= :period_end then 1 else 0 end as is_due_by_period_end
     from in_scope c
     join ssd_person per on per.pers_person_id = c.person_id

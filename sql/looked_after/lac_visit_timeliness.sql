@@ -5,8 +5,11 @@ with due as materialized (
     select * from {{ lac_visit_due(':as_at') }} d
 ),
 
+-- a visit counts only when the child was seen (reg. 28); one recorded otherwise is a finding
 visits_in_period as (
-    select v.clav_person_id as person_id, count(*) as visits,
+    select v.clav_person_id as person_id,
+           sum(case when v.clav_cla_visit_seen = 'Y' then 1 else 0 end) as visits,
+           sum(case when coalesce(v.clav_cla_visit_seen, 'N') <> 'Y' then 1 else 0 end) as not_seen,
            sum(case when v.clav_cla_visit_seen_alone = 'Y' then 1 else 0 end) as seen_alone
     from ssd_cla_visits v
     where v.clav_cla_visit_date >= :period_start and v.clav_cla_visit_date <= :period_end
@@ -27,6 +30,7 @@ final as (
         case when d.next_visit_due < :as_at then {{ days_between('d.next_visit_due', ':as_at') }} else 0 end
             as days_overdue,
         coalesce(vp.visits, 0) as visits_in_period,
+        coalesce(vp.not_seen, 0) as visits_not_seen,
         coalesce(vp.seen_alone, 0) as seen_alone_in_period,
         case when d.next_visit_due < :as_at then 'Overdue'
              when d.next_visit_due <= {{ add_days(':as_at', 14) }} then 'Due in next 14 days'

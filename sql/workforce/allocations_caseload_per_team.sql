@@ -44,6 +44,8 @@ final as (
         t.service_id,
         t.service_name,
         pw.allocated_cases,
+        -- full-time equivalent: the DfE's caseload is cases per FTE (no FTE recorded counts as 1.0)
+        coalesce(prof.prof_full_time_equivalency, 1.0) as worker_fte,
         pw.cp_children,
         pw.cin_plan_children,
         pw.allocated_cases - pw.cp_children - pw.cin_plan_children as other_cases,
