@@ -45,6 +45,48 @@ def _register_commands() -> None:
     app.add_typer(benchmarks_app, name="benchmarks")
 
 
+@db_app.command("profile")
+def db_profile(
+    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL or var/casedb.sqlite)."),
+    as_at: str = typer.Option(settings.DEMO_AS_AT, "--as-at", help="Profile the reporting year before this date."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: one object per measure."),
+) -> None:
+    """Compare a case database with a realistic inner-London authority (config/calibration.yml):
+    each measure, its target and tolerance, its source, and whether it is within. Exit 1 if any is not.
+
+    Example: mi db profile --as-at 2026-10-26
+    """
+    import json
+
+    from reporting.casedb.profile import profile
+
+    try:
+        engine = settings.casedb_engine(url or settings.casedb_url())
+        year, results = profile(engine, parse_date(as_at))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - a missing database, a broken config: said in one line
+        from reporting.casedb.readonly import reason
+
+        console.print(f"[red]cannot profile the case database: {type(error).__name__}: {reason(error)}[/]")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps({"year_start": year.start.isoformat(), "year_end": year.end.isoformat(),
+                          "measures": [r.as_json() for r in results]}, indent=1))
+    else:
+        table = Table(title=f"Profile of the reporting year {year.start:%d %b %Y} to {year.end:%d %b %Y}")
+        for name, justify in (("measure", "left"), ("value", "right"), ("target", "right"), ("±", "right"),
+                              ("within", "left"), ("source", "left")):
+            table.add_column(name, justify=justify, overflow="fold")
+        for r in results:
+            table.add_row(r.target.label, "none" if r.value is None else f"{r.value:g}", f"{r.target.target:g}",
+                          f"{r.target.tolerance:g}", "[green]yes[/]" if r.within else "[red]no[/]",
+                          ("assumption: " if r.target.assumption else "") + r.target.source)
+        Console().print(table)
+        console.print(f"{sum(r.within for r in results)} of {len(results)} measures within tolerance")
+    if not all(r.within for r in results):
+        raise typer.Exit(1)
+
+
 def parse_date(value: str) -> date:
     try:
         return date.fromisoformat(value)

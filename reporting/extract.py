@@ -72,14 +72,19 @@ def _strip_comments(sql: str) -> str:
     return _TOKENS.sub(lambda m: "''" if m.group(1) else "", sql)
 
 
-def expand_sql(definition: ReportDefinition) -> str:
-    """The executable statement for a definition, checked for the house rules."""
+def expand_text(text: str, where: str) -> str:
+    """SQL text with the building blocks expanded (in the sandbox); `where` names it in errors."""
     try:
-        sql = _environment(settings.sql_dir() / "_blocks").from_string(definition.sql).render()
+        return _environment(settings.sql_dir() / "_blocks").from_string(text).render()
     except jinja2.TemplateError as error:
         line = getattr(error, "lineno", None)
-        where = f" line {line}" if line else ""
-        raise ReportSQLError(f"{definition.sql_path}{where}: building block error: {error}") from None
+        at = f" line {line}" if line else ""
+        raise ReportSQLError(f"{where}{at}: building block error: {error}") from None
+
+
+def expand_sql(definition: ReportDefinition) -> str:
+    """The executable statement for a definition, checked for the house rules."""
+    sql = expand_text(definition.sql, str(definition.sql_path))
     code = _strip_comments(sql)
     if ";" in code.strip().rstrip(";"):
         raise ReportSQLError(f"{definition.sql_path}: expected one SQL statement, found several")

@@ -11,7 +11,8 @@ The file has four parts:
 * ``organisation``: ``services``, ``teams`` and ``staff``. A service becomes an ``ssd_department``
   row and an ``ext_services`` row; a team an ``ssd_department`` row (parent: its service) and an
   ``ext_teams`` row; a member of staff an ``ssd_professionals`` row and an ``ext_staff`` row.
-* ``people``: one block per person (``id``, ``name``, ``dob``, ``sex``, ``story``), with
+* ``people``: one block per person (``id``, ``name``, ``dob``, ``sex``, ``story``, and ``died``
+  for a date of death), with
   ``allocated`` (who held the case, when: ``ssd_involvements`` rows, the team being the worker's
   team) and ``rows``: for each table, the rows that belong to this person.
 * ``tables``: rows that belong to nobody in particular (schools, audits...), by table.
@@ -142,7 +143,8 @@ def fixture_rows(fixture: dict) -> dict[str, list[dict]]:
     for person in fixture["people"]:
         forename, _, surname = person["name"].partition(" ")
         rows.add("ssd_person", {"pers_person_id": person["id"], "pers_forename": forename,
-                                "pers_surname": surname, "pers_dob": person["dob"], "pers_sex": person["sex"]})
+                                "pers_surname": surname, "pers_dob": person["dob"], "pers_sex": person["sex"],
+                                "pers_death_date": person.get("died")})
     for person in fixture["people"]:
         for n, allocation in enumerate(person.get("allocated") or [], start=1):
             worker = allocation["worker"]

@@ -307,10 +307,22 @@ def check_episodes_not_copied_to_siblings(src, p, rows):
     families: dict[str, list[str]] = {}
     for f in src.rows("ssd_family"):
         families.setdefault(f["fami_family_id"], []).append(f["fami_person_id"])
+    dob = {x["pers_person_id"]: x["pers_dob"] for x in src.rows("ssd_person")}
+
+    def expected_to_have_it(child: str, day) -> bool:
+        """Under 18 that day, and no episode of theirs already open (referred earlier, not closed before)."""
+        adult = dob[child].replace(year=dob[child].year + 18) if (dob[child].month, dob[child].day) != (2, 29) \
+            else dob[child].replace(year=dob[child].year + 18, day=28)
+        already_open = any(e["cine_person_id"] == child and e["cine_referral_date"] < day
+                           and (e["cine_close_date"] is None or e["cine_close_date"] >= day)
+                           for e in src.rows("ssd_cin_episodes"))
+        return day < adult and not already_open
+
     expected = {(fe["faep_episode_id"], sibling) for fe in src.rows("ext_family_episodes")
                 if window_start(p.end) <= fe["faep_episode_date"] <= p.end
                 for sibling in families.get(fe["faep_family_id"], [])
-                if sibling != fe["faep_lead_person_id"] and (sibling, fe["faep_episode_date"]) not in referral_dates}
+                if sibling != fe["faep_lead_person_id"] and (sibling, fe["faep_episode_date"]) not in referral_dates
+                and expected_to_have_it(sibling, fe["faep_episode_date"])}
     assert {(r["family_episode_id"], r["person_id"]) for r in rows} == expected and expected
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -210,6 +210,31 @@ def test_ssda903_episodes_follow_the_legal_status_and_placement_rules(seeded_sql
             if e["REC"] in ("E11", "E12"):
                 assert e["PLACE"] in ("A3", "A4", "A5", "A6")  # rule 390
 
+
+
+def test_ssda903_lists_unaccompanied_children_without_a_home_postcode(seeded_sqlite_url, tmp_path):
+    """Every child looked after in the year with a UASC status is on the UASC table (which the
+    validator reads as header UASC = 1), once, with DUC only if it ceased by 31 March and never
+    after the 18th birthday (rule 304); their episodes have no home postcode (rule 406)."""
+    ssda903.build(create_engine(seeded_sqlite_url), 2026, tmp_path)
+    episodes = _csv(tmp_path / "episodes.csv")
+    uasc = _csv(tmp_path / "uasc.csv")
+    header = {h["CHILD"]: h for h in _csv(tmp_path / "header.csv")}
+    with create_engine(seeded_sqlite_url).connect() as conn:
+        recorded = {r[0] for r in conn.execute(text(
+            "select immi_person_id from ssd_immigration_status where immi_immigration_status = 'UASC' "
+            "and immi_immigration_status_start_date <= '2026-03-31'"))}
+    looked_after = {e["CHILD"] for e in episodes}
+    assert len(uasc) == len({r["CHILD"] for r in uasc}) > 5  # one row each (INT36)
+    assert {r["CHILD"] for r in uasc} == recorded & looked_after
+    for row in uasc:
+        assert (row["SEX"], row["DOB"]) == (header[row["CHILD"]]["SEX"], header[row["CHILD"]]["DOB"])
+        if row["DUC"]:  # by 31 March, and no later than the 18th birthday: under 18 the day before
+            ceased = _d(row["DUC"])
+            assert ceased <= date(2026, 3, 31) and age_on(_d(row["DOB"]), ceased - timedelta(days=1)) < 18
+    assert any(not r["DUC"] for r in uasc) and any(r["DUC"] for r in uasc)
+    children = {r["CHILD"] for r in uasc}
+    assert all(e["HOME_POST"] == "" for e in episodes if e["CHILD"] in children)
 
 def test_ssda903_previous_permanence_for_every_child_starting_care(seeded_sqlite_url, tmp_path):
     ssda903.build(create_engine(seeded_sqlite_url), 2026, tmp_path)

@@ -23,6 +23,7 @@ docs/schema.md:
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -135,6 +136,31 @@ def _resolve_reference(field: SsdField, keys: dict[str, tuple[str, ...]]) -> str
     if keys.get(target_table) == (target_column,):
         return target
     return None
+
+
+# References the SSD states only in a field's description (or its name), with no foreign_key
+# listed: an id field that says what it points at. (description or name pattern -> target)
+DESCRIBED_REFERENCES = [
+    (re.compile(r"^Person Unique ID$"), "ssd_person.pers_person_id"),
+    (re.compile(r"^Referral ID$"), "ssd_cin_episodes.cine_referral_id"),
+    (re.compile(r"^CP Plan ID$"), "ssd_cp_plans.cppl_cp_plan_id"),
+    (re.compile(r"^CLA (Table )?ID$|_cla_id$"), "ssd_cla_episodes.clae_cla_id"),
+]
+
+
+def described_references() -> list[tuple[SsdField, str]]:
+    """(field, target) for each reference the SSD declares in a field's description or name only:
+    no constraint enforces them, so data quality checks them (a CP visit's plan id with no such
+    plan is a visit that drops out of every report)."""
+    found = []
+    for f in ssd_fields():
+        if f.foreign_key or f.is_key:
+            continue
+        for pattern, target in DESCRIBED_REFERENCES:
+            if (pattern.search(f.description or "") or pattern.search(f.field)) and target != f"{f.table}.{f.field}":
+                found.append((f, target))
+                break
+    return found
 
 
 def unenforced_references() -> list[SsdField]:

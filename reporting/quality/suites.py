@@ -6,8 +6,10 @@ Two sources of rules, merged per table:
    the `ext_*` extension tables), so 78 tables need no hand-written suite:
    * primary key not null and unique (critical: a repeated key double-counts children);
    * columns declared NOT NULL are not null (warning: an authority's own SSD build may not enforce it);
-   * every foreign key resolves - the declared ones and the SSD's listed-but-unenforced references
-     (`reporting.casedb.ssd.unenforced_references()`) - counted in SQL, child rows stay in the database;
+   * every foreign key resolves - the declared ones, the SSD's listed-but-unenforced references
+     (`reporting.casedb.ssd.unenforced_references()`) and the references it states only in a field's
+     description ("CP Plan ID", "Referral ID": `described_references()`) - counted in SQL, child rows
+     stay in the database;
    * event dates in range: not before 1990, not after the as-at date (columns that are due, target
      or expected dates, and the calendar, may lie in the future);
    * paired dates in order: `<x>_end_date` / `<x>_ceased_date` on or after `<x>_start_date`.
@@ -181,16 +183,17 @@ def _metadata() -> MetaData:
 
 def derived_rules(as_at: date, metadata: MetaData | None = None) -> list[Rule]:
     """The rules the schema implies, for every table, in table order."""
-    from reporting.casedb.ssd import unenforced_references
+    from reporting.casedb.ssd import described_references, unenforced_references
 
     metadata = metadata or _metadata()
     rules: list[Rule] = []
     unenforced: dict[str, list[tuple[str, str]]] = {}
-    for ref in unenforced_references():
-        target_table, _, target_column = ref.foreign_key.partition(".")
+    listed = [(ref, ref.foreign_key) for ref in unenforced_references()]
+    for ref, target_name in listed + described_references():
+        target_table, _, target_column = target_name.partition(".")
         target = metadata.tables.get(target_table)
         if target is not None and target_column in target.columns and ref.table in metadata.tables:
-            unenforced.setdefault(ref.table, []).append((ref.field, ref.foreign_key))
+            unenforced.setdefault(ref.table, []).append((ref.field, target_name))
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
         name = table.name
         keys = [c.name for c in table.primary_key.columns]

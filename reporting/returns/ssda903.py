@@ -93,6 +93,11 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
                                                             "where clac_cla_conviction_date between :start and :end", **p)} \
             if _has(conn, "ssd_cla_convictions", "clac_cla_conviction_date") else set()
         leavers = rows(conn, "select * from ssd_care_leavers")
+        uasc_status = rows(conn, """
+            select * from ssd_immigration_status where immi_immigration_status = 'UASC'
+              and immi_immigration_status_start_date <= :end
+            order by immi_immigration_status_start_date""", **p) \
+            if _has(conn, "ssd_immigration_status", "immi_immigration_status") else []
         # When each young person last left care (any year): OC3 needs it for rules 1007/1016.
         left_care = {r["p"]: as_date(r["d"]) for r in rows(conn, """
             select clae_person_id as p, max(clae_cla_episode_ceased_date) as d from ssd_cla_episodes
@@ -117,6 +122,10 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
                                     if _status(legal[e["clae_person_id"]], e) not in SHORT_BREAK_STATUSES}
     for child in children:
         tables["header"].append(_header(people[child], upn, cy, mother=child not in short_breaks))
+    # An unaccompanied asylum-seeking child has no home postcode in England: HOME_POST is left
+    # blank, so no placement distance is derived (rule 406), whether the status still holds or not.
+    tables["uasc"] = _uasc(uasc_status, in_scope, people, cy)
+    uasc = {r["CHILD"] for r in tables["uasc"]}
     for e in episodes:
         start = as_date(e["clae_cla_episode_start_date"])
         status = [s for s in legal[e["clae_person_id"]] if as_date(s["lega_legal_status_start_date"]) <= start]
@@ -135,7 +144,8 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
             # an episode ended by a change of legal status alone (next RNE L) has none.
             "REASON_PLACE_CHANGE": (previous_change.get(e["clae_cla_placement_id"]) or "")
             if placement_ends and e["clae_cla_episode_ceased_reason"] == "X1" else "",
-            "HOME_POST": "" if short_break else (home[-1]["addr_address_postcode"] if home else ""),
+            "HOME_POST": "" if short_break or e["clae_person_id"] in uasc
+            else (home[-1]["addr_address_postcode"] if home else ""),
             "PL_POST": "" if short_break else (e["pl_post"] or ""),
             "URN": "" if short_break else (e["urn"] or "")})
     for r in reviews:
@@ -241,6 +251,19 @@ def _header(person: dict, upn: dict, cy: CollectionYear, mother: bool) -> dict:
             "ETHNIC": person["pers_ethnicity"] or "NOBT",
             "UPN": upn.get(child, _upn_unknown(person, cy)), "MOTHER": "0" if mother and _sex(person) == "F" else "",
             "MC_DOB": ""}
+
+
+def _uasc(statuses, in_scope: set[str], people, cy: CollectionYear) -> list[dict]:
+    """Children looked after in the year who were unaccompanied asylum-seekers (the validator
+    marks their header UASC = 1), one row each, with the date that status ceased if it did by
+    the year's end (DUC: at the latest the 18th birthday, rule 304)."""
+    ceased: dict[str, str] = {}
+    for s in statuses:  # in start order: a later period of the status overrides an earlier one
+        if s["immi_person_id"] in in_scope:
+            end = as_date(s["immi_immigration_status_end_date"])
+            ceased[s["immi_person_id"]] = dmy(end) if end is not None and end <= cy.end else ""
+    return [{"CHILD": child, "SEX": _sex(people[child]), "DOB": dmy(people[child]["pers_dob"]), "DUC": duc}
+            for child, duc in sorted(ceased.items())]
 
 
 def _sex(person: dict) -> str:

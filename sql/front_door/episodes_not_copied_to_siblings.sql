@@ -1,6 +1,8 @@
 -- One row per sibling a family referral (a piece of work opened for the whole sibling group) was
 -- not copied to: the family episode exists and the lead child has the referral, but the sibling
--- has no referral of the same date. Family referrals in the 12 months to the period end.
+-- has no referral of the same date. Family referrals in the 12 months to the period end. A
+-- sibling aged 18 or over that day (an adult: no referral to children's services) or already
+-- open to the service that day (one open episode per child) is not expected to have it.
 with family_episodes as (
     select fe.*
     from ext_family_episodes fe
@@ -14,8 +16,13 @@ missing as (
            fe.faep_episode_type as episode_type, f.fami_person_id as sibling_person_id
     from family_episodes fe
     join ssd_family f on f.fami_family_id = fe.faep_family_id and f.fami_person_id <> fe.faep_lead_person_id
+    join ssd_person sib on sib.pers_person_id = f.fami_person_id
     where not exists (select 1 from ssd_cin_episodes e
                       where e.cine_person_id = f.fami_person_id and e.cine_referral_date = fe.faep_episode_date)
+      and {{ age_years('sib.pers_dob', 'fe.faep_episode_date') }} < 18
+      and not exists (select 1 from ssd_cin_episodes o
+                      where o.cine_person_id = f.fami_person_id and o.cine_referral_date < fe.faep_episode_date
+                        and (o.cine_close_date is null or o.cine_close_date >= fe.faep_episode_date))
 ),
 
 -- the lead child's referral of that date: its worker and team opened the episode

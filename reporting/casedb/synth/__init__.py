@@ -78,8 +78,11 @@ def generate_batches(config: SynthConfig, scale: str, seed: int, as_at: date,
             if child.age_on(world.sim_start) <= 17 and child.age_on(as_at) >= 16 and world.chance(0.02):
                 homeless_16plus(world, child)
             if world.chance(0.0007):
-                death = first_contact + world.days(30, 900)
-                if world.happened(death):
+                # A child dies after the last thing the service did with them (their journey is
+                # simulated whole first): nothing may be recorded after a death (DfE CIN rules
+                # 8915, 8920), and an open case or a child in care is not the one chosen.
+                death = max(first_contact, _last_event(world, child.person_id)) + world.days(30, 900)
+                if world.happened(death) and child.open_episode is None and not child.in_care:
                     child_death(world, child, death)
         if (n + 1) % batch_families == 0:
             yield _finish_batch(world)
@@ -98,6 +101,19 @@ def generate_batches(config: SynthConfig, scale: str, seed: int, as_at: date,
         progress("families", 1.0)
 
 
+def _last_event(world: World, person_id: str) -> date:
+    """The latest date on any row of this person in the batch being built (their whole journey)."""
+    latest = date.min
+    for rows in world.rows.values():
+        for row in rows:
+            if person_id not in row.values():
+                continue
+            for value in row.values():
+                if isinstance(value, date) and value > latest and value <= world.as_at:
+                    latest = value
+    return latest
+
+
 def _finish_batch(world: World) -> Rows:
     """Per-batch steps that read the batch's own rows, then hand the batch over.
 
@@ -111,16 +127,30 @@ def _finish_batch(world: World) -> Rows:
     return world.take_rows()
 
 
+# Who comes into care straight from a referral: babies removed at birth, young children in a
+# crisis, adolescents (family breakdown, remand) and unaccompanied asylum-seeking children, whom
+# inner-London boroughs look after in numbers (config/calibration.yml: UASC share).
+DIRECT_ENTRY = {"newborn": 18, "young child": 18, "adolescent": 40, "unaccompanied": 18}
+UASC_NATIONALITIES = {"Afghan": 30, "Eritrean": 20, "Sudanese": 20, "Iranian": 12, "Vietnamese": 10, "Albanian": 8}
+
+
 def _direct_entries_to_care(world: World) -> Iterator[None]:
-    """Children who come into care straight from a referral (remand, unaccompanied, crisis).
+    """Children who come into care straight from a referral (DIRECT_ENTRY).
 
     Yields after each child, so the caller can hand over a batch.
     """
     years = (world.as_at - world.sim_start).days / 365
     for _ in range(int(world.config.journey.direct_looked_after_per_year * years * world.scale)):
         when = world.sim_start + timedelta(days=world.rng.randrange((world.as_at - world.sim_start).days))
-        # Mostly adolescents: remands, unaccompanied young people, family breakdown.
-        children = make_family(world, when, eldest_age=world.rng.randint(12, 17), size=1)
+        kind = world.weighted(DIRECT_ENTRY)
+        if kind == "unaccompanied":  # 86% are 16+, 96% boys (England 2023, DfE CLA)
+            children = make_family(world, when, eldest_age=world.rng.choice([14, 15, 16, 16, 17, 17]), size=1,
+                                   sex="M" if world.chance(0.95) else "F",
+                                   nationality=world.weighted(UASC_NATIONALITIES))
+            children[0].uasc = True
+        else:
+            age = {"newborn": 0, "young child": world.rng.randint(3, 9)}.get(kind, world.rng.randint(10, 16))
+            children = make_family(world, when, eldest_age=age, size=1, newborn=kind == "newborn")
         schools_and_addresses(world, children, when)
         source = "6"
         referral_date = world.working_day_on_or_after(when)

@@ -28,9 +28,14 @@ ASSESSMENT_FACTORS = [
 ]
 CONTACT_OUTCOME = {"Referral to children's social care": 0, "Early help": 30, "Advice and information": 40,
                    "No further action": 30}
-LEGAL_STATUS = {"C2": 45, "V2": 35, "C1": 10, "E1": 3, "L1": 2, "J2": 2, "V4": 3}
-PLACEMENT_TYPE = {"U4": 30, "U1": 10, "U6": 8, "K2": 12, "R1": 5, "P1": 6, "H5": 8, "U2": 6, "U5": 5,
-                  "A4": 3, "Z1": 7}
+# At entry: most children come in under an interim care order (C1, which becomes C2 when the
+# proceedings end); England 2023 had 76% on care orders and 19% under section 20 at 31 March
+# (DfE CLA characteristics; unaccompanied children, all section 20, come on top).
+LEGAL_STATUS = {"C2": 22, "V2": 7, "C1": 58, "E1": 5, "L1": 3, "J2": 2, "V4": 3}
+# England 2023 (DfE CLA characteristics): 68% foster, 9% children's homes, 8% semi-independent
+# (16-17 only), 7% placed with parents, 2% placed for adoption (only adopted children: rule 551).
+PLACEMENT_TYPE = {"U4": 32, "U1": 12, "U6": 8, "K2": 11, "R1": 2, "P1": 9, "H5": 9, "U2": 6, "U5": 5,
+                  "A4": 3, "Z1": 3}
 PLACEMENT_PROVIDER = {"PR1": 50, "PR4": 30, "PR2": 8, "PR5": 12}
 PLACEMENT_CHANGE_REASON = {"CARPL": 30, "CLOSE": 10, "ALLEG": 3, "STAND": 8, "APPRR": 12,
                            "CREQB": 10, "CREQO": 10, "CHILD": 10, "LAREQ": 4, "PLACE": 3}
@@ -44,10 +49,13 @@ CLA_REVIEW_PARTICIPATION = {code: weight for code, weight in REVIEW_PARTICIPATIO
 # Care leavers' accommodation types with no "suitable" variant: S (no fixed abode) and X (in
 # custody) are always coded as not suitable, S2 and X2 (rule 133).
 ALWAYS_UNSUITABLE_ACCOMMODATION = ("S", "X")
-CARE_LEAVER_ACCOMMODATION = {"S": 20, "T": 12, "U": 10, "K": 8, "B": 8, "C": 6, "D": 6, "E": 5,
-                             "G": 5, "H": 4, "R": 4, "V": 3, "W": 2, "X": 2, "Y": 2, "Z": 3}
-CARE_LEAVER_ACTIVITY = {"F1": 18, "P1": 6, "F2": 12, "P2": 5, "F4": 15, "P4": 5, "F5": 20, "P5": 5,
-                        "G4": 6, "G5": 4, "G6": 4}
+# Care leavers aged 19-21, Camden 2023: 88% in suitable accommodation (no fixed abode and custody
+# are never suitable); Camden 2025: 58% in education, employment or training (DfE CLA care
+# leavers' files; config/calibration.yml). F*/P* are in education, employment or training.
+CARE_LEAVER_ACCOMMODATION = {"S": 2, "T": 14, "U": 12, "K": 9, "B": 10, "C": 7, "D": 7, "E": 6,
+                             "G": 6, "H": 5, "R": 5, "V": 4, "W": 3, "X": 1, "Y": 3, "Z": 3}
+CARE_LEAVER_ACTIVITY = {"F1": 8, "P1": 3, "F2": 10, "P2": 4, "F4": 15, "P4": 8, "F5": 6, "P5": 4,
+                        "G4": 12, "G5": 19, "G6": 8}
 DISABILITY = {"MOB": 10, "HAND": 6, "PC": 12, "INC": 5, "COMM": 18, "LD": 22, "HEAR": 5, "VIS": 5,
               "BEH": 10, "CON": 5, "AUT": 25, "DDA": 5}
 CONFERENCE_AGENCIES = ["Police", "School", "Health visitor", "GP", "School nurse", "Housing",

@@ -21,6 +21,7 @@ Share = float
 
 class Journey(_Strict):
     contact_to_referral: Share = Field(ge=0, le=1)
+    known_family_contact_to_referral: Share = Field(ge=0, le=1)
     rereferral_within_year: Share = Field(ge=0, le=1)
     referral_to_assessment: Share = Field(ge=0, le=1)
     assessment_to_strategy: Share = Field(ge=0, le=1)
@@ -61,6 +62,7 @@ class Defects(_Strict):
     assessment_no_factors_form: Share = Field(ge=0, le=1)
     assessment_factors_inconsistent: Share = Field(ge=0, le=1)
     strategy_not_completed: Share = Field(ge=0, le=1)
+    cp_review_outcome_not_recorded: Share = Field(ge=0, le=1)
 
 
 class SynthConfig(_Strict):

@@ -27,6 +27,7 @@ class Child:
     family_id: str
     disabled: bool = False
     in_care: bool = False
+    uasc: bool = False  # an unaccompanied asylum-seeking child: looked after under section 20 to 18
     open_episode: dict | None = None  # the open CIN episode (referral) row, if any
     # Every CIN episode row of the child, whoever opened it (front door, CYPDS): a new referral
     # may open an episode only when all of them are closed before it (DfE rules 8815/8816/8820).
@@ -35,6 +36,7 @@ class Child:
     # episode cannot close before its assessment is completed (DfE rules 8565, 8867).
     assessed_on: date | None = None
     had_cp_plan: bool = False  # on a CP plan before: re-referrals escalate more often
+    cp_plan_ended: date | None = None  # when the child's last CP plan ended
     upn: str | None = None
     events: list = field(default_factory=list)
 
@@ -54,7 +56,12 @@ class Child:
 
 
 def make_family(world: World, first_contact: date, eldest_age: int | None = None,
-                size: int | None = None) -> list[Child]:
+                size: int | None = None, sex: str | None = None, nationality: str = "British",
+                newborn: bool = False) -> list[Child]:
+    """A family of `size` children, the eldest `eldest_age` (or drawn) at `first_contact`.
+
+    `newborn`: the only child is days old (a baby removed at or soon after birth).
+    """
     family_id = world.next_id("F")
     size = size or world.weighted({1: 55, 2: 27, 3: 12, 4: 6})
     if eldest_age is None:
@@ -64,19 +71,21 @@ def make_family(world: World, first_contact: date, eldest_age: int | None = None
     children = []
     for n in range(size):
         age_days = max(30, eldest_age * 365 + world.rng.randint(0, 364) - n * world.rng.randint(400, 1100))
+        if newborn:
+            age_days = world.rng.randint(1, 42)
         dob = first_contact - timedelta(days=age_days)
-        sex = world.pick("MF")
-        child = Child(world.next_id("P"), dob, sex, family_id)
+        child_sex = sex or world.pick("MF")
+        child = Child(world.next_id("P"), dob, child_sex, family_id)
         ethnicity = world.weighted(codes.ETHNICITY)
         if world.chance(world.config.defects.person_missing_ethnicity):
             ethnicity = None
         world.add(
             "ssd_person",
-            pers_person_id=child.person_id, pers_forename=forename(world.rng, sex),
-            pers_surname=family_surname, pers_sex=sex, pers_gender="1" if sex == "M" else "2",
+            pers_person_id=child.person_id, pers_forename=forename(world.rng, child_sex),
+            pers_surname=family_surname, pers_sex=child_sex, pers_gender="1" if child_sex == "M" else "2",
             pers_ethnicity=ethnicity, pers_dob=dob, pers_common_child_id=None,
             pers_legacy_id=None, pers_upn_unknown=None, pers_send_flag="N", pers_expected_dob=None,
-            pers_death_date=None, pers_is_mother="N", pers_nationality="British",
+            pers_death_date=None, pers_is_mother="N", pers_nationality=nationality,
         )
         world.add("ssd_family", fami_table_id=world.next_id("FM"), fami_family_id=family_id,
                   fami_person_id=child.person_id)
@@ -119,11 +128,19 @@ def allocate(world: World, children: list[Child], kind: str, start: date, end: d
 def family_journey(world: World, children: list[Child], first_contact: date) -> None:
     j = world.config.journey
     when = first_contact
+    known = False  # a family the service has worked with before: a new contact is referred more often
+    everyone = children
     for _ in range(4):  # at most four episodes of involvement per family
         if when > world.as_at:
             return
+        # Children's social care works with the children under 18: an elder sibling who has
+        # grown up by a later contact is not part of it (the disability service's work to 25 is
+        # separate, services.disability_service).
+        children = [child for child in everyone if child.age_on(when) < 18]
+        if not children:
+            return
         source = world.weighted(codes.REFERRAL_SOURCE)
-        referred = world.chance(j.contact_to_referral)
+        referred = world.chance(j.known_family_contact_to_referral if known else j.contact_to_referral)
         for child in children:
             outcome = "Referral to children's social care" if referred else world.weighted(codes.CONTACT_OUTCOME)
             world.add(
@@ -143,17 +160,21 @@ def family_journey(world: World, children: list[Child], first_contact: date) -> 
         referral_date = world.add_working_days(when, world.rng.randint(0, 1))
         if referral_date > world.as_at:
             return
-        free = [child for child in children if child.free_for_referral(referral_date)]
+        free = [child for child in children
+                if child.free_for_referral(referral_date) and child.age_on(referral_date) < 18]
         if not free:  # every child is already open to the service: no new episode
             when = when + world.days(60, 700)
             continue
         closed = referral(world, free, referral_date, source)
+        known = True
         if closed is None:
             return
         after_cp = any(child.had_cp_plan for child in free)
-        if not world.chance(j.rereferral_after_cp_plan if after_cp else j.rereferral_within_year * 1.6):
+        if not world.chance(j.rereferral_after_cp_plan if after_cp else j.rereferral_within_year):
             return
-        when = closed + world.days(30, 600)
+        # Most re-referrals come soon after the case closed (the DfE counts those within 12
+        # months of the previous referral); some years later.
+        when = closed + (world.days(14, 200) if world.chance(0.75) else world.days(201, 900))
 
 
 def _early_help(world: World, children: list[Child], when: date) -> None:
@@ -207,6 +228,9 @@ def referral(world: World, children: list[Child], when: date, source: str) -> da
     start = world.add_working_days(when, world.rng.randint(0, 4))
     if start > world.as_at:
         return None  # referred, assessment not started yet
+    group = _children_still(world, group, start)
+    if not group:
+        return start
     kind = world.weighted({"BIT": 60, "FIT": 30, "GOSH": 10})
     on_time = world.chance(world.config.timeliness.assessment_within_45_wd)
     duration = world.rng.randint(12, 45) if on_time else world.rng.randint(46, 75)
@@ -294,15 +318,19 @@ def _housing(world: World, group: list[Child], when: date) -> None:
     end = world.happened(when + world.days(90, 900)) if world.chance(0.5) else None
     for child in group:
         world.add("ext_housing_flags", hous_flag_id=world.next_id("HF"), hous_person_id=child.person_id,
-                  hous_flag_type=flag, hous_start_date=when - world.days(0, 400), hous_end_date=end)
+                  hous_flag_type=flag, hous_start_date=max(child.dob, when - world.days(0, 400)), hous_end_date=end)
 
 
 # ---- child in need ---------------------------------------------------------------------------
 def cin_plan(world: World, group: list[Child], referral_ids: dict[str, str], start: date) -> date | None:
     """A CIN plan with visits and reviews; returns the closure date (None while open)."""
     t = world.config.timeliness
+    group = _children_still(world, group, start)
+    if not group:
+        return start
     kind = world.weighted({"CIN": 70, "FIT": 20, "GOSH": 10})
-    planned_end = start + world.days(100, 520)
+    # a plan for a child ends by their 18th birthday (the eldest's, for a sibling group)
+    planned_end = min(start + world.days(100, 520), max(start + timedelta(days=1), _adulthood(group)))
     end = world.happened(planned_end)
     worker = allocate(world, group, kind, start, end, referral_ids)
     for child in group:
@@ -349,6 +377,28 @@ def cin_plan(world: World, group: list[Child], referral_ids: dict[str, str], sta
     return _close(world, group, end, "RC7", nfa=False)
 
 
+def _collection_year(day: date) -> int:
+    """The census year (1 April to 31 March) a day falls in, by its April."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _children_still(world: World, group: list[Child], day: date) -> list[Child]:
+    """Those of the group still under 18 on `day`; the case of one who has turned 18 since the
+    referral closes that day (no child's plan starts for an adult; CIN census RC7)."""
+    adults = [child for child in group if child.age_on(day) >= 18]
+    _close(world, adults, day, "RC7", nfa=False)
+    return [child for child in group if child not in adults]
+
+
+def _adulthood(group: list[Child]) -> date:
+    """The eldest child's 18th birthday: a child's plan does not outlast their childhood."""
+    eldest = min(child.dob for child in group)
+    try:
+        return eldest.replace(year=eldest.year + 18)
+    except ValueError:  # born on 29 February
+        return eldest.replace(year=eldest.year + 18, day=28)
+
+
 # ---- child protection ------------------------------------------------------------------------
 def _child_protection(world: World, group: list[Child], referral_ids: dict[str, str],
                       assessment_start: date, kind: str) -> date | None:
@@ -358,6 +408,9 @@ def _child_protection(world: World, group: list[Child], referral_ids: dict[str, 
         return None
     started = world.add_working_days(requested, world.rng.randint(0, 2))
     completed = world.add_working_days(started, world.rng.randint(0, 3))
+    group = _children_still(world, group, started)
+    if not group:
+        return started
     worker = world.worker_in(kind, requested)
     previous_cp = any(child.had_cp_plan for child in group)
     s47_nfa = not world.chance(j.previous_cp_s47_to_icpc if previous_cp else j.s47_to_icpc)
@@ -400,7 +453,16 @@ def _child_protection(world: World, group: list[Child], referral_ids: dict[str, 
     target = world.add_working_days(started, 15)
     if icpc_date > world.as_at:
         return None
+    group = _children_still(world, group, icpc_date)
+    if not group:
+        return icpc_date
     to_plan = world.chance(j.icpc_to_cp_plan)
+    if any(child.cp_plan_ended and _collection_year(child.cp_plan_ended) == _collection_year(icpc_date)
+           for child in group):
+        # A second plan in the census year of the last one would put two plans of one child into
+        # one CIN census return, where the DfE validator matches reviews to plans across episodes
+        # (rule 4003); the conference decides a CIN plan instead (the next year's may be a plan).
+        to_plan = False
     meeting = world.next_id("M")
     icpc_ids = {}
     chair = world.pick(world.staff_by_role["CPO"])
@@ -432,13 +494,17 @@ def _attendance(world: World, group: list[Child], meeting: str, kind: str, when:
                   atte_report_submitted=invited and world.chance(0.7))
 
 
-PLAN_LENGTH_DAYS = {(60, 180): 25, (181, 365): 45, (366, 730): 25, (731, 1000): 5}
+# How long a plan is meant to last. It ends at the review conference on or after that day (the
+# first at 3 months, then 6-monthly), so this gives the DfE's shape of plans ending in a year
+# (England 2025: a sixth within 3 months, most within a year, 4.4% after 2 years or more).
+PLAN_LENGTH_DAYS = {(45, 88): 20, (89, 270): 49, (271, 452): 21, (453, 634): 5, (635, 816): 5}
 
 
 def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: date) -> date | None:
     t = world.config.timeliness
     low, high = world.weighted(PLAN_LENGTH_DAYS)
-    intended_end = start + world.days(low, high)
+    adulthood = _adulthood(group)
+    intended_end = min(start + world.days(low, high), adulthood)
     kind = world.weighted({"FIT": 80, "GOSH": 20})
     initial = world.weighted(codes.CP_CATEGORY)
     latest = initial if world.chance(0.85) else world.weighted(codes.CP_CATEGORY)
@@ -450,6 +516,9 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
     while True:
         on_time = world.chance(t.cp_review_on_time)
         held = world.working_day_on_or_after(due - world.days(0, 10) if on_time else due + world.days(1, 30))
+        if adulthood <= min(held, world.as_at):
+            end = adulthood  # a child protection plan ends at 18 (the eldest's birthday)
+            break
         if held > world.as_at:
             reviews.append((due, None))
             break
@@ -461,6 +530,7 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
     allocate(world, group, kind, start, end, referral_ids)
     for child in group:
         child.had_cp_plan = True
+        child.cp_plan_ended = end or world.as_at
         pid = world.next_id("PL")
         for row in reversed(world.rows["ssd_initial_cp_conference"]):
             if row["icpc_icpc_id"] == icpc_ids[child.person_id]:
@@ -473,10 +543,13 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
                   cppl_cp_plan_latest_category=latest)
         for n, (due_date, held) in enumerate(reviews):
             meeting = world.next_id("M")
+            outcome = ("N" if held == end else "Y") if held else None
+            if held and world.chance(world.config.defects.cp_review_outcome_not_recorded):
+                outcome = None  # recording defect: the conference's decision was never entered
             world.add("ssd_cp_reviews", cppr_cp_review_id=world.next_id("RV"), cppr_person_id=child.person_id,
                       cppr_cp_plan_id=pid, cppr_cp_review_due=due_date, cppr_cp_review_date=held,
                       cppr_cp_review_meeting_id=meeting if held else None,
-                      cppr_cp_review_outcome_continue_cp=("N" if held == end else "Y") if held else None,
+                      cppr_cp_review_outcome_continue_cp=outcome,
                       cppr_cp_review_quorate=("Y" if world.chance(0.95) else "N") if held else None,
                       cppr_cp_review_participation=world.weighted(codes.REVIEW_PARTICIPATION)
                       if held and child.age_on(held) >= 4 else None)

@@ -36,15 +36,27 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
     child.in_care = True
     age = child.age_on(start)
     eighteen = _birthday(child, 18)
-    if age >= 13 and world.chance(0.6):
+    if child.uasc:  # looked after until 18, then a care leaver (or granted leave and moved on)
+        planned_end, reason = eighteen, "E17"
+        world.add("ssd_immigration_status", immi_immigration_status_id=world.next_id("IM"),
+                  immi_person_id=child.person_id, immi_immigration_status="UASC",
+                  immi_immigration_status_start_date=start, immi_immigration_status_end_date=world.happened(eighteen))
+    elif age >= 13 and world.chance(0.6):
         planned_end, reason = eighteen, "E17"
     else:
         planned_end = start + world.days(*world.weighted({(40, 180): 30, (181, 730): 30, (731, 2400): 40}))
         reason = world.weighted(codes.CLA_CEASED_REASON)
+        if age < 2 and reason not in ADOPTED and world.chance(0.45):
+            # babies in care are adopted far more often (England: most adoptions are of under-5s)
+            reason = world.pick(ADOPTED)
         if planned_end >= eighteen:
             planned_end, reason = eighteen, "E17"
         if reason in ("E11", "E12") and age > 6:
             reason = "E4A"
+        if reason in ADOPTED:
+            # care proceedings, a placement order, matching and the adoption order take time:
+            # England's children adopted in 2023 had been in care 2 years or more on average
+            planned_end = min(start + world.days(600, 1300), eighteen)
     end = world.happened(planned_end)
     if reason == "E7" and _birthday(child, 16) > planned_end:
         reason = "E4A"  # transfer to adult social care only from 16 (rule 389)
@@ -52,12 +64,17 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
     worker = allocate(world, [child], "LAC", start, end, {child.person_id: referral_id} if referral_id else {})
 
     # Placements: each move starts a new placement and a new episode of the period of care.
-    moves = world.weighted({0: 50, 1: 25, 2: 15, 3: 7, 4: 3})
+    # England: a tenth of children looked after at 31 March had 3+ placements in the year
+    moves = world.weighted({0: 42, 1: 27, 2: 17, 3: 9, 4: 5})
     stop = end or world.as_at
     span = (stop - start).days
     if span < 1:
         moves, span = 0, 1  # came into care on the last recorded day: no moves yet
-    starts = sorted({start} | {start + timedelta(days=world.rng.randint(1, span)) for _ in range(moves)})
+    # a move on the last day of the period of care would be an episode of no length (rule 355)
+    last_move = span - 1 if end is not None else span
+    if last_move < 1:
+        moves, last_move = 0, 1
+    starts = sorted({start} | {start + timedelta(days=world.rng.randint(1, last_move)) for _ in range(moves)})
     adopted = end is not None and reason in ADOPTED
     if adopted and len(starts) == 1:
         # Adopted children are placed for adoption (from foster care) months before the order.
@@ -81,7 +98,8 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
         ptype = _placement_type(world.weighted(codes.PLACEMENT_TYPE), legal, child.age_on(p_start),
                                 adoption=adopted and n + 1 == len(starts),
                                 before_adoption=adopted and n + 1 < len(starts),
-                                final_reason=reason if end is not None and n + 1 == len(starts) else None)
+                                final_reason=reason if end is not None and n + 1 == len(starts) else None,
+                                uasc=child.uasc)
         urn = f"SC{world.rng.randint(100000, 999999)}" if ptype in ("K2", "R1", "S1") else None
         if ptype in NO_URN_PLACEMENT_TYPES:  # rule 222: no Ofsted URN for these
             urn = None
@@ -215,12 +233,20 @@ def _legal_history(world: World, child: Child, start: date, end: date | None, st
     a placement order is never the status at entry, and an adopted child's placement for adoption
     starts under a placement order (E1; rules 553, 557).
     """
-    code = world.weighted(codes.LEGAL_STATUS)
-    if code == "E1":
-        code = "C1"  # a placement order follows care proceedings; it is not a way into care
+    code = "V2" if child.uasc else world.weighted(codes.LEGAL_STATUS)
+    if code == "E1" or (adopted and code in SHORT_BREAK_STATUSES):
+        # a placement order follows care proceedings, not a way into care; nor is a short-breaks
+        # child adopted: adoption follows care proceedings
+        code = "C1"
     if code == PACE and child.age_on(start) < CRIMINAL_RESPONSIBILITY_AGE:
         code = "V2"
     changes = [(start, code)]
+    if code == "C1":
+        # An interim care order becomes a full care order when the proceedings end (26 weeks is
+        # the statutory aim, Children and Families Act 2014 s14): a change of legal status (RNE L).
+        final = start + world.days(150, 320)
+        if (end is None or final < end) and world.happened(final) and final not in starts:
+            changes.append((final, "C2"))
     if code in (POLICE_PROTECTION, PACE):
         after = start + (world.days(1, 3) if code == POLICE_PROTECTION else world.days(1, 2))
         next_code = ("C1" if world.chance(0.6) else "V2") if code == POLICE_PROTECTION else "V2"
@@ -229,8 +255,13 @@ def _legal_history(world: World, child: Child, start: date, end: date | None, st
         if end is None or after < end:
             changes.append((after, next_code))
     if adopted:
+        # A placement order is granted before the child is placed with the adopters, who have
+        # the child under it (rules 553, 557).
         placed = starts[-1]
-        changes = [c for c in changes if c[0] < placed] + [(placed, "E1")]
+        ordered = placed - world.days(150, 540)
+        if ordered <= start + timedelta(days=30) or ordered in starts:
+            ordered = placed  # too soon after entering care (or on a move): granted at the placement
+        changes = [c for c in changes if c[0] < ordered] + [(ordered, "E1")]
     return [(d, c, changes[i + 1][0] if i + 1 < len(changes) else end) for i, (d, c) in enumerate(changes)]
 
 
@@ -239,7 +270,7 @@ def _legal_on(changes: list[tuple[date, str, date | None]], day: date) -> str:
 
 
 def _placement_type(drawn: str, legal: str, age: int, adoption: bool, before_adoption: bool,
-                    final_reason: str | None) -> str:
+                    final_reason: str | None, uasc: bool = False) -> str:
     """The drawn placement type made consistent with the child's age and legal status."""
     ptype = RETIRED_PLACEMENT_TYPES.get(drawn, drawn)
     if adoption:
@@ -249,7 +280,10 @@ def _placement_type(drawn: str, legal: str, age: int, adoption: bool, before_ado
     if before_adoption and ptype not in FOSTER_PLACEMENT_TYPES:
         ptype = "U6"  # a child is placed for adoption from foster care (rule 336)
     if ptype == "S1" and age < 16:
-        ptype = "U6" if age < 10 else "K2"  # supported accommodation is for 16-17 year olds (rule 373)
+        ptype = "U6"  # supported accommodation is for 16-17 year olds (rule 373): foster care before
+    if uasc:
+        # unaccompanied young people: supported accommodation from 16, foster care before
+        ptype = "S1" if age >= 16 else ("U4" if ptype not in FOSTER_PLACEMENT_TYPES else ptype)
     if ptype == "P1" and legal not in ("C1", "C2"):
         ptype = "U6"  # placement with parents needs a care order, not section 20 (rule 378)
     if final_reason in SGO_TO_FOSTER_CARERS and ptype not in FOSTER_PLACEMENT_TYPES:
@@ -385,7 +419,7 @@ def care_leaver(world: World, child: Child, left_care: date, lac_worker: str) ->
     last_review = _pathway_reviews(world, child, _birthday(child, 16), stop)
     in_touch = "YES" if world.chance(0.9) else world.pick(["NO", "REFU"])
     accommodation = world.weighted(codes.CARE_LEAVER_ACCOMMODATION)
-    suitable = "1" if world.chance(0.88) else "2"
+    suitable = "1" if world.chance(0.92) else "2"
     if accommodation in codes.ALWAYS_UNSUITABLE_ACCOMMODATION:
         suitable = "2"
     world.add("ssd_care_leavers", clea_table_id=world.next_id("CL"), clea_person_id=child.person_id,
@@ -397,9 +431,12 @@ def care_leaver(world: World, child: Child, left_care: date, lac_worker: str) ->
               clea_pathway_plan_review_date=last_review, clea_care_leaver_personal_advisor=pa.professional_id,
               clea_care_leaver_allocated_team=pa.team_id, clea_care_leaver_worker_id=pa.professional_id)
     del lac_worker
-    if child.open_episode is not None and twenty_one <= world.as_at:
-        child.open_episode["cine_close_date"] = twenty_one
-        child.open_episode["cine_close_reason"] = "RC6"
+    # The children in need episode ends when the young person leaves care at 18: a care leaver is
+    # supported under the leaving care duties (the personal adviser's allocation), not as a
+    # child in need, and the DfE counts children in need under 18.
+    if child.open_episode is not None and world.happened(left_care):
+        child.open_episode["cine_close_date"] = left_care
+        child.open_episode["cine_close_reason"] = "RC7"
         child.open_episode = None
 
 

@@ -7,20 +7,22 @@ from datetime import date, timedelta
 from reporting.casedb.synth.names import person_name
 from reporting.casedb.synth.world import Team, Worker, World
 
-# (service id, service name, area, [(team kind, team name, case-holding social workers)])
+# (service id, service name, area, [(team kind, team name, case-holding social workers)]).
+# Sized so that caseloads per FTE land where the DfE's workforce statistics put an inner-London
+# authority (Camden 11.2, Inner London 12.8 cases per case-holding FTE: config/calibration.yml).
 SERVICES = [
     ("SV-FD", "Front Door and Early Help", "front_door",
-     [("MASH", "MASH and Contact Service", 4), ("BIT", "Brief Intervention Team", 5)]),
+     [("MASH", "MASH and Contact Service", 8), ("BIT", "Brief Intervention Team", 13)]),
     ("SV-FS", "Family Support and Complex Families", "cin_cp",
-     [("FIT", "Family Intervention Team", 5), ("FIT", "Family Intervention Team", 5),
-      ("CIN", "Child in Need Team", 5), ("CIN", "Child in Need Team", 5)]),
+     [("FIT", "Family Intervention Team", 17), ("FIT", "Family Intervention Team", 17),
+      ("CIN", "Child in Need Team", 18), ("CIN", "Child in Need Team", 18)]),
     ("SV-GOSH", "Great Ormond Street Hospital Social Work", "gosh",
-     [("GOSH", "GOSH Hospital Team", 4)]),
+     [("GOSH", "GOSH Hospital Team", 10)]),
     ("SV-LAC", "Looked After Children and Leaving Care", "lac",
-     [("LAC", "Looked After Children Team", 5), ("LAC", "Looked After Children Team", 5),
-      ("LC", "Leaving Care Team", 5), ("FOST", "Fostering Team", 3)]),
+     [("LAC", "Looked After Children Team", 11), ("LAC", "Looked After Children Team", 11),
+      ("LC", "Leaving Care Team", 7), ("FOST", "Fostering Team", 3)]),
     ("SV-CYPDS", "Children and Young People's Disability Service", "cypds",
-     [("CYPDS", "CYPDS Team", 5)]),
+     [("CYPDS", "CYPDS Team", 17)]),
     ("SV-QAU", "Quality Assurance Unit", "qa",
      [("IRO", "Independent Reviewing and CP Chairs", 0), ("PERF", "Performance and Systems", 0)]),
 ]
@@ -86,7 +88,9 @@ def _positions(world: World, team: Team, role: str, count: int, manager_id: str)
     for _ in range(count):
         start = world.sim_start - world.days(0, 2000)
         while start <= world.as_at:
-            agency = world.chance(0.18)
+            # Agency workers stay months, permanent ones years: a third of appointments gives the
+            # ~9% of FTE in post that Camden reports (DfE workforce statistics 2025).
+            agency = world.chance(0.30)
             tenure = world.rng.randint(120, 500) if agency else world.rng.randint(400, 2200)
             leave = start + timedelta(days=tenure)
             asye = role == "SW" and not agency and world.chance(0.2)

@@ -22,14 +22,18 @@ PREVIOUS_OPTION = {"P1": 40, "P2": 40, "P3": 15, "P4": 5}
 
 def permanence(world: World) -> None:
     people_seen: set[str] = set()
+    born = {p["pers_person_id"]: p["pers_dob"] for p in world.rows["ssd_person"]}
     adoption_workers = [w for w in world.staff_by_role.get("SW", [])]
     for episode in world.rows["ssd_cla_episodes"]:
         person_id = episode["clae_person_id"]
         reason = episode["clae_cla_episode_ceased_reason"]
         if episode["clae_cla_episode_start_reason"] == "S" and person_id not in people_seen:
             people_seen.add(person_id)
-            if world.chance(0.04):
-                order = episode["clae_cla_episode_start_date"] - world.days(400, 2500)
+            started = episode["clae_cla_episode_start_date"]
+            # an order (adoption, SGO, CAO) at least a year before coming back, after birth
+            years_before = (started - born[person_id]).days - 30 if person_id in born else 0
+            if world.chance(0.04) and years_before > 400:
+                order = started - world.days(400, min(2500, years_before))
                 world.add("ssd_cla_previous_permanence", lapp_table_id=world.next_id("PP"),
                           lapp_person_id=person_id, lapp_previous_permanence_order_date=order.isoformat(),
                           lapp_previous_permanence_option=world.weighted(PREVIOUS_OPTION),
@@ -43,9 +47,14 @@ def _order(world: World, episode: dict, adopted: bool, workers: list) -> None:
     ceased = episode["clae_cla_episode_ceased_date"]
     if adopted:
         # The adoption episode is the placement for adoption (A4) under the placement order (E1)
-        # that the period of care generator made: the decision to place comes before it.
-        placed = placement_order = episode["clae_cla_episode_start_date"]
-        decision = max(entered, placed - world.days(60, 300))
+        # that the period of care generator granted months before: the decision to place for
+        # adoption comes before the order (rule 554).
+        placed = episode["clae_cla_episode_start_date"]
+        placement_order = next((row["lega_legal_status_start_date"] for row in reversed(world.rows["ssd_legal_status"])
+                                if row["lega_person_id"] == episode["clae_person_id"]
+                                and row["lega_legal_status"] == "E1"
+                                and row["lega_legal_status_start_date"] <= placed), placed)
+        decision = max(entered, placement_order - world.days(30, 240))
     else:
         decision = max(entered, min(entered + world.days(60, 300), ceased - timedelta(days=60)))
         placement_order = max(decision, min(decision + world.days(60, 200), ceased - timedelta(days=40)))

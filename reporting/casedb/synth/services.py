@@ -111,7 +111,7 @@ def schools_and_addresses(world: World, children: list[Child], first_contact: da
         address_id = world.next_id("AD")
         world.add("ssd_address", addr_table_id=address_id, addr_address_json=json.dumps({"postcode": postcode}),
                   addr_person_id=child.person_id, addr_address_type="Home",
-                  addr_address_start_date=first_contact - world.days(30, 2000),
+                  addr_address_start_date=max(child.dob, first_contact - world.days(30, 2000)),
                   addr_address_end_date=world.happened(moved), addr_address_postcode=postcode)
         world.add("ext_address_geography", adge_address_id=address_id,
                   adge_local_authority="Barnet" if out_of_borough else "Camden", adge_in_borough=not out_of_borough)
@@ -163,6 +163,7 @@ def homeless_16plus(world: World, child: Child) -> None:
 
 
 def child_death(world: World, child: Child, when: date) -> None:
+    world.deaths[child.person_id] = when
     for row in reversed(world.rows["ssd_person"]):
         if row["pers_person_id"] == child.person_id:
             row["pers_death_date"] = when
@@ -177,17 +178,24 @@ def child_death(world: World, child: Child, when: date) -> None:
 def audits(world: World) -> Iterator[int]:
     """The annual audit programme plus monthly compliance audits by team managers.
 
-    Runs once, after every family: audited cases are drawn uniformly from the whole history's
-    involvements, via the world's bounded reservoir sample (the history itself has been
-    streamed to the database by then). Yields the number of months done after each month, so
-    the caller can hand over a batch.
+    Runs once, after every family: audited cases are drawn uniformly from the involvements of
+    the world's bounded reservoir sample (the history itself has been streamed to the database by
+    then) that were open in the audit month or the six months before it: an audit reads a
+    current or recent case, never one of a child not yet born or who has died. Yields the number
+    of months done after each month, so the caller can hand over a batch.
     """
-    involvements = world.involvement_sample
-    if not involvements:
+    sample = [inv for inv in world.involvement_sample if inv[0] not in world.deaths]
+    if not sample:
         return
     month = date(world.history_start.year, world.history_start.month, 1)
     done = 0
     while month <= world.as_at:
+        month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        recent = month - timedelta(days=183)
+        involvements = [inv for inv in sample if inv[3] <= month_end and (inv[4] is None or inv[4] >= recent)]
+        if not involvements:
+            month = month_end + timedelta(days=1)
+            continue
         activity = AUDIT_TIMETABLE.get(month.month)
         if activity:
             theme = world.pick(THEMES) if activity == "thematic" else None
@@ -202,9 +210,9 @@ def audits(world: World) -> Iterator[int]:
         yield done
 
 
-def _audit(world: World, involvement: tuple[str, str, str], activity: str, theme: str | None, month: date,
+def _audit(world: World, involvement: tuple, activity: str, theme: str | None, month: date,
            auditor: str | None = None) -> None:
-    person_id, worker_id, team_id = involvement
+    person_id, worker_id, team_id = involvement[:3]
     due = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     completed = due - world.days(0, 25) if world.chance(0.85) else due + world.days(1, 60)
     completed = world.happened(completed)

@@ -55,7 +55,9 @@ class World:
         self.cleansed_until = date(as_at.year if (as_at.month, as_at.day) >= (3, 31) else as_at.year - 1, 3, 31)
         self.rows: dict[str, list[dict]] = defaultdict(list)
         # (person, worker, team) of a uniform sample of all involvements; see sample_involvements.
-        self.involvement_sample: list[tuple[str, str, str]] = []
+        # (person, worker, team, start, end): audits pick cases open around the audit month
+        self.involvement_sample: list[tuple[str, str, str, date, date | None]] = []
+        self.deaths: dict[str, date] = {}
         self._involvements_seen = 0
         self._sample_rng = random.Random(f"involvement-sample-{seed}")
         self._counters: dict[str, int] = defaultdict(int)
@@ -133,7 +135,8 @@ class World:
         """
         for inv in involvements:
             self._involvements_seen += 1
-            kept = (inv["invo_person_id"], inv["invo_professional_id"], inv["invo_professional_team"])
+            kept = (inv["invo_person_id"], inv["invo_professional_id"], inv["invo_professional_team"],
+                    inv["invo_involvement_start_date"], inv["invo_involvement_end_date"])
             if len(self.involvement_sample) < INVOLVEMENT_SAMPLE_SIZE:
                 self.involvement_sample.append(kept)
             else:
