@@ -54,11 +54,28 @@ def ssda903_command(year: int = typer.Option(..., help="Collection year ending 3
 def annex_a_command(as_at: str = typer.Option(..., "--as-at", help="Date the lists are drawn at (YYYY-MM-DD)."),
                     url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
                     out: Path = typer.Option(None, help="Output folder (default: var/returns/annex_a).")) -> None:
-    """Ofsted Annex A lists 1-11 (XLSX) for the 6 months to AS_AT. Example: mi returns annex-a --as-at 2026-10-26"""
+    """Ofsted Annex A lists 1-11 (XLSX) as at AS_AT: lists 1-8 for the 6 months to it, 9 on it, 10-11 for 12 months.
+
+    Values a list could not write as the specification codes them are counted on the workbook's
+    "Data quality" sheet and listed here. Exit 2 when the Annex A definitions are inconsistent.
+    Example: mi returns annex-a --as-at 2026-10-26
+    """
     from reporting.cli import parse_date
     from reporting.returns import annex_a
+    from reporting.returns.annex_a_spec import AnnexAConfigError
 
-    _report(annex_a.build(_engine(url), parse_date(as_at), _out(out, "annex_a")))
+    try:
+        result = annex_a.build(_engine(url), parse_date(as_at), _out(out, "annex_a"))
+    except AnnexAConfigError as error:
+        typer.echo(f"cannot build Annex A: {error}", err=True)
+        raise typer.Exit(2) from None
+    _report(result)
+    findings = result.findings
+    if findings:
+        typer.echo("Data quality (the workbook's 'Data quality' sheet):")
+    for f in findings:
+        recorded = f" (recorded as {f.value!r})" if f.value else ""
+        typer.echo(f"  {f.sheet} / {f.header}: {f.rows:,} rows {f.problem}{recorded}")
 
 
 @returns_app.command("validate")

@@ -11,10 +11,11 @@ The file has four parts:
 * ``organisation``: ``services``, ``teams`` and ``staff``. A service becomes an ``ssd_department``
   row and an ``ext_services`` row; a team an ``ssd_department`` row (parent: its service) and an
   ``ext_teams`` row; a member of staff an ``ssd_professionals`` row and an ``ext_staff`` row.
-* ``people``: one block per person (``id``, ``name``, ``dob``, ``sex``, ``story``, and ``died``
-  for a date of death), with
+* ``people``: one block per person (``id``, ``name``, ``dob``, ``sex``, ``story``, and optionally
+  ``died`` for a date of death and ``ethnicity``), with
   ``allocated`` (who held the case, when: ``ssd_involvements`` rows, the team being the worker's
-  team) and ``rows``: for each table, the rows that belong to this person.
+  team; ``referral`` names the referral it was made for) and ``rows``: for each table, the rows
+  that belong to this person.
 * ``tables``: rows that belong to nobody in particular (schools, audits...), by table.
 
 Row conventions (all documented in the fixture's header too):
@@ -144,7 +145,7 @@ def fixture_rows(fixture: dict) -> dict[str, list[dict]]:
         forename, _, surname = person["name"].partition(" ")
         rows.add("ssd_person", {"pers_person_id": person["id"], "pers_forename": forename,
                                 "pers_surname": surname, "pers_dob": person["dob"], "pers_sex": person["sex"],
-                                "pers_death_date": person.get("died")})
+                                "pers_death_date": person.get("died"), "pers_ethnicity": person.get("ethnicity")})
     for person in fixture["people"]:
         for n, allocation in enumerate(person.get("allocated") or [], start=1):
             worker = allocation["worker"]
@@ -153,7 +154,7 @@ def fixture_rows(fixture: dict) -> dict[str, list[dict]]:
                 "invo_professional_id": worker, "invo_professional_team": staff_team[worker],
                 "invo_professional_role_id": "Allocated case worker",
                 "invo_involvement_start_date": allocation["from"],
-                "invo_involvement_end_date": allocation.get("until")})
+                "invo_involvement_end_date": allocation.get("until"), "invo_referral_id": allocation.get("referral")})
         for table_name, table_rows in (person.get("rows") or {}).items():
             for raw in table_rows:
                 rows.add(table_name, raw, owner=person["id"])

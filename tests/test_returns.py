@@ -1,5 +1,5 @@
-"""Statutory returns: CIN census XML, SSDA903 CSVs and Annex A XLSX build from the camden seed
-with the DfE structure; the DfE validators run on them (slow: creates its own venv)."""
+"""Statutory returns: CIN census XML and SSDA903 CSVs build from the camden seed with the DfE
+structure; the DfE validators run on them (slow: creates its own venv). Annex A: test_annex_a.py."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 import pytest
-from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
-from reporting.returns import annex_a, cin_census, ssda903
+from reporting.returns import cin_census, ssda903
 from reporting.returns.common import age_on
 
 pytestmark = pytest.mark.xdist_group("sqlite_seed")
@@ -266,18 +265,6 @@ def test_valid_upn_check_letter(serial, expected):
     assert len({valid_upn(n) for n in range(500)}) == 500
     with pytest.raises(ValueError, match="expected 0 <= n"):
         valid_upn(10**9)
-
-
-def test_annex_a_has_lists_1_to_11_and_a_summary(seeded_sqlite_url, tmp_path):
-    result = annex_a.build(create_engine(seeded_sqlite_url), date(2026, 10, 26), tmp_path)
-    book = load_workbook(result.files[0], read_only=True)
-    assert book.sheetnames == ["Summary", *[f"List {n}" for n in range(1, 12)]]
-    cp = book["List 7"]
-    header = next(cp.iter_rows(values_only=True))
-    assert header[:5] == ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)")
-    assert cp.max_row - 1 == result.summary["List 7: Child protection"] > 0
-    summary = {r[0]: r[2] for r in book["Summary"].iter_rows(min_row=3, values_only=True)}
-    assert summary["List 1"] == result.summary["List 1: Contacts"] > 0
 
 
 def test_placement_types_are_written_as_the_collection_years_code_list_has_them():

@@ -232,18 +232,19 @@ def test_annex_a_dag_writes_the_lists_into_the_archive(airflow_home, tmp_path, s
     book_path = folder / "annex_a_2026-10-26.xlsx"
     assert book_path.stat().st_mode & 0o777 == 0o600 and folder.stat().st_mode & 0o777 == 0o700
     book = load_workbook(book_path, read_only=True)
-    assert book.sheetnames == ["Summary"] + [f"List {n}" for n in range(1, 12)]
+    assert book.sheetnames == ["Summary"] + [f"List {n}" for n in range(1, 12)] + ["Data quality"]
 
-    # List 1 (contacts in the six months to the as-at date) against a direct count in the database.
+    # List 1 (contacts in the six months to the as-at date: 27 April to 26 October) against a
+    # direct count in the database.
     engine = create_engine(seeded_sqlite_url)
     with engine.connect() as conn:
         contacts = conn.execute(text("select count(*) from ssd_contacts where cont_contact_date "
-                                     "between '2026-04-26' and '2026-10-26'")).scalar_one()
+                                     "between '2026-04-27' and '2026-10-26'")).scalar_one()
         child_ids = {r[0] for r in conn.execute(text("select cont_person_id from ssd_contacts "
-                                                     "where cont_contact_date between '2026-04-26' and '2026-10-26'"))}
+                                                     "where cont_contact_date between '2026-04-27' and '2026-10-26'"))}
     engine.dispose()
     assert contacts > 0
-    summary = {row[0]: row[2] for row in book["Summary"].iter_rows(min_row=3, values_only=True)}
+    summary = {row[0]: row[3] for row in book["Summary"].iter_rows(min_row=3, values_only=True)}
     assert summary["List 1"] == contacts
     assert book["List 1"].max_row - 1 == contacts  # header row + one row per contact
     manifest = json.loads((folder / "manifest.json").read_text())

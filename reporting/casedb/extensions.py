@@ -231,6 +231,46 @@ def add_extension_tables(metadata: MetaData) -> None:  # noqa: PLR0915 - one dec
         "audit that every placement is costed. SSD s251 finance is a placeholder.",
     )
     Table(
+        "ext_placement_geography", metadata,
+        Column("plge_placement_id", String, ForeignKey("ssd_cla_placement.clap_cla_placement_id"), primary_key=True),
+        Column("plge_local_authority", String, nullable=False),
+        Column("plge_in_borough", Boolean, nullable=False),
+        comment="Local extension: which local authority a placement lies in and whether that is inside "
+        "the borough (Ofsted Annex A list 8). SSD keeps the placement postcode only.",
+    )
+    Table(
+        "ext_adopters", metadata,
+        _id("adop_adopter_id"),
+        Column("adop_household_id", String, nullable=False, index=True),
+        Column("adop_sex", String, nullable=False),
+        Column("adop_ethnicity", String),
+        Column("adop_disability", String),
+        Column("adop_fostering_for_adoption", String, nullable=False),
+        Column("adop_enquiry_date", Date, nullable=False),
+        Column("adop_stage1_start_date", Date),
+        Column("adop_stage1_end_date", Date),
+        Column("adop_stage2_start_date", Date),
+        Column("adop_stage2_end_date", Date),
+        Column("adop_application_date", Date),
+        Column("adop_approval_date", Date),
+        Column("adop_matched_date", Date),
+        Column("adop_placed_date", Date),
+        Column("adop_children_placed", Integer),
+        Column("adop_adoption_order_date", Date),
+        Column("adop_left_date", Date),
+        Column("adop_leaving_reason", String),
+        comment="Local extension: prospective adopters and their journey through assessment (enquiry, "
+        "stages 1 and 2, approval, match, placement, order or leaving), one row per adopter, a "
+        "household per couple (Ofsted Annex A list 11). SSD holds children, not adopters.",
+    )
+    Table(
+        "ext_adoption_matches", metadata,
+        Column("adma_permanence_id", String, ForeignKey("ssd_permanence.perm_table_id"), primary_key=True),
+        Column("adma_household_id", String, nullable=False, index=True),
+        comment="Local extension: the adoptive household a child was matched with, so that Annex A "
+        "lists 10 and 11 share a family identifier. SSD ssd_family groups birth siblings only.",
+    )
+    Table(
         "ext_placement_checks", metadata,
         _id("plch_check_id"),
         _ref("plch_placement_id", "ssd_cla_placement.clap_cla_placement_id", nullable=False),

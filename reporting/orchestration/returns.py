@@ -300,13 +300,16 @@ def build_annex_a_dag():
     dag_id, title = "mi_return_annex_a", "Ofsted Annex A lists"
     doc = "\n".join([
         f"# {title}", "",
-        "Ofsted's Annex A lists 1-11 (XLSX, one sheet per list and a Summary sheet of counts) for the six "
-        "months to `as_at` (`mi returns annex-a`).", "",
+        "Ofsted's Annex A lists 1-11 as at `as_at` (XLSX: a Summary sheet of counts, one sheet per list "
+        "with the specification's columns and codes, and a Data quality sheet of values that could not be "
+        "written as the specification codes them; `mi returns annex-a`). Lists 1-8 cover the six months "
+        "to `as_at`, list 9 the care leavers open on it, lists 10-11 the 12 months to it.", "",
         "* **When:** trigger by hand when Ofsted gives notice of an inspection (param `as_at`, YYYY-MM-DD; "
         "blank = the run's date). Also built on the first working day of each month at 07:00 London, so a "
         "recent set is always ready.",
         "* **Output:** `<MI_ARCHIVE_DIR>/annex_a/<as_at>/annex_a_<as_at>.xlsx` (owner-only; child-level, "
-        "OFFICIAL-SENSITIVE) and `manifest.json` with the count per list.", "", "See docs/returns.md."])
+        "OFFICIAL-SENSITIVE) and `manifest.json` with the count per list and of data-quality findings.", "",
+        "See docs/returns.md."])
     with DAG(
         dag_id=dag_id, description=title, doc_md=doc, schedule=annex_a_timetable(), start_date=START_DATE,
         catchup=False, max_active_runs=1, default_args=_default_args(), tags=["monthly", "returns"],

@@ -1,121 +1,200 @@
 """Ofsted Annex A (ILACS) lists 1-11 as one XLSX workbook, from the case database.
 
-Columns follow the Annex A specification (as in liia-tools `spec/annex_a`): every list starts
-with the child's identifiers. The window is the 6 months to the as-at date (Ofsted asks for
-activity "in the last six months"); lists 6-9 are positions at the as-at date. A summary sheet
-gives the count of rows per list. Child-level content: the file is OFFICIAL-SENSITIVE.
+The lists are declared, not coded here: `sql/_annex_a/` holds one SQL file per list, the
+specification's columns (`specification.yml`, a copy of liia-tools' Annex A schema with its
+source) and how each column is filled (`lists.yml`); `config/annex_a_codes.yml` maps case-system
+values to the specification's codes (`reporting.returns.annex_a_spec` checks the three agree).
+
+Windows: lists 1-8 cover the six months to the as-at date (Ofsted asks for activity "in the last
+six months"), list 9 the care leavers open on the date, lists 10 and 11 the 12 months to it.
+Every coded value is written as the specification codes it; a value with no code, or a blank
+where the specification requires a value, is written as recorded (never silently dropped) and
+counted on the "Data quality" sheet, which names the list, column, value and what was expected.
+Child-level content: the file is OFFICIAL-SENSITIVE and owner-only where the caller archives it.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
+from reporting.casedb import readonly
+from reporting.extract import expand_text
 from reporting.indicators.compute import add_months
 from reporting.render.tabular import append_row
-from reporting.returns.common import ReturnResult, age_on, as_date, rows
+from reporting.returns import annex_a_spec
+from reporting.returns.annex_a_spec import AnnexA, ListColumn, ListDefinition, SpecColumn
+from reporting.returns.common import ReturnResult, age_on, as_date
 
-COMMON = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
-PERSON = ("p.pers_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as ethnicity, "
-          "p.pers_dob as dob")
 
-# (sheet, title, extra column labels, SQL returning child_id/sex/ethnicity/dob + the extra columns in order)
-LISTS = [
-    ("List 1", "Contacts", ["Date of Contact", "Contact Source"],
-     f"select {PERSON}, c.cont_contact_date, c.cont_contact_source_desc from ssd_contacts c "
-     "join ssd_person p on p.pers_person_id = c.cont_person_id where c.cont_contact_date between :start and :as_at "
-     "order by c.cont_contact_date, c.cont_contact_id"),
-    ("List 2", "Early help", ["Assessment start date", "Assessment completion date", "Organisation completing assessment"],
-     f"select {PERSON}, e.earl_episode_start_date, e.earl_episode_end_date, e.earl_episode_organisation "
-     "from ssd_early_help_episodes e join ssd_person p on p.pers_person_id = e.earl_person_id "
-     "where e.earl_episode_start_date <= :as_at and (e.earl_episode_end_date is null or e.earl_episode_end_date >= :start) "
-     "order by e.earl_episode_start_date"),
-    ("List 3", "Referrals", ["Date of referral", "Referral Source", "Referral NFA?", "Allocated Team"],
-     f"select {PERSON}, e.cine_referral_date, e.cine_referral_source_desc, e.cine_referral_nfa, e.cine_referral_team "
-     "from ssd_cin_episodes e join ssd_person p on p.pers_person_id = e.cine_person_id "
-     "where e.cine_referral_date between :start and :as_at order by e.cine_referral_date, e.cine_referral_id"),
-    ("List 4", "Assessments", ["Continuous Assessment Start Date", "Child Seen During Continuous Assessment",
-                               "Continuous Assessment Date of Authorisation", "Allocated Team"],
-     f"select {PERSON}, a.cina_assessment_start_date, a.cina_assessment_child_seen, a.cina_assessment_auth_date, "
-     "a.cina_assessment_team from ssd_cin_assessments a join ssd_person p on p.pers_person_id = a.cina_person_id "
-     "where a.cina_assessment_start_date <= :as_at and (a.cina_assessment_auth_date is null or a.cina_assessment_auth_date >= :start) "
-     "order by a.cina_assessment_start_date, a.cina_assessment_id"),
-    ("List 5", "Section 47 enquiries and ICPCs", ["Section 47 Enquiry Start Date", "Date of ICPC", "Did the ICPC Result in a CP Plan"],
-     f"select {PERSON}, s.s47e_s47_start_date, i.icpc_icpc_date, i.icpc_icpc_outcome_cp_flag from ssd_s47_enquiry s "
-     "join ssd_person p on p.pers_person_id = s.s47e_person_id "
-     "left join ssd_initial_cp_conference i on i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id "
-     "where s.s47e_s47_start_date between :start and :as_at order by s.s47e_s47_start_date, s.s47e_s47_enquiry_id"),
-    ("List 6", "Children in need", ["CIN Start Date", "Primary Need Code", "CIN Closure Date", "Reason for Closure"],
-     f"select {PERSON}, e.cine_referral_date, e.cine_cin_primary_need_code, e.cine_close_date, e.cine_close_reason "
-     "from ssd_cin_episodes e join ssd_person p on p.pers_person_id = e.cine_person_id "
-     "where e.cine_referral_date <= :as_at and (e.cine_close_date is null or e.cine_close_date >= :start) "
-     "order by e.cine_referral_date, e.cine_referral_id"),
-    ("List 7", "Child protection", ["Child Protection Plan Start Date", "Initial Category of Abuse",
-                                    "Latest Category of Abuse", "Child Protection Plan End Date"],
-     f"select {PERSON}, c.cppl_cp_plan_start_date, c.cppl_cp_plan_initial_category, c.cppl_cp_plan_latest_category, "
-     "c.cppl_cp_plan_end_date from ssd_cp_plans c join ssd_person p on p.pers_person_id = c.cppl_person_id "
-     "where c.cppl_cp_plan_start_date <= :as_at and (c.cppl_cp_plan_end_date is null or c.cppl_cp_plan_end_date >= :start) "
-     "order by c.cppl_cp_plan_start_date, c.cppl_cp_plan_id"),
-    ("List 8", "Children looked after", ["Date Started to be Looked After", "Category of Need", "Date Ceased",
-                                         "Reason Ceased", "Placement Type"],
-     f"select {PERSON}, e.clae_cla_episode_start_date, e.clae_cla_primary_need_code, e.clae_cla_episode_ceased_date, "
-     "e.clae_cla_episode_ceased_reason, pl.clap_cla_placement_type from ssd_cla_episodes e "
-     "join ssd_person p on p.pers_person_id = e.clae_person_id "
-     "left join ssd_cla_placement pl on pl.clap_cla_placement_id = e.clae_cla_placement_id "
-     "where e.clae_cla_episode_start_date <= :as_at and (e.clae_cla_episode_ceased_date is null or e.clae_cla_episode_ceased_date >= :start) "
-     "order by e.clae_cla_episode_start_date, e.clae_cla_episode_id"),
-    ("List 9", "Care leavers", ["Eligibility Category", "LA in Touch", "Type of Accommodation",
-                                "Suitability of Accommodation", "Activity Status"],
-     f"select {PERSON}, c.clea_care_leaver_eligibility, c.clea_care_leaver_in_touch, c.clea_care_leaver_accommodation, "
-     "c.clea_care_leaver_accom_suitable, c.clea_care_leaver_activity from ssd_care_leavers c "
-     "join ssd_person p on p.pers_person_id = c.clea_person_id order by c.clea_person_id"),
-    ("List 10", "Adoption", ["Date of decision that child should be placed for adoption", "Date of placement order",
-                             "Date of matching", "Date placed for adoption"],
-     f"select {PERSON}, m.perm_adm_decision_date, m.perm_placement_order_date, m.perm_matched_date, "
-     "m.perm_placed_for_adoption_date from ssd_permanence m join ssd_person p on p.pers_person_id = m.perm_person_id "
-     "where m.perm_adm_decision_date is not null and m.perm_adm_decision_date <= :as_at order by m.perm_adm_decision_date"),
-    ("List 11", "Adopters", ["Number of adopters", "Sex of adopter(s)", "Legal status of adopter(s)"],
-     f"select {PERSON}, m.perm_number_of_adopters, m.perm_adopter_sex, m.perm_adopter_legal_status "
-     "from ssd_permanence m join ssd_person p on p.pers_person_id = m.perm_person_id "
-     "where m.perm_matched_date between :start and :as_at order by m.perm_matched_date"),
-]
+@dataclass(frozen=True)
+class Finding:
+    """A value the workbook could not write as the specification asks (counts only, no child data)."""
+
+    sheet: str
+    header: str
+    problem: str
+    value: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class Window:
+    as_at: date
+
+    @property
+    def six_months_start(self) -> date:  # the day after the date six calendar months before
+        return add_months(self.as_at, -6) + timedelta(days=1)
+
+    @property
+    def twelve_months_start(self) -> date:
+        return add_months(self.as_at, -12) + timedelta(days=1)
+
+    def describe(self, window: str) -> str:
+        if window == "six_months":
+            return f"{self.six_months_start:%d %b %Y} to {self.as_at:%d %b %Y}"
+        if window == "twelve_months":
+            return f"{self.twelve_months_start:%d %b %Y} to {self.as_at:%d %b %Y}"
+        return f"on {self.as_at:%d %b %Y}"
 
 
 def build(engine: Engine, as_at: date, out_dir: Path) -> ReturnResult:
-    start = add_months(as_at, -6)
+    definitions = annex_a_spec.load()
+    window = Window(as_at)
+    params = {"as_at": as_at, "window_start": window.six_months_start, "year_start": window.twelve_months_start}
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Summary"
-    append_row(summary, [f"Ofsted Annex A lists, {start:%d %b %Y} to {as_at:%d %b %Y}"])
-    append_row(summary, ["List", "Title", "Rows"])
+    title = (f"Ofsted Annex A lists as at {as_at:%d %b %Y} (specification: liia-tools Annex A schema, "
+             "2026 revision; see docs/returns.md)")
+    append_row(summary, [title])
+    append_row(summary, ["List", "Title", "Covers", "Rows"])
     counts: dict[str, int] = {}
-    with engine.connect() as conn:
-        for sheet_name, title, extra, sql in LISTS:
-            sheet = workbook.create_sheet(sheet_name)
-            append_row(sheet, COMMON + extra)
-            data = rows(conn, sql, start=start, as_at=as_at)
-            for r in data:
-                values = list(r.values())
-                dob = as_date(values[3])
-                append_row(sheet, [values[0], values[1], values[2], dob, age_on(dob, as_at) if dob else None,
-                                   *[as_date(v) if _looks_like_date(v) else v for v in values[4:]]])
-            counts[f"{sheet_name}: {title}"] = len(data)
-            append_row(summary, [sheet_name, title, len(data)])
+    findings: list[Finding] = []
+    with readonly.reading(engine) as conn:
+        for definition in definitions.lists:
+            sql_path = definitions.folder / definition.sql
+            sql = expand_text(sql_path.read_text(encoding="utf-8"), str(sql_path))
+            data = [dict(r) for r in readonly.fetch(conn, sql, params).mappings()]
+            sheet = workbook.create_sheet(definition.sheet)
+            append_row(sheet, [c.header for c in definition.columns])
+            rows, list_findings = _write_rows(definitions, definition, data, as_at)
+            for row in rows:
+                append_row(sheet, row)
+            _format_sheet(sheet, definitions.spec_for(definition).columns)
+            findings.extend(list_findings)
+            counts[f"{definition.sheet}: {definition.title}"] = len(data)
+            append_row(summary, [definition.sheet, definition.title, window.describe(definition.window), len(data)])
+    _findings_sheet(workbook, findings)
+    counts["Data quality findings"] = sum(f.rows for f in findings)
     workbook.properties.created = datetime.combine(as_at, datetime.min.time())
     workbook.properties.modified = workbook.properties.created
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = out_dir / f"annex_a_{as_at.isoformat()}.xlsx"
     tmp = path.with_suffix(".tmp")
     workbook.save(tmp)
+    tmp.chmod(0o600)  # child-level data: owner-only wherever it is written, before it gets its name
     tmp.replace(path)
-    return ReturnResult("annex-a", [path], counts)
+    return ReturnResult("annex-a", [path], counts, findings)
 
 
-def _looks_like_date(value) -> bool:
-    if isinstance(value, date):
-        return True
-    text = str(value or "")
-    return len(text) == 10 and text[4] == "-" and text[7] == "-"
+def _write_rows(definitions: AnnexA, definition: ListDefinition, data: list[dict],
+                as_at: date) -> tuple[list[list], list[Finding]]:
+    spec_columns = definitions.spec_for(definition).columns
+    problems: Counter[tuple[str, str, str]] = Counter()
+    out = []
+    for record in data:
+        row = []
+        for column, spec_column in zip(definition.columns, spec_columns):
+            value, problem = _cell(definitions, column, spec_column, record, as_at)
+            if problem:
+                # Only a code is quoted back (never free text such as a care plan that is not JSON).
+                shown = str(value) if problem.startswith(("no code", "not one of")) else ""
+                problems[(column.header, problem, shown)] += 1
+            row.append(value)
+        out.append(row)
+    return out, [Finding(definition.sheet, header, problem, value, n)
+                 for (header, problem, value), n in sorted(problems.items())]
+
+
+def _cell(definitions: AnnexA, column: ListColumn, spec_column: SpecColumn, record: dict, as_at: date):
+    """The value to write and, if it is not what the specification asks for, why."""
+    if column.field == "age":
+        dob = as_date(record.get("dob"))
+        value = age_on(dob, as_at) if dob else None
+    else:
+        value = record.get(column.field)
+    if column.json_key is not None and value is not None:
+        try:
+            value = json.loads(value).get(column.json_key)
+        except (ValueError, AttributeError):
+            return None, f"not JSON with a {column.json_key!r} key; left blank"
+    if column.codes is not None:
+        table = definitions.codes[column.codes]
+        if value is None and column.missing is not None:
+            return table[column.missing], None
+        key = None if value is None else str(value)
+        if key in table:
+            # A value not recorded has a code of its own (ethnicity: t) NOBT), but is still a gap.
+            return table[key], None if key is not None else f"not recorded; written as {table[key]!r}"
+        if value is not None:
+            return value, f"no code in table {column.codes!r} (config/annex_a_codes.yml)"
+    if value is None or value == "":
+        return None, None if spec_column.blank else "blank, but the specification requires a value"
+    if spec_column.type == "date":
+        return as_date(value), None
+    if spec_column.type == "numeric":
+        return int(value), None
+    if spec_column.type == "category" and value not in spec_column.codes:
+        return value, "not one of the specification's codes"
+    return value, None
+
+
+def _format_sheet(sheet, columns) -> None:
+    """Readable as delivered: a bold, wrapped header row kept in view, dates as the specification
+    writes them (dd/mm/yyyy), columns wide enough for their values."""
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        header = sheet.cell(row=1, column=index)
+        header.font = Font(bold=True)
+        header.alignment = Alignment(wrap_text=True, vertical="top")
+        if column.type in ("date", "numeric"):
+            width = 13
+        elif column.codes:
+            width = min(40, max(14, max(len(code) for code in column.codes) + 2))
+        else:
+            width = 22
+        sheet.column_dimensions[letter].width = width
+        if column.type == "date":
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = "dd/mm/yyyy"
+
+
+def _findings_sheet(workbook: Workbook, findings: list[Finding]) -> None:
+    sheet = workbook.create_sheet("Data quality")
+    append_row(sheet, ["List", "Column", "Problem", "Value as recorded", "Rows"])
+    if not findings:
+        append_row(sheet, ["(none)", "", "every value is written as the specification codes it", "", 0])
+    for f in findings:
+        append_row(sheet, [f.sheet, f.header, f.problem, f.value, f.rows])
+
+
+def findings_of(path: Path) -> list[Finding]:
+    """The data-quality findings recorded in a built workbook (for the command line and tests)."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path, read_only=True)["Data quality"]
+    out = []
+    for row in list(sheet.iter_rows(values_only=True))[1:]:
+        if row[0] != "(none)":
+            out.append(Finding(row[0], row[1], row[2], row[3] or "", int(row[4])))
+    return out

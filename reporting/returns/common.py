@@ -31,6 +31,7 @@ class ReturnResult:
     name: str
     files: list[Path]
     summary: dict[str, int] = field(default_factory=dict)
+    findings: list = field(default_factory=list)  # data-quality findings, counts only (Annex A)
 
 
 def rows(conn: Connection, sql: str, **params) -> list[dict]:

@@ -4,8 +4,8 @@
 window up to the as-at date and yields the rows of every table in batches of families, so
 memory stays bounded at any scale (`seed_database` loads each batch as it comes);
 `generate(...)` collects the whole stream (tests, small scales). Same arguments, same rows:
-all randomness comes from one seeded `random.Random` (plus the audit sample's own seeded one),
-and the simulation visits families, dates and tables in a fixed order.
+all randomness comes from one seeded `random.Random` (plus the audit sample's and the adoption
+step's own seeded ones), and the simulation visits families, dates and tables in a fixed order.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
+from reporting.casedb.synth.adopters import adoption_journeys
 from reporting.casedb.synth.config import SCALES, SynthConfig, load_synth_config
 from reporting.casedb.synth.education import special_educational_needs
 from reporting.casedb.synth.journeys import family_journey, make_family
@@ -122,6 +123,7 @@ def _finish_batch(world: World) -> Rows:
     """
     special_educational_needs(world)
     permanence(world)
+    adoption_journeys(world)
     supervisions(world)
     world.sample_involvements(world.rows.get("ssd_involvements", []))
     return world.take_rows()

@@ -127,6 +127,8 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
                   clap_cla_placement_change_reason=world.weighted(codes.PLACEMENT_CHANGE_REASON)
                   if p_end and n + 1 < len(starts) else None,
                   clap_person_id=child.person_id)
+        world.add("ext_placement_geography", plge_placement_id=placement_id,
+                  plge_local_authority=POSTCODE_AUTHORITY[postcode], plge_in_borough=not out_of_borough)
         need = "N1" if world.chance(0.6) else world.weighted(codes.CLA_PRIMARY_NEED)
         # An episode per placement, split where the legal status changes during the placement
         # (RNE L); a placement move with a change of legal status the same day is RNE B.
@@ -447,6 +449,14 @@ IN_POSTCODES = ["NW1 0AA", "NW1 9AA", "NW3 2AA", "NW5 1AA", "NW6 3AA", "WC1H 8AA
                 "N19 5AA", "NW1 7AA", "NW3 4AA", "WC2H 9AA"]
 OUT_POSTCODES = ["EN5 1AA", "HA8 0AA", "LU1 3AA", "SS1 1AA", "ME4 5AA", "CM2 6AA", "KT1 1AA",
                  "BN1 8AA", "MK9 1AA", "N17 1AA", "E15 2AA", "SE18 3AA"]
+# The authority each lies in (the same directory's local authority district; Chelmsford's
+# children's services are Essex's), named as Ofsted's Annex A names them.
+POSTCODE_AUTHORITY = {
+    **{postcode: "Camden" for postcode in IN_POSTCODES},
+    "EN5 1AA": "Barnet", "HA8 0AA": "Barnet", "LU1 3AA": "Luton", "SS1 1AA": "Southend-on-Sea",
+    "ME4 5AA": "Medway", "CM2 6AA": "Essex", "KT1 1AA": "Kingston upon Thames", "BN1 8AA": "Brighton and Hove",
+    "MK9 1AA": "Milton Keynes", "N17 1AA": "Haringey", "E15 2AA": "Newham", "SE18 3AA": "Greenwich",
+}
 # Retired placement types (rule 146) and the codes that replaced them: H5 semi-independent -> S1
 # supported accommodation (2024-25); Z1 other -> Z14 other placements (2025-26; a return for an
 # earlier year writes Z1 again: reporting.returns.ssda903.placement_type_for_year).

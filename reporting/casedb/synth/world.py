@@ -60,6 +60,8 @@ class World:
         self.deaths: dict[str, date] = {}
         self._involvements_seen = 0
         self._sample_rng = random.Random(f"involvement-sample-{seed}")
+        # Adopters and adoption plans in progress (adopters.py) draw from their own stream.
+        self.adoption_rng = random.Random(f"adoption-{seed}")
         self._counters: dict[str, int] = defaultdict(int)
         self.teams: dict[str, Team] = {}
         self.teams_by_kind: dict[str, list[Team]] = defaultdict(list)
