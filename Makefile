@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-seeds setup seed clean airflow
+.PHONY: demo test test-seeds setup seed clean airflow lint lint-sql
 
 $(STAMP): pyproject.toml
 	@# HarfBuzz subsetting keeps PDFs small and silences WeasyPrint's fallback warning.
@@ -42,6 +42,22 @@ test-seeds: $(STAMP)
 # Airflow standalone (api-server, scheduler, dag-processor, triggerer) on the embedded default.
 airflow: $(STAMP) var/casedb.sqlite
 	scripts/airflow-standalone.sh
+
+# Style, types and SQL (docs/architecture.md "Habits"): ruff on the Python, mypy on reporting/,
+# sqlfluff (.sqlfluff) on the report SQL in sql/ and indicators/; fails on any finding. CI runs it.
+LINT_STAMP := $(VENV)/.installed-lint
+
+$(LINT_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/pip install -q -e ".[lint]"
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check reporting tests dags bench scripts
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint sql indicators
+
+lint-sql: $(LINT_STAMP)
+	$(BIN)/sqlfluff lint sql indicators
 
 clean:
 	rm -rf var out

@@ -19,9 +19,9 @@ from sqlalchemy import create_engine
 from weasyprint import HTML
 
 from reporting.definitions import load_catalogue
+from reporting.extract import run_extract
 from reporting.render import TEMPLATE_DIR
 from reporting.runner import render_report
-from reporting.extract import run_extract
 from reporting.schedules.periods import latest_complete_period
 
 
@@ -53,7 +53,8 @@ def main() -> None:
         pdf = result.timings["render_pdf"]
         row = [extract.seconds, result.timings["render_html"], pdf, raw]
         totals = [a + b for a, b in zip(totals, row)]
-        print(f"| {definition.id} | {result.rows} | {row[0]:.3f} | {row[1]:.3f} | {pdf:.2f} | {raw:.2f} | {pdf / raw:.2f} |")
+        print(f"| {definition.id} | {result.rows} | {row[0]:.3f} | {row[1]:.3f} | "
+              f"{pdf:.2f} | {raw:.2f} | {pdf / raw:.2f} |")
     print(f"| **total** | | {totals[0]:.2f} | {totals[1]:.2f} | {totals[2]:.2f} | {totals[3]:.2f} | "
           f"{totals[2] / totals[3]:.2f} |")
     print(f"\nwall time {time.perf_counter() - started:.1f} s")

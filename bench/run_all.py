@@ -378,7 +378,8 @@ def dag_parse() -> dict:
     subprocess.run([sys.executable, str(REPO / "bench" / "dag_parse.py"), "--write", str(out)], check=True,
                    capture_output=True, cwd=REPO)
     text = out.read_text()
-    return {"report_total_s": _float(r"Total: \*\*([\d.]+) s", text), "dagbag_median_s": _float(r"median \*\*([\d.]+) s", text),
+    return {"report_total_s": _float(r"Total: \*\*([\d.]+) s", text),
+            "dagbag_median_s": _float(r"median \*\*([\d.]+) s", text),
             "markdown": text}
 
 
@@ -448,9 +449,11 @@ def markdown(results: dict) -> str:
                 continue
             during = m.get("load_during") or {}
             lines.append(f"| {name} | {m['wall_s']}{' (timeout)' if m.get('timed_out') else ''} | {m['cpu_s']} | "
-                         f"{m['peak_tree_mb']} | {m.get('reports', '')} | {during.get('mean', '')}/{during.get('max', '')} |")
+                         f"{m['peak_tree_mb']} | {m.get('reports', '')} | "
+                         f"{during.get('mean', '')}/{during.get('max', '')} |")
         if a.get("ratio_wall"):
-            lines.append(f"\n`mi dags test` / `mi run --jobs 1`: wall **{a['ratio_wall']}x**, CPU **{a['ratio_cpu']}x**")
+            lines.append(f"\n`mi dags test` / `mi run --jobs 1`: wall **{a['ratio_wall']}x**, "
+                         f"CPU **{a['ratio_cpu']}x**")
     if results.get("dag_parse"):
         d = results["dag_parse"]
         lines += ["", f"## DAG parse: `airflow dags report` total {d['report_total_s']} s, "
@@ -468,14 +471,16 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed-budget", type=float, default=1500, help="Seconds allowed for one seed.")
     parser.add_argument("--seed-only", default="", help="Scales to seed (memory, time) without running reports.")
-    parser.add_argument("--airflow", action="store_true", help="Also Airflow's cost and DAG parse (camden, first engine).")
+    parser.add_argument("--airflow", action="store_true",
+                        help="Also Airflow's cost and DAG parse (camden, first engine).")
     parser.add_argument("--no-limits", action="store_true")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--work", type=Path, default=WORK, help="Scratch folder (SQLite files, archives, outboxes).")
     parser.add_argument("--run-timeout", type=float, default=1800, help="Seconds allowed for one `mi run`.")
     parser.add_argument("--keep", action="store_true", help="Keep the databases --seed-only made (default: drop them).")
     parser.add_argument("--reuse-seed", action="store_true",
-                        help="Use a scale/engine's database from an earlier finished seed in --work instead of seeding.")
+                        help="Use a scale/engine's database from an earlier finished seed in --work "
+                             "instead of seeding.")
     parser.add_argument("--select", default="--all", help="Which reports `mi run` runs, e.g. '--cadence weekly' "
                         "(same workload at every scale, for the scaling ratio when --all does not fit the time).")
     parser.add_argument("--airflow-only", action="store_true",
@@ -517,8 +522,8 @@ def main() -> None:
             entry["seed"] = seed(scale, engine, args.seed_budget, args.reuse_seed)
             print(scale, engine, "seed", entry["seed"]["wall_s"], "s", entry["seed"]["peak_tree_mb"], "MB", flush=True)
             if entry["seed"]["rc"] == 0:
-                entry["run"] = run_reports(scale, engine, args.as_at, args.jobs, args.select.split(), f"{scale}-{engine}",
-                                           timeout=args.run_timeout)
+                entry["run"] = run_reports(scale, engine, args.as_at, args.jobs, args.select.split(),
+                                           f"{scale}-{engine}", timeout=args.run_timeout)
                 print(scale, engine, "run", entry["run"]["wall_s"], "s", flush=True)
                 if not args.no_limits:
                     entry["limits"] = limits(scale, engine, args.as_at, Path(entry["run"]["archive"]))

@@ -1,3 +1,3 @@
-from reporting.cli import app
+from reporting.cli.main import app
 
 app(prog_name="mi")

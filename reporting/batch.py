@@ -163,9 +163,9 @@ def _run_in_worker(definition: ReportDefinition, period: Period, url: str, forma
         del os.environ[key]
     os.environ.update(env)
     if url not in _worker_engines:  # one engine (connection pool) per worker process, reused
-        from reporting import settings
+        from reporting.casedb import readonly
 
-        _worker_engines[url] = settings.casedb_engine(url)
+        _worker_engines[url] = readonly.case_engine(url)
     return _run_one(definition, period, _worker_engines[url], formats, deliver)
 
 

@@ -28,22 +28,20 @@ FORMAT = "1"
 KEEP = 16  # cache files kept
 
 
-def _inputs(root: Path) -> list[Path]:
-    from reporting import definitions
-    from reporting.indicators import loader
-
+def _inputs(root: Path, watched: list[Path]) -> list[Path]:
+    """Every file under `root` and the `watched` folders, and each watched file."""
     files: list[Path] = []
-    for folder in (root, settings.config_dir(), loader.indicators_dir()):
-        if folder.is_dir():
-            files.extend(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    # The code that validates: a change to a validator must not serve an old verdict.
-    files.extend(Path(m.__file__) for m in (definitions, loader))
+    for entry in (root, *watched):
+        if entry.is_dir():
+            files.extend(p for p in entry.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        elif entry.is_file():
+            files.append(entry)
     return sorted(set(files))
 
 
-def key(root: Path) -> str:
+def key(root: Path, watched: list[Path]) -> str:
     digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{root.resolve()}".encode())
-    for path in _inputs(root):
+    for path in _inputs(root, watched):
         digest.update(str(path).encode() + b"\0")
         try:
             digest.update(path.read_bytes())
@@ -53,12 +51,15 @@ def key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def cached(root: Path, load: Callable[[], T]) -> T:
-    """`load()`'s result for these inputs: from the cache when they are unchanged, else loaded and stored."""
+def cached(root: Path, load: Callable[[], T], *, watched: list[Path]) -> T:
+    """`load()`'s result for these inputs: from the cache when they are unchanged, else loaded and stored.
+
+    `watched`: the other folders and files the result depends on, the code that validates
+    included (a change to a validator must not serve an old verdict)."""
     if os.environ.get("MI_CATALOGUE_CACHE", "1") == "0":
         return load()
     folder = settings.var_dir() / "cache"
-    path = folder / f"catalogue-{key(root)}.pickle"
+    path = folder / f"catalogue-{key(root, watched)}.pickle"
     try:
         with path.open("rb") as f:
             return pickle.load(f)

@@ -23,7 +23,8 @@ def catalogue_markdown(catalogue: Catalogue) -> str:
                      f"{s.burst_label or s.burst_key or ''} | {s.sensitivity} |")
     for d in catalogue.reports.values():
         s = d.spec
-        lines += ["", f"## {d.id}", "", f"**{s.title}** ({s.cadence}; `{d.sql_path.relative_to(d.sql_path.parents[2])}`)",
+        lines += ["", f"## {d.id}", "",
+                  f"**{s.title}** ({s.cadence}; `{d.sql_path.relative_to(d.sql_path.parents[2])}`)",
                   "", " ".join(s.description.split()), ""]
         if s.standard:
             lines += [f"Standard: {' '.join(s.standard.split())}", ""]

@@ -27,7 +27,8 @@ def _months_back(day, months: int):
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
     month += 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])) + timedelta(days=1)
+    return (day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+            + timedelta(days=1))
 
 
 def describe(cover: Cover, period: Period) -> str:

@@ -18,8 +18,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from reporting import settings
+from reporting import catalogue_cache, errors, settings
 from reporting.coverage import Cover
+from reporting.errors import DefinitionError, DefinitionLoadError, expected
+from reporting.indicators import loader as indicator_loader
 from reporting.schedules.periods import CADENCES
 
 ColumnType = Literal["text", "int", "decimal", "percent", "date", "datetime"]
@@ -154,19 +156,6 @@ class Definition(Strict):
                                      "in the CSV/XLSX (0 = every row; default settings.PDF_MAX_ROWS or "
                                      "MI_PDF_MAX_ROWS).")
 
-    @field_validator("indicators")
-    @classmethod
-    def _known_indicators(cls, ids: list[str] | None) -> list[str] | None:
-        if ids:
-            from reporting.indicators.loader import library
-
-            known = library().indicators
-            unknown = [i for i in ids if i not in known]
-            if unknown:
-                raise ValueError(f"unknown indicator(s) {', '.join(map(repr, unknown))}; expected ids of "
-                                 "indicators/*.yml (see docs/indicators.md)")
-        return ids
-
     @field_validator("id")
     @classmethod
     def _id_shape(cls, value: str) -> str:
@@ -180,18 +169,6 @@ class Definition(Strict):
         if value not in CADENCES:
             raise ValueError(f"unknown cadence {value!r}; expected one of {', '.join(CADENCES)}")
         return value
-
-    @field_validator("recipients")
-    @classmethod
-    def _known_roles(cls, recipients: list[Recipient]) -> list[Recipient]:
-        roles = known_roles()
-        for r in recipients:
-            if r.role not in roles:
-                raise ValueError(f"unknown recipient role {r.role!r}; expected one of config/roles.yml")
-            if r.scope not in roles[r.role]["scopes"]:
-                raise ValueError(f"role {r.role} cannot be sent scope {r.scope!r}; "
-                                 f"allowed: {', '.join(roles[r.role]['scopes'])}")
-        return recipients
 
     @model_validator(mode="after")
     def _columns_referenced_exist(self) -> Definition:
@@ -249,17 +226,6 @@ class ReportDefinition:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class DefinitionError:
-    path: Path
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f" (field: {self.field})" if self.field else ""
-        return f"{self.path}{where}: {self.message}"
-
-
 @lru_cache(maxsize=1)
 def known_roles() -> dict[str, dict]:
     data = yaml.safe_load((settings.config_dir() / "roles.yml").read_text(encoding="utf-8"))
@@ -267,7 +233,18 @@ def known_roles() -> dict[str, dict]:
 
 
 def load_definition(yaml_path: Path) -> ReportDefinition:
-    """Load one definition; raises DefinitionLoadError naming the file and field."""
+    """Load one definition (parsed, then linked to the roles and indicators it names); raises
+    DefinitionLoadError naming the file and field."""
+    definition = parse_definition(yaml_path)
+    problems = link(definition, known_roles(), set(indicator_loader.library().indicators))
+    if problems:
+        raise DefinitionLoadError(problems)
+    return definition
+
+
+def parse_definition(yaml_path: Path) -> ReportDefinition:
+    """Pass 1: one definition file on its own (YAML, fields, its SQL beside it); validators read
+    no other file. Raises DefinitionLoadError naming the file and field."""
     yaml_path = Path(yaml_path)
     try:
         # libyaml's loader: the DAG files load every definition at parse time.
@@ -285,7 +262,7 @@ def load_definition(yaml_path: Path) -> ReportDefinition:
     except ValidationError as error:
         raise DefinitionLoadError([
             DefinitionError(yaml_path, ".".join(str(p) for p in e["loc"]) or "(definition)",
-                            _expected(e))
+                            expected(e))
             for e in error.errors()
         ]) from None
     problems = []
@@ -297,20 +274,6 @@ def load_definition(yaml_path: Path) -> ReportDefinition:
     if problems:
         raise DefinitionLoadError(problems)
     return ReportDefinition(spec, yaml_path.parent.name, yaml_path, sql_path, sql_path.read_text(encoding="utf-8"))
-
-
-def _expected(error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown field (check the spelling; see docs/adding-a-report.md)"
-    if error["type"] == "missing":
-        return "required field is missing"
-    return error["msg"].removeprefix("Value error, ")
-
-
-class DefinitionLoadError(Exception):
-    def __init__(self, errors: list[DefinitionError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
 
 
 @dataclass
@@ -327,6 +290,26 @@ class Catalogue:
         raise KeyError(f"no report {report_id!r}; `mi reports list` shows the catalogue")
 
 
+def link(definition: ReportDefinition, roles: dict[str, dict], indicator_ids: set[str]) -> list[DefinitionError]:
+    """Pass 2: what a definition names in other files exists: each recipient's role and scope
+    (config/roles.yml) and each overview's indicators (indicators/*.yml)."""
+    spec, problems = definition.spec, []
+    for r in spec.recipients:
+        if r.role not in roles:
+            problems.append(DefinitionError(definition.yaml_path, "recipients",
+                                            f"unknown recipient role {r.role!r}; expected one of config/roles.yml"))
+        elif r.scope not in roles[r.role]["scopes"]:
+            problems.append(DefinitionError(definition.yaml_path, "recipients",
+                                            f"role {r.role} cannot be sent scope {r.scope!r}; "
+                                            f"allowed: {', '.join(roles[r.role]['scopes'])}"))
+    unknown = [i for i in spec.indicators or [] if i not in indicator_ids]
+    if unknown:
+        problems.append(DefinitionError(definition.yaml_path, "indicators",
+                                        f"unknown indicator(s) {', '.join(map(repr, unknown))}; expected ids of "
+                                        "indicators/*.yml (see docs/indicators.md)"))
+    return problems
+
+
 def definition_paths(root: Path | None = None) -> list[Path]:
     root = root or settings.sql_dir()
     return sorted(p for p in root.glob("*/*.yml") if not p.parent.name.startswith("_"))
@@ -338,16 +321,14 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     Served from a cache keyed by the content of every input file when nothing changed
     (reporting/catalogue_cache.py: DAG parsing loads the catalogue on every re-parse).
     """
-    from reporting.catalogue_cache import cached
-
     root = root or settings.sql_dir()
 
     def load() -> Catalogue:
         reports: dict[str, ReportDefinition] = {}
         errors: list[DefinitionError] = []
-        for path in definition_paths(root):
+        for path in definition_paths(root):  # pass 1: each file on its own
             try:
-                definition = load_definition(path)
+                definition = parse_definition(path)
             except DefinitionLoadError as error:
                 errors.extend(error.errors)
                 continue
@@ -356,6 +337,14 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
                                               f"duplicate id; also defined in {reports[definition.id].yaml_path}"))
                 continue
             reports[definition.id] = definition
+        roles, indicator_ids = known_roles(), set(indicator_loader.library().indicators)
+        for report_id, definition in list(reports.items()):  # pass 2: links across files
+            problems = link(definition, roles, indicator_ids)
+            if problems:
+                errors.extend(problems)
+                del reports[report_id]
         return Catalogue(dict(sorted(reports.items())), errors)
 
-    return cached(root, load)
+    # the code that validates is an input too: a changed validator must not serve an old verdict
+    code = [Path(module.__file__ or "") for module in (errors, catalogue_cache, indicator_loader)] + [Path(__file__)]
+    return catalogue_cache.cached(root, load, watched=[settings.config_dir(), indicator_loader.indicators_dir(), *code])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -21,9 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reporting import settings
 from reporting.casedb import readonly
+from reporting.definitions import ReportDefinition
 from reporting.rates import yearly_rate_sql
 from reporting.text import readable
-from reporting.definitions import ReportDefinition
 
 PARAMETERS = ("period_start", "period_end", "as_at")
 _BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -98,7 +99,9 @@ def expand_sql(definition: ReportDefinition) -> str:
     return _without_comments(sql).strip().rstrip(";").strip()
 
 
-def _typed(value, kind: str):
+def typed_value(value, kind: str):
+    """A raw database value as its column's declared type (SQLite hands dates back as text);
+    raises ValueError or TypeError when it does not fit (see `bad_value`)."""
     if value is None:
         return None
     if kind == "text":
@@ -116,14 +119,14 @@ def _typed(value, kind: str):
     return readable(value if isinstance(value, str) else str(value))
 
 
-def bad_value(where: str, records, columns: list[str], kinds: dict[str, str], value) -> ReportSQLError:
+def bad_value(where: str, records, columns: list[str], kinds: Mapping[str, str], value) -> ReportSQLError:
     """The error for the first value that does not fit its column's declared type, by row number and
     column only: the value itself may be a child's name or date of birth, and exception messages
     reach task logs. `value(record, name)` reads one raw value."""
     for number, record in enumerate(records, start=1):
         for name in columns:
             try:
-                _typed(value(record, name), kinds[name])
+                typed_value(value(record, name), kinds[name])
             except (ValueError, TypeError):
                 return ReportSQLError(f"{where}: row {number}, column {name}: the value is not a valid "
                                       f"{kinds[name]} (the column's declared type); the value is not shown")
@@ -153,7 +156,7 @@ def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: d
     kinds = {c.name: c.type for c in definition.spec.columns}
     index = {name: i for i, name in enumerate(names)}
     try:
-        rows = [{name: _typed(row[index[name]], kinds[name]) for name in declared} for row in raw]
+        rows = [{name: typed_value(row[index[name]], kinds[name]) for name in declared} for row in raw]
     except (ValueError, TypeError):
         raise bad_value(str(definition.sql_path), raw, declared, kinds,
                         lambda row, name: row[index[name]]) from None

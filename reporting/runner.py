@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from reporting import archive, settings
+from reporting import archive, disclosure, settings
 from reporting.coverage import describe
-from reporting.definitions import Definition, ReportDefinition, Summary
-from reporting.delivery import sdc
+from reporting.definitions import Definition, ReportDefinition
 from reporting.extract import Extract, run_extract
 from reporting.render import render_html, write_csv, write_pdf, write_xlsx
 from reporting.schedules.periods import Period
@@ -74,80 +72,6 @@ def column_checks(spec: Definition, rows: list[dict]) -> list[dict]:
     return findings + unreadable_text(spec, rows)
 
 
-# ---- summaries -----------------------------------------------------------------------------------
-def _measure(measure, rows: list[dict]):
-    if measure.agg == "percent" and measure.of is not None:
-        rows = [r for r in rows if r[measure.of]]  # the cohort the percent is of
-    selected = [r for r in rows if measure.where is None or r[measure.where]]
-    if measure.agg == "count":
-        return len(selected)
-    if measure.agg == "percent":
-        return round(100.0 * len(selected) / len(rows), 1) if rows else None
-    if measure.agg == "ratio":  # sum over sum: cases per FTE, not the mean of each worker's ratio
-        below = sum(r[measure.per] or 0 for r in selected)
-        return round(sum(r[measure.column] or 0 for r in selected) / below, 1) if below else None
-    values = [r[measure.column] for r in selected if r[measure.column] is not None]
-    if not values:
-        return None
-    if measure.agg == "sum":
-        return sum(values)
-    if measure.agg == "mean":
-        return round(sum(values) / len(values), 1)
-    return min(values) if measure.agg == "min" else max(values)
-
-
-def _group_key(summary: Summary, row: dict):
-    return row[summary.group_by] if summary.group_by else "All"
-
-
-def _label(key):
-    return "Not recorded" if key is None else key
-
-
-def group_label(summary: Summary, row: dict):
-    """The group a row falls in for a summary: its label in the summary table."""
-    return _label(_group_key(summary, row))
-
-
-def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
-    """The summary tables of `rows`, as computed (`sdc.published` gives the ones a report shows)."""
-    labels = {c.name: c.label for c in spec.columns}
-    out = []
-    every_row = rows
-    for summary in spec.summaries:
-        rows = [r for r in every_row if r[summary.where]] if summary.where else every_row
-        groups: dict[object, list[dict]] = defaultdict(list)
-        for row in rows:
-            groups[_group_key(summary, row)].append(row)
-        if not groups and not summary.group_by:
-            groups["All"] = []
-        columns = [{"name": "group", "label": labels.get(summary.group_by, "") if summary.group_by else "",
-                    "type": "text"}]
-        columns += [{"name": m.name, "label": m.label,
-                     "type": "percent" if m.agg == "percent" else ("decimal" if m.agg in ("mean", "ratio") else "int")}
-                    for m in summary.measures]
-        kinds = {c["name"]: c["type"] for c in columns}
-        table_rows = []
-        for key in sorted(groups, key=lambda k: (k is None, str(k))):
-            table_rows.append({"group": _label(key),
-                               **{m.name: _measure(m, groups[key]) for m in summary.measures}})
-        if summary.group_by and len(groups) > 1:
-            table_rows.append({"group": "Total", **{m.name: _measure(m, rows) for m in summary.measures}})
-        entry = {"title": summary.title, "columns": columns, "rows": table_rows}
-        if summary.chart:
-            measure = summary.chart_measure or summary.measures[0].name
-            plotted = next(m.label for m in summary.measures if m.name == measure)
-            by = labels.get(summary.group_by, "") if summary.group_by else ""
-            entry["chart"] = {"kind": summary.chart, "measure": measure,
-                              # the chart is titled by what it plots, not by the table it sits above
-                              "title": f"{plotted} by {by[:1].lower() + by[1:]}" if by else plotted,
-                              "kind_of_measure": kinds[measure],
-                              "series" if summary.chart == "bar" else "points": sdc.chart_points(table_rows, measure,
-                                                                                                 kinds[measure])}
-        out.append(entry)
-    return out
-
-
 # ---- slices --------------------------------------------------------------------------------------
 def slice_keys(spec: Definition, rows: list[dict]) -> list[str]:
     """The slices of a burst report, sorted: one per distinct burst-key value.
@@ -175,7 +99,7 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
     spec = definition.spec
     formats = list(formats or settings.output_formats() or spec.outputs)
     rows = slice_rows(spec, extract.rows, slice_key)
-    generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
+    generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
     findings = column_checks(spec, rows) if data_quality is None else data_quality
     visible = [c.model_dump() for c in spec.columns if not c.hidden]
     slice_label = None
@@ -186,8 +110,8 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
     # Aggregate reports publish figures: counts 1-5 become "c", with secondary suppression (DfE
     # convention), in the rows (and so in every output and the content hash), the summaries and
     # their charts, all read together. The e-mail's headline figures come from the same function.
-    publication = sdc.published(spec, rows)
-    rows, table_summaries, disclosure = publication.rows, publication.summaries, publication.disclosure
+    publication = disclosure.published(spec, rows)
+    rows, table_summaries, cells_hidden = publication.rows, publication.summaries, publication.disclosure
     context = {
         "report": {"id": spec.id, "title": spec.title, "description": spec.description,
                    "classification": CLASSIFICATION[spec.sensitivity], "standard": spec.standard,
@@ -246,7 +170,8 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             "period_start": period.start, "period_end": period.end, "as_at": as_at,
             "parameters": {"period_start": period.start, "period_end": period.end, "as_at": as_at},
             "definition_hash": definition.definition_hash, "sql_hash": definition.sql_hash,
-            "rows": len(rows), "pdf_rows": pdf_rows if "pdf" in formats else None, "content_hash": content, "file_hashes": hashes, "disclosure_control": disclosure,
+            "rows": len(rows), "pdf_rows": pdf_rows if "pdf" in formats else None, "content_hash": content,
+            "file_hashes": hashes, "disclosure_control": cells_hidden,
             "sample": extract.sample,
             "data_quality": [{k: f[k] for k in ("check", "severity", "failing_rows")} for f in findings],
             "generated_at": generated_at.isoformat(),

@@ -14,6 +14,7 @@ import hashlib
 import math
 import random
 from datetime import date
+from typing import cast
 
 from reporting.definitions import Sample
 
@@ -42,7 +43,8 @@ def draw(rule: Sample, rows: list[dict], seed: int) -> tuple[list[int], dict]:
     always = [i for i in order if _matches(rows[i], rule.always_include)]
     taken = set(always)
     pool = [i for i in order if i not in taken]
-    wanted = math.ceil(rule.fraction * len(order)) if rule.fraction is not None else rule.size
+    # Sample._one_size: a size whenever there is no fraction
+    wanted = math.ceil(rule.fraction * len(order)) if rule.fraction is not None else cast(int, rule.size)
     wanted = min(wanted, len(pool))
     chosen: list[int] = []
     if rule.include_some_of is not None:
@@ -57,7 +59,8 @@ def draw(rule: Sample, rows: list[dict], seed: int) -> tuple[list[int], dict]:
     chosen += rng.sample(rest, wanted - len(chosen))
     picked = sorted(set(chosen) | set(always))
     record = {
-        "population": len(rows), "eligible": len(order), "selected": len(picked), "random": len(chosen), "always_included": len(always),
+        "population": len(rows), "eligible": len(order), "selected": len(picked), "random": len(chosen),
+        "always_included": len(always),
         "fraction": rule.fraction, "size": rule.size, "seed": seed, "seed_source": SEED_SOURCE,
         "flag_column": rule.flag_column, "kept": "all rows, sampled ones flagged" if rule.flag_column
         else "sampled rows only",

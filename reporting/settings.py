@@ -110,9 +110,11 @@ def query_timeout_seconds() -> float:
     return seconds
 
 
-def casedb_engine(url: str | None = None):
-    """An engine on the case database (read by every report, task and command) that cannot write:
-    `reporting.casedb.readonly` says how, per engine."""
-    from reporting.casedb import readonly
+def performance_team_email() -> str:
+    """Who hears about failed and late runs and refused deliveries: `MI_PERFORMANCE_TEAM_EMAIL`."""
+    return os.environ.get("MI_PERFORMANCE_TEAM_EMAIL") or "performance-team@example.org"
 
-    return readonly.engine(url or casedb_url(), timeout_seconds=query_timeout_seconds())
+
+def from_email() -> str:
+    """The sender of every message the pipeline sends: `MI_MAIL_FROM`."""
+    return os.environ.get("MI_MAIL_FROM") or "mi-reporting@example.org"

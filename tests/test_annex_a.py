@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from reporting.cli import app
+from reporting.cli.main import app
 from reporting.returns import annex_a, annex_a_spec
 from reporting.returns.annex_a_spec import AnnexAConfigError
 
@@ -88,10 +88,12 @@ def test_coded_fields_hold_only_specification_codes_and_blanks_only_where_allowe
 # Each list counted straight from the SSD tables, written apart from sql/_annex_a/.
 # Six months: 27 Apr to 26 Oct 2026; twelve months: 27 Oct 2025 to 26 Oct 2026.
 INDEPENDENT_COUNTS = {
-    "List 1": "select count(*) from ssd_contacts where cont_contact_date >= '2026-04-27' and cont_contact_date <= '2026-10-26'",
+    "List 1": "select count(*) from ssd_contacts where cont_contact_date >= '2026-04-27' "
+              "and cont_contact_date <= '2026-10-26'",
     "List 2": "select count(*) from ssd_early_help_episodes where earl_episode_start_date <= '2026-10-26' "
               "and coalesce(earl_episode_end_date, '9999-12-31') >= '2026-04-27'",
-    "List 3": "select count(*) from ssd_cin_episodes where cine_referral_date >= '2026-04-27' and cine_referral_date <= '2026-10-26'",
+    "List 3": "select count(*) from ssd_cin_episodes where cine_referral_date >= '2026-04-27' "
+              "and cine_referral_date <= '2026-10-26'",
     "List 4": "select count(*) from ssd_cin_assessments where cina_assessment_start_date <= '2026-10-26' "
               "and coalesce(cina_assessment_auth_date, '9999-12-31') >= '2026-04-27'",
     "List 5": "select count(*) from ssd_s47_enquiry s left join ssd_initial_cp_conference i "
@@ -102,9 +104,11 @@ INDEPENDENT_COUNTS = {
     "List 7": "select count(*) from ssd_cp_plans where cppl_cp_plan_start_date <= '2026-10-26' "
               "and coalesce(cppl_cp_plan_end_date, '9999-12-31') >= '2026-04-27'",
     # children with an episode in the six months that did not begin under a short-breaks status
-    "List 8": "select count(distinct e.clae_person_id) from ssd_cla_episodes e where e.clae_cla_episode_start_date <= '2026-10-26' "
+    "List 8": "select count(distinct e.clae_person_id) from ssd_cla_episodes e "
+              "where e.clae_cla_episode_start_date <= '2026-10-26' "
               "and coalesce(e.clae_cla_episode_ceased_date, '9999-12-31') >= '2026-04-27' and not exists ("
-              "select 1 from ssd_legal_status l where l.lega_person_id = e.clae_person_id and l.lega_legal_status in ('V3', 'V4') "
+              "select 1 from ssd_legal_status l where l.lega_person_id = e.clae_person_id "
+              "and l.lega_legal_status in ('V3', 'V4') "
               "and l.lega_legal_status_start_date <= e.clae_cla_episode_start_date "
               "and coalesce(l.lega_legal_status_end_date, '9999-12-31') > e.clae_cla_episode_start_date)",
     # care leavers with an allocation open on the as-at date
@@ -148,7 +152,8 @@ def test_postgresql_builds_the_same_lists(seeded_pg_url, tmp_path):
         assert list(header) == [c["header"] for c in spec_list["columns"]]
         for i, column in enumerate(spec_list["columns"]):
             if column["type"] == "category":
-                assert {row[i] for row in data if row[i] is not None} <= set(column["codes"]), f"List {n} {column['header']}"
+                assert {row[i] for row in data if row[i] is not None} <= set(column["codes"]), (
+                    f"List {n} {column['header']}")
 
 
 @pytest.fixture(scope="module")
@@ -215,11 +220,13 @@ def test_one_child_followed_across_lists_1_and_3_to_8(fixture_book):
     # last visit with the child seen 26 June (10 July: not seen), not alone; held by Bo Lund on 14 Sept
     assert lists["List 7"] == [{**ada, "Does the Child have a Disability": "Yes",
                                 "Child Protection Plan Start Date": d("2026-06-05"),
-                                "Initial Category of Abuse": "a) Neglect", "Latest Category of Abuse": "d) Emotional Abuse",
+                                "Initial Category of Abuse": "a) Neglect",
+                                "Latest Category of Abuse": "d) Emotional Abuse",
                                 "Date of the Last Statutory Visit": d("2026-06-26"), "Was the Child Seen Alone?": "No",
                                 "Date of latest review conference": d("2026-09-01"),
                                 "Child Protection Plan End Date": d("2026-09-14"),
-                                "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)": "No",
+                                ("Subject to Emergency Protection Order or Protected Under Police Powers "
+                                 "in Last Six Months (Y/N)"): "No",
                                 "Number of Previous Child Protection Plans": 1,
                                 "Allocated Team": "Family Intervention Team", "Allocated Worker": "Bo Lund"}]
     # List 8: looked after from 15 September, fostered privately in Barnet (out of the borough);
@@ -228,9 +235,12 @@ def test_one_child_followed_across_lists_1_and_3_to_8(fixture_book):
     assert row == {**ada, "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)": "No",
                    "Does the Child have a Disability": "Yes", "Date Started to be Looked After": d("2026-09-15"),
                    "Child's Category of Need": "a) Abuse or neglect",
-                   "Is this a second or subsequent period of being a Looked After Child within the last 12 months (Y/N)": "No",
-                   "Start date of current legal status": d("2026-09-15"), "Child's Legal Status": "a) Interim care orders",
-                   "Date of Latest Statutory Review": d("2026-10-13"), "Date of Last Social Work Visit": d("2026-10-15"),
+                   ("Is this a second or subsequent period of being a Looked After Child "
+                    "within the last 12 months (Y/N)"): "No",
+                   "Start date of current legal status": d("2026-09-15"),
+                   "Child's Legal Status": "a) Interim care orders",
+                   "Date of Latest Statutory Review": d("2026-10-13"),
+                   "Date of Last Social Work Visit": d("2026-10-15"),
                    "What is the permanence plan for this child?": "a) Return to family",
                    "Date of Last IRO Visit / Contact to the Child": d("2026-10-01"),
                    "Date of Last Health Assessment": d("2026-09-30"), "Date of Last Dental Check": None,
@@ -256,8 +266,8 @@ def test_the_fixture_authoritys_other_lists_and_findings(fixture_book):
     # List 9: Cal (open to W4, formerly UASC); Dan's allocation ended in January, so not listed
     assert [r["Child Unique ID"] for r in lists["List 9"]] == ["CL1"]
     cal = lists["List 9"][0]
-    assert (cal["Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)"], cal["Allocated Team"],
-            cal["Allocated Personal Advisor"], cal["Eligibility Category"], cal["LA in Touch"],
+    assert (cal["Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)"],
+            cal["Allocated Team"], cal["Allocated Personal Advisor"], cal["Eligibility Category"], cal["LA in Touch"],
             cal["Type of Accommodation"], cal["Suitability of Accommodation"], cal["Activity Status"]) == (
         "Yes", "Leaving Care Team", "Di Marsh", "b) Former relevant", "a) In touch", "k) Independent living",
         "a) Suitable", "F2: Full time in education other than higher")
@@ -268,7 +278,8 @@ def test_the_fixture_authoritys_other_lists_and_findings(fixture_book):
     assert (dot["Family identifier"], dot["Date the Child Entered Care"], dot["Date of Adoption Order"],
             dot["Age of Child (Years)"]) == ("H1", d("2024-01-10"), d("2026-02-01"), 3)
     assert (eve["Family identifier"], eve["Date of Decision that Child Should No Longer be Placed for Adoption"],
-            eve["Reason Why Child No Longer Placed for Adoption"]) == (None, d("2026-07-01"), "b) Court did not make a PO")
+            eve["Reason Why Child No Longer Placed for Adoption"]) == (
+        None, d("2026-07-01"), "b) Court did not make a PO")
     # List 11: the H1 couple (order 1 Feb 2026) and AD3 (withdrew in July 2026); AD4 left and AD5's
     # order came before 27 Oct 2025
     assert [(r["Individual adopter identifier"], r["Family identifier"]) for r in lists["List 11"]] == [
@@ -308,12 +319,14 @@ def test_definitions_that_differ_from_the_specification_are_refused(tmp_path):
     folder, codes = _copy_definitions(tmp_path)
     lists = folder / "lists.yml"
     lists.write_text(lists.read_text().replace('header: "Referral NFA?"', 'header: "Referral NFA"'))
-    with pytest.raises(AnnexAConfigError, match=r"List 3: column 8 is 'Referral NFA', the specification's is 'Referral NFA\?'"):
+    with pytest.raises(AnnexAConfigError,
+                       match=r"List 3: column 8 is 'Referral NFA', the specification's is 'Referral NFA\?'"):
         annex_a_spec.load(folder, codes)
 
     folder, codes = _copy_definitions(tmp_path / "second")
     codes.write_text(codes.read_text().replace('NEG: "a) Neglect"', 'NEG: "Neglect"'))
-    with pytest.raises(AnnexAConfigError, match=r"table 'abuse_category' writes 'NEG' as 'Neglect', which is not a code"):
+    with pytest.raises(AnnexAConfigError,
+                       match=r"table 'abuse_category' writes 'NEG' as 'Neglect', which is not a code"):
         annex_a_spec.load(folder, codes)
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine
 
 from reporting import settings
@@ -74,7 +76,7 @@ def test_template_error_names_the_definition_and_template(sql_copy, seeded_sqlit
         assert str(broken) in str(error) and "template" in str(error)
         return
     engine = create_engine(seeded_sqlite_url)
-    with pytest.raises(Exception) as failed:  # noqa: B017 - the message is what matters
+    with pytest.raises(Exception) as failed:
         run_report(definition, engine, WEEK, WEEK.end, formats=["csv"], archive_root=tmp_path / "archive")
     engine.dispose()
     message = str(failed.value)
@@ -180,7 +182,7 @@ def test_bad_source_rows_are_flagged_or_stopped_never_a_traceback(seeded_sqlite_
     db.execute("insert into ssd_cp_plans (cppl_cp_plan_id, cppl_person_id, cppl_cp_plan_start_date) "
                "values ('ORPHAN1', 'P-NOBODY', '2026-09-01')")
     columns = [r[1] for r in db.execute("pragma table_info(ssd_cp_visits)")]
-    row = db.execute(f"select * from ssd_cp_visits where cppv_cp_visit_id = ?", (visits[0],)).fetchone()
+    row = db.execute("select * from ssd_cp_visits where cppv_cp_visit_id = ?", (visits[0],)).fetchone()
     db.execute("drop index if exists ix_dup_guard")
     try:  # a duplicate key where the table allows it (SSD extracts often lack constraints)
         db.execute(f"insert into ssd_cp_visits ({', '.join(columns)}) values ({', '.join('?' * len(columns))})", row)

@@ -6,9 +6,8 @@ one-by-one run; workers must see the caller's settings (MI_*), not the fork serv
 
 from __future__ import annotations
 
-import sqlite3
-
 import hashlib
+import sqlite3
 from datetime import date
 from pathlib import Path
 

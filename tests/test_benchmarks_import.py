@@ -21,7 +21,7 @@ import yaml
 from typer.testing import CliRunner
 
 from reporting import settings
-from reporting.cli import app
+from reporting.cli.main import app
 from reporting.indicators.benchmark_import import (
     BenchmarkImportError,
     import_files,

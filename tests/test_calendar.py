@@ -1,4 +1,4 @@
-"""Tests for reporting.calendar: bank holidays, working days, calendar rows, terms."""
+"""Tests for reporting.working_calendar: bank holidays, working days, calendar rows, terms."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from reporting import calendar as cal
+from reporting import working_calendar as cal
 
 D = date
 

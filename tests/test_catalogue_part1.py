@@ -90,7 +90,8 @@ class Source:
         return best
 
     def open_cases(self, at: date) -> set[str]:
-        return {e["cine_person_id"] for e in self.open_at("ssd_cin_episodes", "cine_referral_date", "cine_close_date", at)}
+        return {e["cine_person_id"]
+                for e in self.open_at("ssd_cin_episodes", "cine_referral_date", "cine_close_date", at)}
 
     def cp_open(self, at: date) -> list[dict]:
         return self.open_at("ssd_cp_plans", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date", at)
@@ -416,7 +417,8 @@ def check_workforce_profile(src, p, rows):
     assert sum(r["leavers"] for r in sw) == sum(s["staf_leave_date"] is not None
                                                 and p.start <= s["staf_leave_date"] <= p.end for s in staff)
     funded = {(e["esta_team_id"], e["esta_role"]): e["esta_funded_fte"] for e in src.rows("ext_establishment")}
-    assert sum(r["funded_fte"] or 0 for r in sw) == pytest.approx(sum(v for (_, role), v in funded.items() if role == "SW"))
+    assert sum(r["funded_fte"] or 0 for r in sw) == pytest.approx(
+        sum(v for (_, role), v in funded.items() if role == "SW"))
 
 
 def check_home_educated_children(src, p, rows):
@@ -427,7 +429,8 @@ def check_home_educated_children(src, p, rows):
 
 
 def check_open_cases_by_school(src, p, rows):
-    schools = {s["scho_urn"] for s in src.rows("ext_schools") if bool(s["scho_is_maintained"]) and bool(s["scho_in_borough"])}
+    schools = {s["scho_urn"] for s in src.rows("ext_schools")
+               if bool(s["scho_is_maintained"]) and bool(s["scho_in_borough"])}
     current: dict[str, tuple] = {}
     for r in src.open_at("ext_school_roll", "roll_start_date", "roll_end_date", p.end):
         key = (r["roll_start_date"], r["roll_roll_id"])
@@ -445,7 +448,8 @@ def front_door_children(src, p) -> set[str]:
     children |= {e["cine_person_id"] for e in src.rows("ssd_cin_episodes")
                  if p.start <= e["cine_referral_date"] <= p.end and kinds.get(e["cine_referral_team"]) == "MASH"}
     children |= {a["cina_person_id"] for a in src.rows("ssd_cin_assessments")
-                 if p.start <= a["cina_assessment_start_date"] <= p.end and kinds.get(a["cina_assessment_team"]) == "BIT"}
+                 if p.start <= a["cina_assessment_start_date"] <= p.end
+                 and kinds.get(a["cina_assessment_team"]) == "BIT"}
     return children
 
 

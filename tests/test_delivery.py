@@ -37,7 +37,7 @@ class Collector:
         self.messages: list[email.message.EmailMessage] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+    async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.original_content, policy=policy.default)
         with self.lock:
             self.messages.append(parsed)
@@ -359,7 +359,7 @@ def test_partner_gets_only_partner_columns_as_encrypted_pdf_and_password_separat
 
 # ---- statistical disclosure control ---------------------------------------------------------------
 def _derivable(values, hidden, lines) -> set:
-    """Hidden cells whose value the published lines fix exactly (linear algebra, independent of sdc.py)."""
+    """Hidden cells whose value the published lines fix exactly (linear algebra, independent of disclosure.py)."""
     import numpy as np
 
     unknown = sorted(hidden)
@@ -388,7 +388,7 @@ def _derivable(values, hidden, lines) -> set:
 
 
 def test_sdc_primary_and_secondary_suppression_on_a_known_table():
-    from reporting.delivery.sdc import _lines_2d, suppress_table
+    from reporting.disclosure import _lines_2d, suppress_table
 
     table = [[10, 3, 12],
              [8, 9, 20],
@@ -412,7 +412,7 @@ def test_sdc_primary_and_secondary_suppression_on_a_known_table():
     [[6, 7, 5]],  # one row: the column totals repeat the cells
 ])
 def test_sdc_leaves_no_hidden_cell_derivable(table):
-    from reporting.delivery.sdc import _lines_2d, suppress_table
+    from reporting.disclosure import _lines_2d, suppress_table
 
     result = suppress_table(table)
     rows, cols = len(table), len(table[0])
@@ -432,7 +432,7 @@ def test_sdc_leaves_no_hidden_cell_derivable(table):
 
 
 def test_sdc_on_a_summary_table_hides_rates_of_hidden_counts():
-    from reporting.delivery.sdc import suppress_summary
+    from reporting.disclosure import suppress_summary
 
     table = {"title": "By team", "columns": [
         {"name": "group", "label": "Team", "type": "text"},
@@ -447,7 +447,7 @@ def test_sdc_on_a_summary_table_hides_rates_of_hidden_counts():
 
 
 def test_sdc_rejects_bad_input_clearly():
-    from reporting.delivery.sdc import suppress_table
+    from reporting.disclosure import suppress_table
 
     with pytest.raises(ValueError, match=r"cell \(0, 1\) is -1; expected a count"):
         suppress_table([[1, -1]])
@@ -484,7 +484,7 @@ def test_mi_recipients_resolve_lists_each_recipient_with_their_slice(seeded_sqli
                                                                      env):
     from typer.testing import CliRunner
 
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
     report = catalogue.get("cp_visits_due_next_week")

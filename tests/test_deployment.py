@@ -30,9 +30,14 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import create_engine, text
+from test_airflow_e2e import (  # same process helpers as the LocalExecutor e2e test
+    _free_port,
+    _stop,
+    _tail,
+    airflow_settings,
+)
 
 from reporting import settings
-from test_airflow_e2e import _free_port, _stop, _tail, airflow_settings  # same process helpers as the LocalExecutor e2e test
 
 REPO = settings.REPO_ROOT
 COMPOSE = REPO / "docker-compose.yml"

@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 import pytest
 from test_delivery import _derivable  # the linear-algebra check of one table, reused on two
 
+from reporting import disclosure as sdc
 from reporting.definitions import load_catalogue
-from reporting.delivery import sdc
 from reporting.delivery.recipients import Person
 from reporting.delivery.slices import definition_for, rows_for, slice_definition
 from reporting.extract import Extract

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from reporting import settings
-from reporting.cli import app
+from reporting.cli.main import app
 from reporting.definitions import DefinitionLoadError, load_catalogue, load_definition
 from reporting.extract import ReportSQLError, expand_sql, run_extract
 from reporting.runner import run_report

@@ -15,8 +15,8 @@ import json
 from datetime import date
 
 import pytest
-
 from conftest import SEEDED_DB_PARAMS
+
 from reporting.definitions import load_catalogue
 from reporting.schedules.periods import latest_complete_period
 

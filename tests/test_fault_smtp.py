@@ -45,7 +45,7 @@ class Choosy:
         self.messages: list = []
         self.refusals: Counter = Counter()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.permanent:
             self.refusals[(address, 550)] += 1
             return "550 5.1.1 No such mailbox"
@@ -56,7 +56,7 @@ class Choosy:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 OK"
 
@@ -75,13 +75,13 @@ class Unreliable:
             self.injected += failed
             return failed
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self._fail():
             return "451 4.3.0 Injected temporary failure (RCPT)"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         if self._fail():
             return "451 4.3.0 Injected temporary failure (DATA)"
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)

@@ -247,7 +247,8 @@ def test_worker_killed_mid_render_leaves_no_partial_file_and_the_retry_is_identi
     assert messages
     for message in messages:
         for part in message.iter_attachments():
-            assert hashlib.sha256(part.get_payload(decode=True)).hexdigest() == manifest["file_hashes"][part.get_filename()]
+            assert (hashlib.sha256(part.get_payload(decode=True)).hexdigest()
+                    == manifest["file_hashes"][part.get_filename()])
     # record clears what the killed worker left in its scratch folder
     assert list(report_folder.glob(".work-*")), "the killed worker left its scratch"
     tasks.record(WEEKLY, [tasks.deliver(WEEKLY, again)])
@@ -301,7 +302,8 @@ def test_archive_disk_full_or_read_only_fails_clearly_keeps_the_manifest_and_sen
     assert sent
     for message in sent:
         for part in message.iter_attachments():
-            assert hashlib.sha256(part.get_payload(decode=True)).hexdigest() == before["file_hashes"][part.get_filename()]
+            assert (hashlib.sha256(part.get_payload(decode=True)).hexdigest()
+                    == before["file_hashes"][part.get_filename()])
     # read-only: the same
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     with pytest.raises(OSError) as read_only:

@@ -41,8 +41,8 @@ from reporting.extract import run_extract
 from reporting.indicators import population
 from reporting.indicators.compute import compute
 from reporting.indicators.loader import library
-from reporting.runner import summaries
 from reporting.schedules.periods import Period
+from reporting.summaries import summaries
 
 pytestmark = pytest.mark.xdist_group("handworked")
 

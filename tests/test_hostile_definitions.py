@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from reporting import settings
 from reporting.casedb import readonly
 from reporting.definitions import load_definition
 from reporting.extract import ReportSQLError, run_extract
@@ -82,12 +81,12 @@ SQLITE_ATTACKS = {
 @pytest.mark.parametrize("attack", sorted(SQLITE_ATTACKS))
 @pytest.mark.parametrize("opened", ["read-only engine", "writable engine"])
 def test_sqlite_report_sql_cannot_write_or_leave_files(attack, opened, sqlite_case_db, tmp_path):
-    """Refused through the pipeline's own engine (`settings.casedb_engine`) and even through a plain
+    """Refused through the pipeline's own engine (`readonly.case_engine`) and even through a plain
     writable engine (what tests and scripts pass): the guard is the connection the SQL runs on."""
     sql = SQLITE_ATTACKS[attack].format(tmp=tmp_path)
     report = definition(tmp_path / "sql" / "attacks", f"attack_{attack}", sql)
     url = f"sqlite:///{sqlite_case_db}"
-    engine = settings.casedb_engine(url) if opened == "read-only engine" else create_engine(url)
+    engine = readonly.case_engine(url) if opened == "read-only engine" else create_engine(url)
     with pytest.raises(ReportSQLError) as refused:
         extract(report, engine)
     engine.dispose()
@@ -104,7 +103,7 @@ def test_sqlite_reads_still_work_on_the_read_only_engine(sqlite_case_db, tmp_pat
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2)
         SELECT v.cppv_cp_visit_id AS visit_id FROM ssd_cp_visits v JOIN n ON n.i = 1
         WHERE date(:as_at) >= date(:period_start) ORDER BY v.cppv_cp_visit_id""")
-    engine = settings.casedb_engine(f"sqlite:///{sqlite_case_db}")
+    engine = readonly.case_engine(f"sqlite:///{sqlite_case_db}")
     rows = extract(report, engine).rows
     engine.dispose()
     assert [r["visit_id"] for r in rows] == ["V1", "V2", "V3"]
@@ -113,7 +112,7 @@ def test_sqlite_reads_still_work_on_the_read_only_engine(sqlite_case_db, tmp_pat
 def test_a_missing_sqlite_file_is_refused_not_created(tmp_path):
     missing = tmp_path / "casedb.sqlit"  # a mistyped path
     with pytest.raises(readonly.CaseDatabaseError) as refused:
-        settings.casedb_engine(f"sqlite:///{missing}")
+        readonly.case_engine(f"sqlite:///{missing}")
     assert str(missing) in str(refused.value) and "does not exist" in str(refused.value)
     assert not missing.exists()
 
@@ -123,7 +122,7 @@ def test_a_slow_sqlite_query_stops_at_the_timeout(sqlite_case_db, tmp_path, monk
     report = definition(tmp_path / "sql" / "slow", "slow_report", """
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
         SELECT CAST(max(i) AS TEXT) AS visit_id FROM n WHERE :as_at IS NOT NULL""")
-    engine = settings.casedb_engine(f"sqlite:///{sqlite_case_db}")
+    engine = readonly.case_engine(f"sqlite:///{sqlite_case_db}")
     with pytest.raises(ReportSQLError) as stopped:
         extract(report, engine)
     engine.dispose()
@@ -180,7 +179,7 @@ def test_postgresql_report_sql_cannot_write(attack, pg_case_db, tmp_path, monkey
     assert pg_visits(pg_case_db) == 3
     assert not (tmp_path / "copied.txt").exists()
     # and the pooled connection the attack ran on is still read-only for the next report
-    engine = settings.casedb_engine(pg_case_db)
+    engine = readonly.case_engine(pg_case_db)
     with engine.connect() as conn:
         assert conn.execute(text("SHOW default_transaction_read_only")).scalar_one() == "on"
     engine.dispose()
@@ -195,7 +194,7 @@ def test_postgresql_reads_and_a_read_only_role(pg_case_db, tmp_path, caplog):
                         "WHERE :as_at >= :period_start ORDER BY 1")
     caplog.set_level(logging.WARNING, logger="reporting.casedb.readonly")
     readonly._warned.clear()
-    engine = settings.casedb_engine(pg_case_db)
+    engine = readonly.case_engine(pg_case_db)
     assert [r["visit_id"] for r in extract(report, engine).rows] == ["V1", "V2", "V3"]
     assert readonly.privileges(engine)[0].startswith("is a superuser")
     engine.dispose()
@@ -210,7 +209,7 @@ def test_postgresql_reads_and_a_read_only_role(pg_case_db, tmp_path, caplog):
         conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
     try:
         caplog.clear()
-        reader = settings.casedb_engine(pg_case_db.replace("postgres@", f"{role}@"))
+        reader = readonly.case_engine(pg_case_db.replace("postgres@", f"{role}@"))
         assert [r["visit_id"] for r in extract(report, reader).rows] == ["V1", "V2", "V3"]
         assert readonly.privileges(reader) == []
         file_reader = definition(tmp_path / "sql" / "files", "reads_files",
@@ -233,7 +232,8 @@ def test_indicator_sql_cannot_write_either(sqlite_case_db, tmp_path):
     folder = tmp_path / "indicators"
     folder.mkdir()
     (folder / "hostile_indicator.yml").write_text(
-        "id: hostile_indicator\ntitle: Hostile indicator\narea: assessment\ndescription: Rows a hostile indicator deletes.\n"
+        "id: hostile_indicator\ntitle: Hostile indicator\narea: assessment\n"
+        "description: Rows a hostile indicator deletes.\n"
         "numerator: Rows deleted.\nunit: count\npolarity: low_is_good\nbasis: month\nstandard: A test of the guard.\n"
         "definition: A hostile indicator made up for this test.\n")
     engine = create_engine(f"sqlite:///{sqlite_case_db}")
@@ -261,7 +261,7 @@ def test_jinja_in_report_sql_cannot_run_code(tmp_path, monkeypatch):
     definition(folder, "jinja_in_sql", sql)
     monkeypatch.setenv("MI_SQL_DIR", str(tmp_path / "sql"))
     (tmp_path / "sql" / "_blocks").mkdir()
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     result = CliRunner().invoke(app, ["reports", "validate"])
     assert not marker.exists()
@@ -278,8 +278,8 @@ def test_jinja_in_a_report_template_cannot_run_code(sqlite_case_db, tmp_path):
                         template=template)
     from reporting.runner import run_report
 
-    with pytest.raises(Exception) as refused:  # noqa: B017 - the message and the marker are checked
-        run_report(report, settings.casedb_engine(f"sqlite:///{sqlite_case_db}"), WEEK, WEEK.end,
+    with pytest.raises(Exception) as refused:
+        run_report(report, readonly.case_engine(f"sqlite:///{sqlite_case_db}"), WEEK, WEEK.end,
                    formats=["html"], archive_root=tmp_path / "archive")
     assert not marker.exists()
     assert "jinja_in_template.html.j2" in str(refused.value) and "unsafe" in str(refused.value).lower()

@@ -8,13 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import SEEDED_DB_PARAMS
 from sqlalchemy import create_engine, text
 
-from conftest import SEEDED_DB_PARAMS
-from reporting.indicators.compute import compute
+from reporting.indicators.compute import IndicatorSession, compute, window
 from reporting.indicators.history import history_for, history_months
 from reporting.indicators.loader import library, load_library
-from reporting.indicators.compute import IndicatorSession, window
 from reporting.indicators.overview import benchmarks
 from reporting.schedules.periods import Period
 
@@ -103,7 +102,8 @@ def _independent(url: str) -> dict[str, float]:
     icpc_of_plan = {}
     for i in icpc:
         if i["icpc_cp_plan_id"]:
-            icpc_of_plan[i["icpc_cp_plan_id"]] = min(_d(i["icpc_icpc_date"]), icpc_of_plan.get(i["icpc_cp_plan_id"], date.max))
+            icpc_of_plan[i["icpc_cp_plan_id"]] = min(_d(i["icpc_icpc_date"]),
+                                                     icpc_of_plan.get(i["icpc_cp_plan_id"], date.max))
     plan_start = {p["cppl_cp_plan_id"]: _d(p["cppl_cp_plan_start_date"]) for p in plans}
     cp_due = {}
     by_plan: dict = {}
@@ -124,14 +124,17 @@ def _independent(url: str) -> dict[str, float]:
     la_due = {}
     by_cla: dict = {}
     for r in cla_reviews:
-        if r["clar_cla_review_date"] and _d(r["clar_cla_review_date"]) <= end and (r["clar_cla_review_cancelled"] or "N") != "Y":
+        if (r["clar_cla_review_date"] and _d(r["clar_cla_review_date"]) <= end
+                and (r["clar_cla_review_cancelled"] or "N") != "Y"):
             by_cla.setdefault(r["clar_cla_id"], []).append(r)
     for cla_id, held in by_cla.items():
         held.sort(key=lambda r: (_d(r["clar_cla_review_date"]), r["clar_cla_review_id"]))
         for n, r in enumerate(held):
             la_due[r["clar_cla_review_id"]] = (add_working_days(entered[cla_id], 20) if n == 0
-                                               else plus_months(_d(held[n - 1]["clar_cla_review_date"]), 3 if n == 1 else 6))
-    cla_held = [r for r in cla_reviews if in_sep(r["clar_cla_review_date"]) and (r["clar_cla_review_cancelled"] or "N") != "Y"
+                                               else plus_months(_d(held[n - 1]["clar_cla_review_date"]),
+                                                                3 if n == 1 else 6))
+    cla_held = [r for r in cla_reviews if in_sep(r["clar_cla_review_date"])
+                and (r["clar_cla_review_cancelled"] or "N") != "Y"
                 and not short_breaks(person_of[r["clar_cla_id"]], _d(r["clar_cla_review_date"]))]
     in_post = [s for s in staff if s["staf_role"] in ("SW", "SP") and _d(s["staf_start_date"]) <= end
                and (s["staf_leave_date"] is None or _d(s["staf_leave_date"]) > end)]
@@ -143,17 +146,19 @@ def _independent(url: str) -> dict[str, float]:
         "referrals_nfa_pct": pct(sum(r["cine_referral_nfa"] == "Y" for r in month_refs), len(month_refs)),
         "contact_to_referral_pct": pct(sum("Referral to children" in (c["cont_contact_outcome_json"] or "")
                                            for c in month_contacts), len(month_contacts)),
-        "assessments_within_45wd_pct": pct(sum(wd(ref_date[a["cina_referral_id"]], _d(a["cina_assessment_auth_date"])) <= 45
+        "assessments_within_45wd_pct": pct(sum(wd(ref_date[a["cina_referral_id"]],
+                                                  _d(a["cina_assessment_auth_date"])) <= 45
                                                for a in authorised), len(authorised)),
         "icpc_within_15wd_pct": pct(sum(wd(s47_start[i["icpc_s47_enquiry_id"]], _d(i["icpc_icpc_date"])) <= 15
                                         for i in icpcs), len(icpcs)),
         "s47_enquiries_started": sum(in_sep(s["s47e_s47_start_date"]) for s in s47),
         "cp_plans_rate_per_10000": round(10000.0 * len(open_cp) / POPULATION, 1),
         "cla_rate_per_10000": round(10000.0 * len(open_cla) / POPULATION, 1),
-        "cp_plans_ended_2yrs_plus_pct": pct(sum(_d(p["cppl_cp_plan_end_date"]) >= plus_months(_d(p["cppl_cp_plan_start_date"]), 24)
+        "cp_plans_ended_2yrs_plus_pct": pct(sum(_d(p["cppl_cp_plan_end_date"])
+                                                    >= plus_months(_d(p["cppl_cp_plan_start_date"]), 24)
                                                 for p in ended), len(ended)),
-        "cp_reviews_on_time_pct": pct(sum(_d(r["cppr_cp_review_date"]) <= cp_due[r["cppr_cp_review_id"]] for r in cp_held),
-                                      len(cp_held)),
+        "cp_reviews_on_time_pct": pct(sum(_d(r["cppr_cp_review_date"]) <= cp_due[r["cppr_cp_review_id"]]
+                                          for r in cp_held), len(cp_held)),
         "cla_reviews_on_time_pct": pct(sum(_d(r["clar_cla_review_date"]) <= la_due[r["clar_cla_review_id"]]
                                            for r in cla_held), len(cla_held)),
         "missing_episodes": sum(in_sep(m["miss_missing_episode_start_date"]) for m in missing),
@@ -233,8 +238,8 @@ def test_missing_benchmarks_are_reported_missing_never_invented():
 
 
 def test_docs_are_current():
-    from reporting.indicators.docs import render
     from reporting import settings
+    from reporting.indicators.docs import render
 
     current = (settings.REPO_ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
     assert current == render(), "docs/indicators.md is stale: run python -m reporting.indicators.docs"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from reporting.definitions import load_catalogue
-from reporting.indicators.loader import library
 from reporting.indicators.compute import IndicatorSession
+from reporting.indicators.loader import library
 from reporting.indicators.overview import display, team_table
 from reporting.runner import run_report
 from reporting.schedules.periods import latest_complete_period

@@ -105,7 +105,8 @@ def test_an_e_mail_headline_names_its_own_window(report_id, window, seeded_sqlit
 
     rows = run_extract(report, engine, period_start=period.start, period_end=period.end, as_at=period.end).rows
     [first] = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows][:1]
-    delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=OutboxTransport(tmp_path / "out"),
+    delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+                            transport=OutboxTransport(tmp_path / "out"),
                             ledger=Ledger(f"sqlite:///{tmp_path / 'state.sqlite'}"), formats=["csv"],
                             assignments=[first])
     engine.dispose()
@@ -137,7 +138,8 @@ def test_the_annual_report_compares_whole_financial_years(seeded_sqlite_url, tmp
             year = display(indicator.spec, session.compute(indicator, period).value)
             from reporting.schedules.periods import Period
 
-            before = display(indicator.spec, session.compute(indicator, Period(date(2022, 4, 1), date(2023, 3, 31))).value)
+            before = display(indicator.spec,
+                             session.compute(indicator, Period(date(2022, 4, 1), date(2023, 3, 31))).value)
             assert four[indicator.spec.title][-1] == year, indicator_id  # the same figure as the tile
             assert four[indicator.spec.title][0] == before, indicator_id
     engine.dispose()

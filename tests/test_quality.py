@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import SEED_AS_AT, SEEDED_DB_PARAMS
 from sqlalchemy import create_engine, text
 
-from conftest import SEED_AS_AT, SEEDED_DB_PARAMS
 from reporting.casedb.synth.config import load_synth_config
 
 REPORT = "cp_visits_due_next_week"
@@ -66,7 +66,8 @@ def test_source_suites_find_the_injected_defects(seeded_url):
         visits = rows("SELECT cppv_cp_visit_seen FROM ssd_cp_visits")
         placements = [p for (p,) in rows("SELECT clap_cla_placement_id FROM ssd_cla_placement")]
         packaged = {p for (p,) in rows("SELECT capa_placement_id FROM ext_care_packages")}
-        authorised = [a for a, d in rows("SELECT cina_assessment_id, cina_assessment_auth_date FROM ssd_cin_assessments")
+        authorised = [a for a, d in rows("SELECT cina_assessment_id, cina_assessment_auth_date "
+                                         "FROM ssd_cin_assessments")
                       if d is not None]
         with_form = {a for (a,) in rows("SELECT cinf_assessment_id FROM ssd_assessment_factors")}
     engine.dispose()

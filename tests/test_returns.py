@@ -88,12 +88,14 @@ def test_cin_census_takes_an_s47_whose_icpc_is_in_the_year(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'one.sqlite'}")
     case_metadata().create_all(engine)
     with engine.begin() as conn:
-        conn.execute(text("insert into ssd_person (pers_person_id, pers_sex, pers_dob) values ('C1', 'F', '2015-06-01')"))
+        conn.execute(text("insert into ssd_person (pers_person_id, pers_sex, pers_dob) "
+                          "values ('C1', 'F', '2015-06-01')"))
         conn.execute(text("insert into ssd_cin_episodes (cine_referral_id, cine_person_id, cine_referral_date, "
                           "cine_referral_source_code, cine_cin_primary_need_code, cine_referral_nfa) "
                           "values ('R1', 'C1', '2025-03-03', '2A', 'N1', 'N')"))
         conn.execute(text("insert into ssd_s47_enquiry (s47e_s47_enquiry_id, s47e_referral_id, s47e_person_id, "
-                          "s47e_s47_start_date, s47e_s47_end_date) values ('S1', 'R1', 'C1', '2025-03-10', '2025-03-24')"))
+                          "s47e_s47_start_date, s47e_s47_end_date) "
+                          "values ('S1', 'R1', 'C1', '2025-03-10', '2025-03-24')"))
         conn.execute(text("insert into ssd_initial_cp_conference (icpc_icpc_id, icpc_s47_enquiry_id, icpc_person_id, "
                           "icpc_referral_id, icpc_icpc_target_date, icpc_icpc_date) "
                           "values ('I1', 'S1', 'C1', 'R1', '2025-03-31', '2025-04-02')"))

@@ -119,18 +119,18 @@ def test_lazy_timetables_schedule_as_the_events_timetable_did(monkeypatch, catch
     from airflow.timetables.base import DataInterval, TimeRestriction
     from airflow.timetables.events import EventsTimetable
 
-    from reporting.schedules import timetables as T
+    from reporting.schedules import timetables
     from reporting.schedules.collections import collection_run_dates, monthly_run_dates
 
     def listed(dates_of_year) -> list:
         return [pendulum.datetime(d.year, d.month, d.day, 7, tz=LONDON)
                 for year in range(2026, 2036) for d in dates_of_year(year)]
 
-    pairs = [(T.CollectionTimetable((6, 30)), listed(lambda y: collection_run_dates(y, (6, 30)))),
-             (T.CollectionTimetable((7, 31)), listed(lambda y: collection_run_dates(y, (7, 31)))),
-             (T.FirstWorkingDayMonthlyTimetable(), listed(monthly_run_dates))]
+    pairs = [(timetables.CollectionTimetable((6, 30)), listed(lambda y: collection_run_dates(y, (6, 30)))),
+             (timetables.CollectionTimetable((7, 31)), listed(lambda y: collection_run_dates(y, (7, 31)))),
+             (timetables.FirstWorkingDayMonthlyTimetable(), listed(monthly_run_dates))]
     now = pendulum.datetime(2030, 5, 20, 9, tz="UTC")  # between two SSDA903 builds
-    monkeypatch.setattr(T, "utcnow", lambda: now)
+    monkeypatch.setattr(timetables, "utcnow", lambda: now)
     monkeypatch.setattr(events.timezone, "utcnow", lambda: now)
     restriction = TimeRestriction(earliest=pendulum.datetime(2026, 1, 1, tz=LONDON),
                                   latest=pendulum.datetime(2035, 12, 31, tz=LONDON), catchup=catchup)
@@ -286,4 +286,5 @@ def test_ssda903_dag_builds_and_passes_the_dfe_validator(airflow_home, tmp_path,
     assert result["tasks"]["validate"].endswith("failed" if errors else "success"), result["tasks"]
     assert result["state"].endswith("failed" if errors else "success"), result["state"]
     per_rule = ", ".join(f"{code}: {n}" for code, n in sorted(errors.items(), key=lambda kv: -kv[1]))
-    assert summary["errors"] == 0, f"SSDA903 2025-26: the DfE validator reports {summary['errors']} error(s): {per_rule}"
+    assert summary["errors"] == 0, (f"SSDA903 2025-26: the DfE validator reports {summary['errors']} error(s): "
+                                    f"{per_rule}")

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.seeds, pytest.mark.slow]
 @pytest.mark.parametrize("seed", [2, 3, 4, 5])
 def test_both_returns_pass_the_dfe_validators_on_another_seed(seed, tmp_path):
     from reporting.casedb.seed import seed_database
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     url = f"sqlite:///{tmp_path / f'seed{seed}.sqlite'}"
     seed_database(url, "camden", seed, SEED_AS_AT)

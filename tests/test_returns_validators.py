@@ -25,7 +25,7 @@ def _per_rule(summary: dict, name: str) -> str:
 # Z11-Z14 for 2025-26), and a council re-submits or checks last year's return.
 @pytest.mark.parametrize("year", [2025, 2026])
 def test_both_returns_pass_the_dfe_validators(seeded_sqlite_url, tmp_path, year):
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     out = tmp_path / "check"
     result = CliRunner().invoke(app, ["returns", "validate", "--year", str(year), "--url", seeded_sqlite_url,

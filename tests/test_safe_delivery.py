@@ -29,6 +29,7 @@ from test_delivery import Server, extract_of, staff
 from typer.testing import CliRunner
 
 from reporting import archive, settings
+from reporting.casedb import readonly
 from reporting.definitions import load_catalogue
 from reporting.delivery import addresses
 from reporting.delivery import deliver as delivery
@@ -155,7 +156,7 @@ def test_a_partner_address_naming_an_outsider_gets_no_report_and_no_password(see
     assert received == sorted(["uclh.safeguarding@example.org", "uclh.safeguarding@example.org", PERFORMANCE])
     assert counts["rejected"] == 1 and counts["sent"] == 1 and counts["passwords_sent"] == 1
     # `mi reports validate` names the bad address before any run
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     result = CliRunner().invoke(app, ["reports", "validate"])
     assert result.exit_code == 1 and "royal_free.email" in "".join(result.output.split())
@@ -236,7 +237,7 @@ def test_mi_run_twice_delivers_partner_and_school_reports_both_times(seeded_sqli
     catalogue = load_catalogue()
     selection = [(catalogue.get(i), extract_of(seeded_sqlite_url, catalogue.get(i))[0])
                  for i in ("cp_lists_to_agencies", "open_cases_by_school")]
-    engine = settings.casedb_engine(seeded_sqlite_url)
+    engine = readonly.case_engine(seeded_sqlite_url)
     for attempt in ("first", "second"):
         items = run_batch(selection, engine, formats=["pdf", "csv"], deliver=True, jobs=1)
         assert [(i.report_id, i.status, i.error) for i in items if i.status == "failed"] == [], attempt
@@ -257,7 +258,7 @@ def test_control_characters_and_invalid_utf8_in_names_are_cleaned_counted_and_ne
     # bytes that are not UTF-8 (a legacy import): sqlite3 would raise quoting the whole value
     execute(case_copy, "UPDATE ssd_person SET pers_surname = CAST(X'416c6cff656e' AS TEXT) "
                        "WHERE pers_person_id = ?", (second,))
-    engine = settings.casedb_engine(url)
+    engine = readonly.case_engine(url)
     result = run_report(report, engine, period, period.end, formats=["html", "pdf", "csv", "xlsx"])
     engine.dispose()
     [finding] = [f for f in result.data_quality if "unreadable" in f["check"]]
@@ -305,7 +306,8 @@ def test_csv_and_xlsx_cells_that_look_like_formulas_stay_text(tmp_path):
     assert table[0] == ["'=cmd|' /C calc'!A0", "Count"]
     assert [r[0] for r in table[1:]] == ["'" + v for v in HOSTILE[:-1]] + ["Ordinary"]
     assert {r[1] for r in table[1:]} == {"-5"}, "numbers are numbers"
-    write_xlsx(columns, rows, tmp_path / "out.xlsx", title="t", fixed_timestamp=__import__("datetime").datetime(2026, 1, 1))
+    write_xlsx(columns, rows, tmp_path / "out.xlsx", title="t",
+               fixed_timestamp=__import__("datetime").datetime(2026, 1, 1))
     with zipfile.ZipFile(tmp_path / "out.xlsx") as book:
         assert "<f>" not in book.read("xl/worksheets/sheet1.xml").decode(), "no formula in the sheet"
     sheet = load_workbook(tmp_path / "out.xlsx").active
@@ -422,14 +424,14 @@ def test_a_file_changed_after_render_is_not_sent(seeded_sqlite_url, env, monkeyp
 @SEED
 def test_a_second_run_of_the_same_report_and_period_is_refused_clearly(seeded_sqlite_url, env, monkeypatch):
     from reporting.batch import run_batch
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
     report = load_catalogue().get("cp_visits_due_next_week")
     period, _ = extract_of(seeded_sqlite_url, report)
     with archive.period_lock(report.id, period.end.isoformat()):  # the first run, still going
         result = CliRunner().invoke(app, ["reports", "render", report.id, "--as-at", "2026-10-26", "--format", "csv"])
-        engine = settings.casedb_engine(seeded_sqlite_url)
+        engine = readonly.case_engine(seeded_sqlite_url)
         [item] = run_batch([(report, period)], engine, formats=["csv"], deliver=False)
         engine.dispose()
     said = " ".join(result.output.split())
@@ -478,7 +480,7 @@ def test_retention_removes_the_scratch_of_a_killed_render_and_keeps_a_live_one(e
     ["recipients", "resolve", "cp_visits_due_next_week", "--as-at", "2100-01-04"],
 ])
 def test_a_run_date_outside_the_calendar_is_refused_naming_its_range(args, env):
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     result = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
     said = " ".join(result.output.split())
@@ -487,14 +489,14 @@ def test_a_run_date_outside_the_calendar_is_refused_naming_its_range(args, env):
 
 
 def test_a_schedule_year_outside_the_calendar_says_so():
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     result = CliRunner().invoke(app, ["schedule", "--year", "2040"])
     assert result.exit_code == 1 and "outside the reporting calendar" in " ".join(result.output.split())
 
 
 def test_commands_on_a_missing_or_locked_database_fail_without_a_traceback(tmp_path, monkeypatch):
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     monkeypatch.setenv("MI_CASEDB_URL", f"sqlite:///{tmp_path / 'no-such.sqlite'}")
     for args in (["recipients", "resolve", "cp_visits_due_next_week", "--as-at", "2026-10-26"],
@@ -520,7 +522,7 @@ def test_commands_on_a_missing_or_locked_database_fail_without_a_traceback(tmp_p
     ("has space", "child_protection"), ("trailing_newline\n", "child_protection"), ("ok_report", "Area"),
 ])
 def test_mi_reports_new_refuses_ids_and_areas_that_could_leave_sql(report_id, area, tmp_path, monkeypatch):
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     monkeypatch.setenv("MI_SQL_DIR", str(tmp_path / "sql"))
     result = CliRunner().invoke(app, ["reports", "new", report_id, "--area", area])
@@ -542,7 +544,7 @@ def test_a_definition_id_with_a_trailing_newline_is_refused(tmp_path):
 
 
 def test_validate_finds_a_missing_template(tmp_path, monkeypatch):
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     root = tmp_path / "sql"
     shutil.copytree(settings.sql_dir(), root)

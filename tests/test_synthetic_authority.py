@@ -18,7 +18,7 @@ from conftest import SEED_AS_AT, SEEDED_DB_PARAMS
 from sqlalchemy import Date, bindparam, create_engine, text
 from typer.testing import CliRunner
 
-from reporting import calendar
+from reporting import working_calendar as calendar
 from reporting.casedb.schema import case_metadata
 from reporting.casedb.ssd import unenforced_references
 from reporting.casedb.synth import codes, generate, load_synth_config
@@ -117,8 +117,8 @@ def test_camden_scale_sizes_are_camdens(db):
                                "AND staf_start_date <= :as_at "
                                "AND (staf_leave_date IS NULL OR staf_leave_date > :as_at)", as_at=AS_AT)
     teams = db.scalar("SELECT count(*) FROM ext_teams")
-    measured = dict(people=people, open_cases=open_cases, on_cp=on_cp, looked_after=looked_after,
-                    care_leavers=care_leavers, social_workers=social_workers, teams=teams)
+    measured = {"people": people, "open_cases": open_cases, "on_cp": on_cp, "looked_after": looked_after,
+                "care_leavers": care_leavers, "social_workers": social_workers, "teams": teams}
     print("camden seed 1 sizes:", measured)
     assert 12_000 <= people <= 25_000, measured  # 2,500 new children a year, plus returning ones
     assert 1_300 <= open_cases <= 2_300, measured
@@ -413,7 +413,7 @@ def test_working_days_in_sql_agree_with_python(db):
 # ---- the CLI ------------------------------------------------------------------------------------
 @pytest.fixture
 def cli(tmp_path):
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     runner = CliRunner()
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"

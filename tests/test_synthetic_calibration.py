@@ -17,7 +17,7 @@ from handworked import build_database
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from reporting import settings
+from reporting.casedb import readonly
 from reporting.casedb.profile import CalibrationConfigError, calibration, profile
 from reporting.casedb.schema import case_metadata
 
@@ -25,7 +25,7 @@ PROFILE_FIXTURE = Path(__file__).parent / "fixtures" / "profile" / "authority.ym
 
 
 def _profile_json(url: str, as_at: date) -> tuple[int, dict]:
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     result = CliRunner().invoke(app, ["db", "profile", "--url", url, "--as-at", as_at.isoformat(), "--json"])
     assert result.exit_code in (0, 1), result.output
@@ -53,7 +53,7 @@ def test_a_second_seed_is_within_every_calibration_target(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'seed2.sqlite'}"
     seed_database(url, "camden", 2, SEED_AS_AT)
-    engine = settings.casedb_engine(url)
+    engine = readonly.case_engine(url)
     _, results = profile(engine, SEED_AS_AT)
     engine.dispose()
     assert [f"{r.target.id}: {r.value}" for r in results if not r.within] == []
@@ -73,7 +73,7 @@ def test_profile_measures_worked_by_hand(tmp_path):
     not L6 (left on 31 March) nor S1 (short breaks).
     """
     build_database(tmp_path / "profile.sqlite", PROFILE_FIXTURE).dispose()
-    engine = settings.casedb_engine(f"sqlite:///{tmp_path / 'profile.sqlite'}")
+    engine = readonly.case_engine(f"sqlite:///{tmp_path / 'profile.sqlite'}")
     year, results = profile(engine, date(2026, 3, 31))
     engine.dispose()
     assert (year.start, year.end) == (date(2025, 4, 1), date(2026, 3, 31))
@@ -109,7 +109,7 @@ def test_profile_measures_worked_by_hand(tmp_path):
 def test_profile_command_prints_a_table_and_fails_when_a_measure_is_outside(tmp_path):
     """The hand-worked authority is nothing like a borough: the command says which measures are
     outside, with target and source, and exits 1 (a data officer's script can stop on it)."""
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     build_database(tmp_path / "profile.sqlite", PROFILE_FIXTURE).dispose()
     url = f"sqlite:///{tmp_path / 'profile.sqlite'}"
@@ -119,7 +119,8 @@ def test_profile_command_prints_a_table_and_fails_when_a_measure_is_outside(tmp_
     assert "Profile of the reporting year 01 Apr 2025 to 31 Mar 2026" in result.output
     line = next(line for line in result.output.splitlines() if "Looked after aged under 1 (%)" in line)
     assert "16.7" in line and " no " in line and "DfE CLA national characteristics" in line
-    within = sum(1 for _ in calibration().measures) - len(_outside(_profile_json(url, date(2026, 3, 31))[1]["measures"]))
+    within = sum(1 for _ in calibration().measures) - len(
+        _outside(_profile_json(url, date(2026, 3, 31))[1]["measures"]))
     assert f"{within} of {len(calibration().measures)} measures within tolerance" in result.output
 
 
@@ -134,7 +135,7 @@ def test_profile_names_a_broken_calibration_file(tmp_path):
 
 
 def test_profile_of_a_database_that_is_not_there_says_so(tmp_path):
-    from reporting.cli import app
+    from reporting.cli.main import app
 
     result = CliRunner().invoke(app, ["db", "profile", "--url", f"sqlite:///{tmp_path / 'missing.sqlite'}"])
     assert result.exit_code == 2
@@ -235,7 +236,8 @@ def test_references_stated_only_in_descriptions_are_found():
     assert found[("ssd_cp_plans", "cppl_referral_id")] == "ssd_cin_episodes.cine_referral_id"
     assert found[("ssd_permanence", "perm_cla_id")] == "ssd_cla_episodes.clae_cla_id"
     assert found[("ssd_involvements", "invo_person_id")] == "ssd_person.pers_person_id"
-    assert all(not target.startswith(f"{table}.") or target != f"{table}.{field}" for (table, field), target in found.items())
+    assert all(not target.startswith(f"{table}.") or target != f"{table}.{field}"
+               for (table, field), target in found.items())
 
 
 @pytest.mark.xdist_group("sqlite_seed")

@@ -8,15 +8,15 @@ from datetime import date, timedelta
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="mi_airflow_home_"))
 
-import pendulum  # noqa: E402
-import pytest  # noqa: E402
-from airflow.exceptions import AirflowTimetableInvalid  # noqa: E402
-from airflow.timetables.base import DataInterval, TimeRestriction, Timetable  # noqa: E402
+import pendulum
+import pytest
+from airflow.exceptions import AirflowTimetableInvalid
+from airflow.timetables.base import DataInterval, TimeRestriction, Timetable
 
-from reporting.schedules import CADENCES, Cadence, Period, periods as P  # noqa: E402
-from reporting.schedules import timetables as T  # noqa: E402
-from reporting.schedules.timetables import ReportingPeriodTimetable  # noqa: E402
-from reporting.schedules.year import year_schedule  # noqa: E402
+from reporting.schedules import CADENCES, Cadence, Period, timetables
+from reporting.schedules import periods as per
+from reporting.schedules.timetables import ReportingPeriodTimetable
+from reporting.schedules.year import year_schedule
 
 D = date
 LONDON = pendulum.timezone("Europe/London")
@@ -55,7 +55,7 @@ def frozen_now(monkeypatch):
     """Set the timetable's notion of 'now' (used only when catchup is False)."""
 
     def _freeze(dt: pendulum.DateTime) -> None:
-        monkeypatch.setattr(T, "utcnow", lambda: dt.in_timezone(UTC))
+        monkeypatch.setattr(timetables, "utcnow", lambda: dt.in_timezone(UTC))
 
     return _freeze
 
@@ -73,7 +73,7 @@ def test_cadences():
     assert Cadence("every_2_months") is Cadence.EVERY_2_MONTHS
     assert Cadence.ANNUAL == "annual"
     with pytest.raises(ValueError, match="unknown cadence"):
-        P.period_containing("daily", D(2026, 1, 1))
+        per.period_containing("daily", D(2026, 1, 1))
 
 
 @pytest.mark.parametrize(
@@ -107,18 +107,18 @@ def test_cadences():
     ],
 )
 def test_period_containing(cadence, d, start, end):
-    assert P.period_containing(cadence, d) == Period(start, end)
+    assert per.period_containing(cadence, d) == Period(start, end)
 
 
 @pytest.mark.parametrize("cadence", [c for c in CADENCES if c != "twice_termly"])
 def test_contiguous_periods_across_year_ends(cadence):
-    periods = P.periods_between(cadence, D(2024, 11, 15), D(2029, 2, 10))
+    periods = per.periods_between(cadence, D(2024, 11, 15), D(2029, 2, 10))
     assert periods[0].start <= D(2024, 11, 15) <= periods[0].end
     assert periods[-1].start <= D(2029, 2, 10) <= periods[-1].end
     for a, b in zip(periods, periods[1:]):
         assert b.start == a.end + timedelta(days=1)
-        assert P.next_period(cadence, a) == b
-        assert P.previous_period(cadence, b) == a
+        assert per.next_period(cadence, a) == b
+        assert per.previous_period(cadence, b) == a
     expected_len = {"weekly": {7}, "fortnightly": {14}, "monthly": set(range(28, 32)),
                     "every_2_months": set(range(59, 63)), "quarterly": set(range(90, 93)),
                     "every_6_months": {182, 183}, "annual": {365, 366}}[cadence]  # fmt: skip
@@ -126,7 +126,7 @@ def test_contiguous_periods_across_year_ends(cadence):
 
 
 def test_twice_termly_periods():
-    periods = P.periods_between("twice_termly", D(2026, 9, 1), D(2027, 8, 31))
+    periods = per.periods_between("twice_termly", D(2026, 9, 1), D(2027, 8, 31))
     assert periods == [
         Period(D(2026, 9, 3), D(2026, 10, 30)),
         Period(D(2026, 10, 31), D(2026, 12, 18)),
@@ -135,13 +135,13 @@ def test_twice_termly_periods():
         Period(D(2027, 4, 12), D(2027, 6, 4)),
         Period(D(2027, 6, 5), D(2027, 7, 21)),
     ]
-    assert P.next_period("twice_termly", periods[1]) == periods[2]  # across the Christmas holiday
-    assert P.previous_period("twice_termly", periods[2]) == periods[1]
-    all_halves = P.periods_between("twice_termly", D(2014, 9, 1), D(2036, 8, 31))
+    assert per.next_period("twice_termly", periods[1]) == periods[2]  # across the Christmas holiday
+    assert per.previous_period("twice_termly", periods[2]) == periods[1]
+    all_halves = per.periods_between("twice_termly", D(2014, 9, 1), D(2036, 8, 31))
     assert len(all_halves) == 22 * 6
     assert all(a.end < b.start for a, b in zip(all_halves, all_halves[1:]))
-    with pytest.raises(P.OutOfCalendarRange):
-        P.next_period("twice_termly", all_halves[-1])
+    with pytest.raises(per.OutOfCalendarRange):
+        per.next_period("twice_termly", all_halves[-1])
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_twice_termly_periods():
     ],
 )
 def test_latest_complete_period(cadence, as_at, start, end):
-    assert P.latest_complete_period(cadence, as_at) == Period(start, end)
+    assert per.latest_complete_period(cadence, as_at) == Period(start, end)
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ def test_latest_complete_period(cadence, as_at, start, end):
     ],
 )
 def test_due_date(cadence, period, n, expected):
-    assert P.due_date(cadence, period, n) == expected
+    assert per.due_date(cadence, period, n) == expected
 
 
 def test_reports_due_on():
@@ -191,20 +191,20 @@ def test_reports_due_on():
         ("q", "quarterly", None),
         ("m7", "monthly", 7),
     ]
-    assert P.reports_due_on(D(2026, 12, 3), schedules) == [
+    assert per.reports_due_on(D(2026, 12, 3), schedules) == [
         ("e2", Period(D(2026, 10, 1), D(2026, 11, 30))),
         ("m", Period(D(2026, 11, 1), D(2026, 11, 30))),
     ]
-    assert P.reports_due_on(D(2026, 4, 7), schedules) == [
+    assert per.reports_due_on(D(2026, 4, 7), schedules) == [
         ("e2", Period(D(2026, 2, 1), D(2026, 3, 31))),
         ("m", Period(D(2026, 3, 1), D(2026, 3, 31))),
         ("w", Period(D(2026, 3, 30), D(2026, 4, 5))),
     ]
-    assert P.reports_due_on(D(2026, 12, 9), schedules) == [("m7", Period(D(2026, 11, 1), D(2026, 11, 30)))]
-    assert P.reports_due_on(D(2026, 12, 28), schedules) == []  # bank holiday: nothing due
+    assert per.reports_due_on(D(2026, 12, 9), schedules) == [("m7", Period(D(2026, 11, 1), D(2026, 11, 30)))]
+    assert per.reports_due_on(D(2026, 12, 28), schedules) == []  # bank holiday: nothing due
     # Every period in a span is due exactly once.
     days = [D(2026, 1, 1) + timedelta(days=i) for i in range(365)]
-    weekly_due = [p for d in days for _, p in P.reports_due_on(d, [("w", "weekly", None)])]
+    weekly_due = [p for d in days for _, p in per.reports_due_on(d, [("w", "weekly", None)])]
     assert len(weekly_due) == len(set(weekly_due)) == 52
 
 
@@ -311,8 +311,8 @@ def test_catchup_runs_are_contiguous(cadence):
         assert info.run_after > info.data_interval.end
         assert info.run_after.in_timezone(LONDON).strftime("%H:%M") == "07:00"
         period = as_period(info.data_interval)
-        assert period == P.period_containing(cadence, period.start)
-        assert info.run_after.in_timezone(LONDON).date() == P.due_date(cadence, period)
+        assert period == per.period_containing(cadence, period.start)
+        assert info.run_after.in_timezone(LONDON).date() == per.due_date(cadence, period)
 
 
 def test_catchup_first_run_respects_earliest():
@@ -353,7 +353,7 @@ def test_catchup_false_runs_latest_due_period_only(frozen_now):
     assert as_period(info2.data_interval) == Period(D(2026, 11, 1), D(2026, 11, 30))
     assert info2.run_after == utc(2026, 12, 3, 7)
     # Scheduler was off since June's run: skip Jul-Sep, run October.
-    june = T.period_data_interval(Period(D(2026, 6, 1), D(2026, 6, 30)))
+    june = timetables.period_data_interval(Period(D(2026, 6, 1), D(2026, 6, 30)))
     info3 = tt.next_dagrun_info(last_automated_data_interval=june, restriction=restriction)
     assert as_period(info3.data_interval) == Period(D(2026, 10, 1), D(2026, 10, 31))
     # Same situation with catchup=True: July is next.
@@ -366,7 +366,7 @@ def test_catchup_false_runs_latest_due_period_only(frozen_now):
 def test_catchup_false_just_before_run_time(frozen_now):
     tt = ReportingPeriodTimetable("monthly")
     restriction = TimeRestriction(earliest=london(2025, 1, 1), latest=None, catchup=False)
-    september = T.period_data_interval(Period(D(2026, 9, 1), D(2026, 9, 30)))
+    september = timetables.period_data_interval(Period(D(2026, 9, 1), D(2026, 9, 30)))
     frozen_now(utc(2026, 12, 3, 6, 59))  # November not yet due
     info = tt.next_dagrun_info(last_automated_data_interval=september, restriction=restriction)
     assert as_period(info.data_interval) == Period(D(2026, 10, 1), D(2026, 10, 31))
@@ -439,7 +439,7 @@ def test_twice_termly_runs_and_end_of_calendar():
         (Period(D(2026, 10, 31), D(2026, 12, 18)), "2026-12-22T07:00:00+00:00"),
         (Period(D(2027, 1, 4), D(2027, 2, 19)), "2027-02-23T07:00:00+00:00"),
     ]
-    last_half = T.period_data_interval(Period(D(2036, 5, 31), D(2036, 7, 21)))
+    last_half = timetables.period_data_interval(Period(D(2036, 5, 31), D(2036, 7, 21)))
     restriction = TimeRestriction(earliest=london(2035, 1, 1), latest=None, catchup=True)
     assert tt.next_dagrun_info(last_automated_data_interval=last_half, restriction=restriction) is None
 
@@ -478,7 +478,7 @@ def test_plugin_declares_timetable():
 
     assert ReportingTimetablesPlugin.name == "mi_reporting_timetables"
     assert ReportingTimetablesPlugin.timetables == [
-        ReportingPeriodTimetable, T.CollectionTimetable, T.FirstWorkingDayMonthlyTimetable]
+        ReportingPeriodTimetable, timetables.CollectionTimetable, timetables.FirstWorkingDayMonthlyTimetable]
 
 
 @pytest.fixture
@@ -491,10 +491,11 @@ def registered(monkeypatch):
     from airflow import plugins_manager
 
     ours = {f"reporting.schedules.timetables.{cls.__name__}": cls
-            for cls in (ReportingPeriodTimetable, T.CollectionTimetable, T.FirstWorkingDayMonthlyTimetable)}
+            for cls in (ReportingPeriodTimetable, timetables.CollectionTimetable,
+                        timetables.FirstWorkingDayMonthlyTimetable)}
     try:
         found = plugins_manager.get_timetables_plugins()
-    except Exception:  # pragma: no cover - broken plugin environment
+    except Exception:  # noqa: BLE001 - a broken plugin environment: fall back to patching  # pragma: no cover
         found = {}
     if not ours.keys() <= found.keys():
         monkeypatch.setattr(plugins_manager, "get_timetables_plugins", lambda: {**found, **ours})
@@ -542,33 +543,33 @@ def test_dag_serialization_round_trip(registered):
 
 
 def test_collection_timetable_validates_its_close_date():
-    assert isinstance(T.CollectionTimetable((7, 31)), Timetable)
-    assert T.CollectionTimetable([6, 30]).close == (6, 30)
+    assert isinstance(timetables.CollectionTimetable((7, 31)), Timetable)
+    assert timetables.CollectionTimetable([6, 30]).close == (6, 30)
     for bad in [(3, 31), (2, 29), (6, 31), (13, 1), "june", (6,)]:
         with pytest.raises(AirflowTimetableInvalid):
-            T.CollectionTimetable(bad)
+            timetables.CollectionTimetable(bad)
 
 
 def test_return_timetables_summary_and_description():
-    tt = T.CollectionTimetable((7, 31))
+    tt = timetables.CollectionTimetable((7, 31))
     assert tt.summary == "April, then weekly to 31 Jul"
     assert tt.description.startswith("First working day of April, then the first working day of each week to 31 July")
-    assert T.FirstWorkingDayMonthlyTimetable().description.startswith("First working day of each month")
+    assert timetables.FirstWorkingDayMonthlyTimetable().description.startswith("First working day of each month")
 
 
 def test_return_timetables_serialize_deserialize_direct():
-    tt = T.CollectionTimetable((6, 30))
+    tt = timetables.CollectionTimetable((6, 30))
     assert tt.serialize() == {"close": [6, 30]}
-    assert T.CollectionTimetable.deserialize(tt.serialize()) == tt
-    assert T.CollectionTimetable((7, 31)) != tt
-    assert hash(T.CollectionTimetable((6, 30))) == hash(tt)
-    monthly = T.FirstWorkingDayMonthlyTimetable()
+    assert timetables.CollectionTimetable.deserialize(tt.serialize()) == tt
+    assert timetables.CollectionTimetable((7, 31)) != tt
+    assert hash(timetables.CollectionTimetable((6, 30))) == hash(tt)
+    monthly = timetables.FirstWorkingDayMonthlyTimetable()
     assert monthly.serialize() == {}
-    assert T.FirstWorkingDayMonthlyTimetable.deserialize({}) == monthly
+    assert timetables.FirstWorkingDayMonthlyTimetable.deserialize({}) == monthly
 
 
-@pytest.mark.parametrize("tt", [T.CollectionTimetable((6, 30)), T.CollectionTimetable((7, 31)),
-                                T.FirstWorkingDayMonthlyTimetable()], ids=repr)
+@pytest.mark.parametrize("tt", [timetables.CollectionTimetable((6, 30)), timetables.CollectionTimetable((7, 31)),
+                                timetables.FirstWorkingDayMonthlyTimetable()], ids=repr)
 def test_return_timetables_encode_decode_round_trip(registered, tt):
     from airflow.serialization.serialized_objects import decode_timetable, encode_timetable
 
@@ -586,27 +587,29 @@ def test_return_timetable_in_a_dag_round_trip(registered):
     from airflow.sdk import DAG
     from airflow.serialization.serialized_objects import DagSerialization
 
-    with DAG("mi_test_collection", schedule=T.CollectionTimetable((6, 30)), start_date=london(2026, 1, 1),
+    with DAG("mi_test_collection", schedule=timetables.CollectionTimetable((6, 30)), start_date=london(2026, 1, 1),
              catchup=False) as dag:
         EmptyOperator(task_id="noop")
     restored = DagSerialization.from_dict(DagSerialization.to_dict(dag))
-    assert restored.timetable == T.CollectionTimetable((6, 30))
+    assert restored.timetable == timetables.CollectionTimetable((6, 30))
     [info] = first_infos(restored.timetable, 1, london(2026, 1, 1))
     assert info.run_after == london(2026, 4, 1, 7) and info.data_interval == DataInterval.exact(info.run_after)
 
 
 def test_return_timetables_run_on_past_the_old_2035_list():
     """EventsTimetable stopped where its list did (2035); these go on."""
-    [info] = first_infos(T.CollectionTimetable((6, 30)), 1, london(2036, 1, 1))
+    [info] = first_infos(timetables.CollectionTimetable((6, 30)), 1, london(2036, 1, 1))
     assert info.run_after == london(2036, 4, 1, 7)
-    [info] = first_infos(T.FirstWorkingDayMonthlyTimetable(), 1, london(2040, 1, 1))
+    [info] = first_infos(timetables.FirstWorkingDayMonthlyTimetable(), 1, london(2040, 1, 1))
     assert info.run_after == london(2040, 1, 3, 7)  # Sun 1 Jan 2040, substitute bank holiday Mon 2 -> Tue 3
 
 
 def test_manual_runs_of_return_timetables_are_for_the_trigger_time():
     when = london(2026, 11, 18, 14, 30)
-    assert T.FirstWorkingDayMonthlyTimetable().infer_manual_data_interval(run_after=when) == DataInterval.exact(when)
-    assert T.CollectionTimetable((7, 31)).infer_manual_data_interval(run_after=when) == DataInterval.exact(when)
+    assert (timetables.FirstWorkingDayMonthlyTimetable().infer_manual_data_interval(run_after=when)
+            == DataInterval.exact(when))
+    assert (timetables.CollectionTimetable((7, 31)).infer_manual_data_interval(run_after=when)
+            == DataInterval.exact(when))
 
 
 # ---------------------------------------------------------------------------
@@ -661,7 +664,7 @@ def test_year_schedule_matches_reports_due_on():
     from_periods = sorted(
         (d, rid, p.start.isoformat(), p.end.isoformat())
         for d in (D(2027, 1, 1) + timedelta(days=i) for i in range(365))
-        for rid, p in P.reports_due_on(d, schedules)
+        for rid, p in per.reports_due_on(d, schedules)
     )
     assert from_timetable == from_periods
     assert len({(r["report_id"]) for r in rows}) == len(CADENCES)

@@ -53,7 +53,7 @@ class Source:
     def rows(self, table: str) -> list[dict]:
         if table not in self._tables:
             with self.engine.connect() as conn:
-                result = conn.execute(text(f"select * from {table}"))  # noqa: S608 - fixed table names
+                result = conn.execute(text(f"select * from {table}"))
                 rows = [dict(r._mapping) for r in result]
             for row in rows:
                 for key, value in row.items():
@@ -100,7 +100,8 @@ def open_on(start, end, at: date) -> bool:
 
 
 def open_cp_plans(src: Source, at: date) -> list[dict]:
-    return [p for p in src.rows("ssd_cp_plans") if open_on(p["cppl_cp_plan_start_date"], p["cppl_cp_plan_end_date"], at)]
+    return [p for p in src.rows("ssd_cp_plans")
+            if open_on(p["cppl_cp_plan_start_date"], p["cppl_cp_plan_end_date"], at)]
 
 
 def allocations(src: Source, at: date) -> dict[str, dict]:
@@ -121,7 +122,8 @@ def allocations(src: Source, at: date) -> dict[str, dict]:
 def expect_missing_children_weekly(src, period, at):
     episodes = [m for m in src.rows("ssd_missing") if m["miss_missing_episode_start_date"] <= at
                 and (m["miss_missing_episode_end_date"] is None or m["miss_missing_episode_end_date"] >= period.start)]
-    still = [m for m in episodes if m["miss_missing_episode_end_date"] is None or m["miss_missing_episode_end_date"] > at]
+    still = [m for m in episodes
+             if m["miss_missing_episode_end_date"] is None or m["miss_missing_episode_end_date"] > at]
     return {"episodes in the week": (len(episodes), len),
             "still missing": (len(still), lambda rows: sum(r["is_missing"] for r in rows))}
 
@@ -192,7 +194,8 @@ def expect_cp_last_visit_seen_alone(src, period, at):
     for v in src.rows("ssd_cp_visits"):
         if v["cppv_cp_visit_date"] <= at:
             cur = last.get(v["cppv_cp_plan_id"])
-            if cur is None or (v["cppv_cp_visit_date"], v["cppv_cp_visit_id"]) > (cur["cppv_cp_visit_date"], cur["cppv_cp_visit_id"]):
+            if cur is None or ((v["cppv_cp_visit_date"], v["cppv_cp_visit_id"])
+                               > (cur["cppv_cp_visit_date"], cur["cppv_cp_visit_id"])):
                 last[v["cppv_cp_plan_id"]] = v
     alone = sum(1 for p in plans if last.get(p["cppl_cp_plan_id"], {}).get("cppv_cp_visit_seen_alone") == "Y")
     return {"children on a plan": (len(plans), len),
@@ -209,7 +212,8 @@ def expect_icpc_first_review_timeliness(src, period, at):
             first[pid] = min(first.get(pid, r["cppr_cp_review_date"]), r["cppr_cp_review_date"])
     on_time = sum(1 for i in icpcs if i["icpc_cp_plan_id"] in first
                   and first[i["icpc_cp_plan_id"]] <= add_months(i["icpc_icpc_date"], 3))
-    return {"ICPCs": (len(icpcs), len), "first review on time": (on_time, lambda rows: sum(r["is_on_time"] for r in rows))}
+    return {"ICPCs": (len(icpcs), len),
+            "first review on time": (on_time, lambda rows: sum(r["is_on_time"] for r in rows))}
 
 
 def expect_rcpc_next_review_timeliness(src, period, at):
@@ -218,21 +222,24 @@ def expect_rcpc_next_review_timeliness(src, period, at):
     for r in reviews:
         if r["cppr_cp_review_date"] is not None and r["cppr_cp_review_date"] <= at:
             held[r["cppr_cp_plan_id"]].append(r["cppr_cp_review_date"])
-    counted = [r for r in reviews if r["cppr_cp_review_outcome_continue_cp"] == "Y" and r["cppr_cp_review_date"] is not None
+    counted = [r for r in reviews if r["cppr_cp_review_outcome_continue_cp"] == "Y"
+               and r["cppr_cp_review_date"] is not None
                and at - timedelta(days=365) < r["cppr_cp_review_date"] <= at]
     on_time = 0
     for r in counted:
         later = [d for d in held[r["cppr_cp_plan_id"]] if d > r["cppr_cp_review_date"]]
         if later and min(later) <= add_months(r["cppr_cp_review_date"], 6):
             on_time += 1
-    return {"reviews": (len(counted), len), "next review on time": (on_time, lambda rows: sum(r["is_on_time"] for r in rows))}
+    return {"reviews": (len(counted), len),
+            "next review on time": (on_time, lambda rows: sum(r["is_on_time"] for r in rows))}
 
 
 def expect_strategy_discussions_incomplete(src, period, at):
     rows = [s for s in src.rows("ext_strategy_discussions") if s["stra_requested_date"] <= at
             and (s["stra_completed_date"] is None or s["stra_completed_date"] > at)]
     not_started = sum(1 for s in rows if s["stra_start_date"] is None or s["stra_start_date"] > at)
-    return {"incomplete": (sorted(s["stra_strategy_id"] for s in rows), lambda out: sorted(r["strategy_id"] for r in out)),
+    return {"incomplete": (sorted(s["stra_strategy_id"] for s in rows),
+                           lambda out: sorted(r["strategy_id"] for r in out)),
             "not started": (not_started, lambda out: sum(r["is_not_started"] for r in out))}
 
 
@@ -251,12 +258,14 @@ def expect_allocations_caseload_per_team(src, period, at):
                    if open_on(e["cine_referral_date"], e["cine_close_date"], at)}
     held = Counter((inv["invo_professional_id"], inv["invo_professional_team"])
                    for person, inv in allocations(src, at).items() if person in open_people)
-    return {"cases per worker": (dict(held), lambda rows: {(r["worker_id"], r["team_id"]): r["allocated_cases"] for r in rows}),
+    return {"cases per worker": (dict(held),
+                                 lambda rows: {(r["worker_id"], r["team_id"]): r["allocated_cases"] for r in rows}),
             "total allocated": (sum(held.values()), lambda rows: sum(r["allocated_cases"] for r in rows))}
 
 
 def expect_cin_visits_due(src, period, at):
-    plans = [p for p in src.rows("ssd_cin_plans") if open_on(p["cinp_cin_plan_start_date"], p["cinp_cin_plan_end_date"], at)]
+    plans = [p for p in src.rows("ssd_cin_plans")
+             if open_on(p["cinp_cin_plan_start_date"], p["cinp_cin_plan_end_date"], at)]
     visits = defaultdict(list)
     for v in src.rows("ssd_cin_visits"):
         if v["cinv_cin_visit_date"] <= at and v["cinv_cin_visit_seen"] == "Y":  # only a visit with the child seen

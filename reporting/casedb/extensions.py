@@ -24,7 +24,7 @@ def _ref(name: str, target: str, nullable: bool = True) -> Column:
     return Column(name, String, ForeignKey(target), nullable=nullable, index=True)
 
 
-def add_extension_tables(metadata: MetaData) -> None:  # noqa: PLR0915 - one declaration per table
+def add_extension_tables(metadata: MetaData) -> None:
     """Add every local extension table to `metadata` (after the SSD tables)."""
     Table(
         "ext_services", metadata,

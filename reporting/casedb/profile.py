@@ -21,10 +21,11 @@ from sqlalchemy import Engine
 
 from reporting import settings
 from reporting.casedb import readonly
+from reporting.errors import ConfigError
 from reporting.schedules.periods import Period
 
 
-class CalibrationConfigError(ValueError):
+class CalibrationConfigError(ConfigError):
     """config/calibration.yml is missing or not as documented."""
 
 
@@ -45,7 +46,8 @@ class Target(BaseModel):
         if (self.indicator is None) == (self.measure is None):
             raise ValueError(f"{self.id}: give exactly one of indicator or measure")
         if self.measure is not None and self.measure not in MEASURES:
-            raise ValueError(f"{self.id}: unknown measure {self.measure!r}; expected one of {', '.join(sorted(MEASURES))}")
+            raise ValueError(f"{self.id}: unknown measure {self.measure!r}; "
+                             f"expected one of {', '.join(sorted(MEASURES))}")
         return self
 
 
@@ -115,7 +117,8 @@ MEASURES: dict[str, str] = {
     "lac_placement_orders": _legal("'E1'"),
     "lac_section_20": _legal("'V2'"),
     "lac_uasc": _lac_share("exists (select 1 from ssd_immigration_status im where im.immi_person_id = l.person_id "
-                           "and im.immi_immigration_status = 'UASC' and im.immi_immigration_status_start_date <= :as_at "
+                           "and im.immi_immigration_status = 'UASC' "
+                           "and im.immi_immigration_status_start_date <= :as_at "
                            "and (im.immi_immigration_status_end_date is null "
                            "or im.immi_immigration_status_end_date > :as_at))"),
     "lac_foster": _placement("'U1', 'U2', 'U3', 'U4', 'U5', 'U6'"),
@@ -125,12 +128,16 @@ MEASURES: dict[str, str] = {
     "care_leavers_eet": _leavers("substr(cl.clea_care_leaver_activity, 1, 1) in ('F', 'P')"),
     "care_leavers_suitable": _leavers("cl.clea_care_leaver_accom_suitable = '1'"),
     "fte_per_worker": ("select sum(coalesce(p.prof_full_time_equivalency, 1.0)) as numerator, count(*) as denominator "
-                       "from ext_staff s left join ssd_professionals p on p.prof_professional_id = s.staf_professional_id "
+                       "from ext_staff s "
+                       "left join ssd_professionals p on p.prof_professional_id = s.staf_professional_id "
                        "where s.staf_role in ('SW', 'SP') and s.staf_start_date <= :as_at "
                        "and (s.staf_leave_date is null or s.staf_leave_date > :as_at)"),
-    "cin_aged_18_plus": ("select sum(case when " + _AGE + " >= 18 then 1 else 0 end) as numerator, count(*) as denominator "
-                         "from {{ open_cases_at(':as_at') }} o join ssd_person per on per.pers_person_id = o.person_id"),
-    "cin_disabled": ("select sum(case when exists (select 1 from ssd_disability d where d.disa_person_id = o.person_id) "
+    "cin_aged_18_plus": ("select sum(case when " + _AGE + " >= 18 then 1 else 0 end) as numerator, "
+                         "count(*) as denominator "
+                         "from {{ open_cases_at(':as_at') }} o "
+                         "join ssd_person per on per.pers_person_id = o.person_id"),
+    "cin_disabled": ("select sum(case when exists "
+                     "(select 1 from ssd_disability d where d.disa_person_id = o.person_id) "
                      "then 1 else 0 end) as numerator, count(*) as denominator "
                      "from {{ open_cases_at(':as_at') }} o"),
 }
@@ -178,13 +185,15 @@ def profile(engine: Engine, as_at: date) -> tuple[Period, list[Result]]:
         session = IndicatorSession(connection)
         for target in calibration().measures:
             if target.indicator is not None:
-                value = session.compute(library().get(target.indicator), year)
-                results.append(Result(target, value.numerator, value.denominator, value.value))
+                computed = session.compute(library().get(target.indicator), year)
+                results.append(Result(target, computed.numerator, computed.denominator, computed.value))
                 continue
+            assert target.measure is not None  # Target._one_way: a measure when there is no indicator
             sql = expand_text(MEASURES[target.measure], f"profile measure {target.measure}")
             row = readonly.fetch(connection, sql, params).mappings().one()
             numerator, denominator = float(row["numerator"] or 0), float(row["denominator"] or 0)
             scale = 1.0 if target.measure in RATIOS else 100.0
-            value = round(scale * numerator / denominator, 3 if target.measure in RATIOS else 1) if denominator else None
+            value = (round(scale * numerator / denominator, 3 if target.measure in RATIOS else 1)
+                     if denominator else None)
             results.append(Result(target, numerator, denominator, value))
     return year, results

@@ -27,9 +27,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+
+from reporting import settings
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,12 @@ class CaseDatabaseError(Exception):
 
 
 # ---- engines -------------------------------------------------------------------------------------
+def case_engine(url: str | None = None) -> Engine:
+    """The engine every report, task and command reads the case database with (default
+    `MI_CASEDB_URL`), with the configured query timeout; its connections cannot write."""
+    return engine(url or settings.casedb_url(), timeout_seconds=settings.query_timeout_seconds())
+
+
 def engine(url: str | URL, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> Engine:
     """An engine on the case database whose connections cannot write.
 
@@ -56,7 +65,8 @@ def engine(url: str | URL, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) 
         # and saves nothing at this size.
         options = " ".join(filter(None, [  # the URL's own options last: they win (a shorter timeout)
             "-c jit=off", "-c default_transaction_read_only=on",
-            f"-c statement_timeout={int(timeout_seconds * 1000)}", parsed.query.get("options")]))
+            f"-c statement_timeout={int(timeout_seconds * 1000)}",
+            cast("str | None", parsed.query.get("options"))]))  # a tuple only if the URL repeats options=
         created = create_engine(parsed.update_query_dict({"options": options}))
         event.listen(created, "connect", _warn_once_if_privileged)
         return created
@@ -105,8 +115,6 @@ def reading(source: Engine, *, timeout_seconds: float | None = None) -> Iterator
     callers may pass a writable one). Run statements on it with `fetch`; it is rolled back at the
     end. The timeout defaults to `settings.query_timeout_seconds()`."""
     if timeout_seconds is None:
-        from reporting import settings
-
         timeout_seconds = settings.query_timeout_seconds()
     with source.connect() as connection:
         dialect = connection.dialect.name
@@ -124,7 +132,7 @@ def reading(source: Engine, *, timeout_seconds: float | None = None) -> Iterator
             finally:
                 connection.rollback()
         elif dialect == "sqlite":
-            raw = connection.connection.dbapi_connection
+            raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)  # pysqlite, open
             deadline = time.monotonic() + timeout_seconds
             raw.set_authorizer(_sqlite_authorizer)
             # Invalid UTF-8 in a value becomes U+FFFD for that cell; by default sqlite3 raises an

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import Engine, create_engine, text
 
-from reporting import calendar
+from reporting import working_calendar as calendar
 from reporting.casedb.schema import case_metadata, create_schema
 from reporting.casedb.synth import generate_batches, load_synth_config
 

@@ -11,26 +11,30 @@ rejected and the performance team's notice names it.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-from typing import Literal
-
-import yaml
 from email.errors import HeaderParseError
 from email.headerregistry import HeaderRegistry
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
+
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reporting import settings
+from reporting.errors import ConfigError
 
 Kind = Literal["council", "partners", "schools"]
 _HEADERS = HeaderRegistry()
+
+if TYPE_CHECKING:
+    from email.headerregistry import AddressHeader
 
 
 class AddressError(ValueError):
     """An address that must not be sent to; the message names the field and the rule it breaks."""
 
 
-class MailConfigError(ValueError):
+class MailConfigError(ConfigError):
     """config/mail.yml is missing or not as documented."""
 
 
@@ -105,14 +109,14 @@ def checked(value: object, kind: Kind, *, field: str, rules: MailPolicy | None =
         raise AddressError(f"{where}: contains a line break or control character; expected one e-mail address")
     try:
         header = _HEADERS("To", value)
-        addresses = header.addresses
+        addresses = cast("AddressHeader", header).addresses  # "To" makes a BaseHeader and AddressHeader
     except (HeaderParseError, IndexError, ValueError):
         raise AddressError(f"{where}: not an e-mail address") from None
     if len(addresses) != 1:
         raise AddressError(f"{where}: holds {len(addresses)} addresses; expected exactly one")
     address = addresses[0]
     # no group syntax, display name, comment or quoted local part: what is checked is what is sent
-    if header.defects or header.groups[0].display_name is not None or address.display_name \
+    if header.defects or cast("AddressHeader", header).groups[0].display_name is not None or address.display_name \
             or address.addr_spec != value.strip() or '"' in value or not address.username or not address.domain:
         raise AddressError(f"{where}: expected a plain address (name@domain) with nothing around it")
     if not rules.allows(kind, address.domain):

@@ -19,17 +19,17 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine
 
-from reporting import archive, settings
+from reporting import archive, disclosure, settings
 from reporting.coverage import describe
 from reporting.definitions import ReportDefinition
 from reporting.delivery import message as mail
 from reporting.delivery import partners as sharing
-from reporting.delivery import sdc
 from reporting.delivery.ledger import Key, Ledger
 from reporting.delivery.recipients import OUT_OF_BAND, Directory, PartnerDirectory, Person, load_directory, resolve
 from reporting.delivery.slices import CUSTOM, definition_for, rows_for, slice_definition, target_of
@@ -75,7 +75,7 @@ def deliver_period(report: ReportDefinition, rows: list[dict], period: Period, a
     transport = transport or from_environment()
     own_ledger = ledger is None
     ledger = ledger or Ledger()
-    generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
+    generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
     counts: Counter = Counter()
     try:
         # service and partner copies of an overview share the whole report's indicator figures
@@ -112,7 +112,7 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
     spec = slice_definition(report.spec, person) if assignment.target == CUSTOM else report.spec
     # the figures the rendered files show (suppressed for an aggregate report): the e-mail's
     # headline is drawn from them, and the hash matches the rendered manifest's
-    publication = sdc.published(spec, rows)
+    publication = disclosure.published(spec, rows)
     content_hash = data_hash([c.model_dump() for c in spec.columns], publication.rows)
     key = Key(report.id, period.end.isoformat(), person.slice_id, person.email, "report", content_hash)
     role = ",".join(person.roles)
@@ -129,7 +129,8 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
         files, altered = _snapshot(folder, person) if claim is not None else ([], None)
         if claim is None:
             # refused for good earlier: not sent, and its password must not go out either
-            outcomes = [{"sent": "already_sent", "rejected": "rejected"}.get(ledger.state(key), "in_progress")]
+            refused_outcome: dict[str | None, str] = {"sent": "already_sent", "rejected": "rejected"}
+            outcomes = [refused_outcome.get(ledger.state(key), "in_progress")]
         elif altered:
             # a file changed after it was rendered (by hand, by another process): not what the
             # manifest vouches for, so it is not sent; the performance team hears of it
@@ -259,14 +260,13 @@ def _notify_rejections(report: ReportDefinition, period: Period, transport, ledg
     from email.message import EmailMessage
     from email.utils import formatdate
 
-    from reporting.orchestration.notify import performance_team_email
 
     refused = sorted((e["recipient"], e["slice_id"], e["kind"], e["last_error"] or "")
                      for e in ledger.entries(report.id, period.end.isoformat())
                      if e["state"] == "rejected" and e["kind"] in ("report", "password"))
     if not refused:
         return 0
-    to = performance_team_email()
+    to = settings.performance_team_email()
     digest = hashlib.sha256(repr(refused).encode()).hexdigest()
     key = Key(report.id, period.end.isoformat(), "rejections", to, "notice", digest)
     claim = ledger.claim(key, role="PERFORMANCE", rows=len(refused))
@@ -384,7 +384,9 @@ def _send_password(report: ReportDefinition, person: Person, period: Period, rep
         claim = ledger.claim(key, role=",".join(person.roles))
         if claim is None:
             return []
-        sharing.record_out_of_band(report.id, period.end.isoformat(), person.key, person.email, filename, password)
+        # out of band is a partner's password_to, and a partner's key is its id
+        sharing.record_out_of_band(report.id, period.end.isoformat(), cast(str, person.key), person.email, filename,
+                                   password)
         ledger.mark_sent(claim, "out-of-band list")
         return ["passwords_out_of_band"]
     to = person.password_to or person.email

@@ -21,10 +21,29 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import (Boolean, Column, DateTime, Engine, Integer, MetaData, String, Table, UniqueConstraint,
-                        and_, create_engine, event, insert, or_, select, text, update)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    create_engine,
+    event,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from reporting import settings
@@ -60,7 +79,7 @@ RETRYABLE = "failed"
 
 def _now() -> datetime:
     # naive UTC: compares the same way in SQLite (text) and PostgreSQL
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -116,7 +135,8 @@ class Ledger:
                   "claim_token": token}
         try:
             with self.engine.begin() as conn:
-                row_id = conn.execute(insert(deliveries).values(**values)).inserted_primary_key[0]
+                # a single-row insert always has its primary key
+                row_id = cast(Row, conn.execute(insert(deliveries).values(**values)).inserted_primary_key)[0]
             return Claim(row_id, token, 1, correction)
         except IntegrityError:
             pass

@@ -31,7 +31,6 @@ from reporting.render.tabular import FORMULA_TRIGGERS, csv_row
 from reporting.schedules.periods import Period
 
 
-
 def password_for(folder: Path, key: str) -> str:
     """The password for `key` (recipient slice and content hash), created once (owner-only file) and
     reused by retries. The file is named by a digest of the whole key: a prefix of it would let two

@@ -12,6 +12,7 @@ practitioner) gets one message: recipients are unique by (e-mail, scope, key).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -19,11 +20,12 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Row, text
 
 from reporting import settings
 from reporting.definitions import Definition, known_roles
 from reporting.delivery import addresses
+from reporting.errors import ConfigError
 
 
 # ---- config/partners.yml -------------------------------------------------------------------------
@@ -70,7 +72,7 @@ class PartnerDirectory(_Strict):
     schools: Schools = Schools()
 
 
-class PartnerConfigError(ValueError):
+class PartnerConfigError(ConfigError):
     pass
 
 
@@ -163,7 +165,7 @@ class Person:
         return "all" if self.scope == "all" else f"{self.scope}-{self.key}"
 
 
-def _staff(engine: Engine, role: str, as_at: date) -> list[tuple]:
+def _staff(engine: Engine, role: str, as_at: date) -> Sequence[Row]:
     with engine.connect() as conn:
         return conn.execute(text(
             "SELECT s.staf_professional_id, s.staf_email, s.staf_team_id, p.prof_professional_name "
@@ -180,7 +182,7 @@ def _schools(engine: Engine, config: Schools) -> list[tuple[str, str, str]]:
     if config.in_borough_only:
         where.append("scho_in_borough = :yes")
     columns = ", ".join(config.contacts)
-    sql = f"SELECT scho_urn, scho_name, {columns} FROM ext_schools"  # noqa: S608 - columns validated
+    sql = f"SELECT scho_urn, scho_name, {columns} FROM ext_schools"
     if where:
         sql += " WHERE " + " AND ".join(where)
     with engine.connect() as conn:
@@ -238,7 +240,7 @@ def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerD
 
 
 OUT_OF_BAND = "out_of_band"  # partners.yml `password_to`: read out by phone, not e-mailed
-_ADDRESS_KIND = {"staff": "council", "partner": "partners", "school": "schools"}
+_ADDRESS_KIND: dict[str, addresses.Kind] = {"staff": "council", "partner": "partners", "school": "schools"}
 _ADDRESS_FIELD = {"staff": "ext_staff.staf_email", "partner": "config/partners.yml email",
                   "school": "ext_schools contact e-mail"}
 # A school URN is 6 digits (DfE's Get Information about Schools); anything else cannot name a

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import cast
 
 from reporting import settings
 
@@ -74,6 +74,7 @@ class SmtpTransport:
     def send(self, message: EmailMessage) -> None:
         recipient = one_recipient(message)
         try:
+            client: smtplib.SMTP
             if self.tls:
                 client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
                                           context=ssl.create_default_context())
@@ -95,7 +96,7 @@ class SmtpTransport:
             raise PermanentFailure(f"SMTP authentication failed ({error.smtp_code})", error.smtp_code) from None
         except smtplib.SMTPResponseException as error:
             raise _classify(error.smtp_code, error.smtp_error) from None
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, socket.timeout,
+        except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError,
                 OSError) as error:
             raise TemporaryFailure(f"SMTP server {self.host}:{self.port} unavailable: "
                                    f"{type(error).__name__}") from None
@@ -147,8 +148,10 @@ def _airflow_smtp() -> SmtpTransport | None:
     except Exception:  # noqa: BLE001 - no such connection: fall back to the outbox
         return None
     extra = conn.extra_dejson or {}
-    return SmtpTransport(conn.host, int(conn.port or 25), bool(extra.get("starttls")), bool(extra.get("ssl")),
-                         conn.login or None, conn.password or None, float(extra.get("timeout", 30)))
+    # cast only: a connection without a host is not checked here
+    return SmtpTransport(cast(str, conn.host), int(conn.port or 25), bool(extra.get("starttls")),
+                         bool(extra.get("ssl")), conn.login or None, conn.password or None,
+                         float(extra.get("timeout", 30)))
 
 
 def from_environment():

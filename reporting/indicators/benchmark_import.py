@@ -24,6 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -86,7 +87,8 @@ class SeriesRule(_Strict):
         return self
 
     def columns(self) -> list[str]:
-        read = [self.column] if self.column else [*self.computed.add, self.computed.divide_by]
+        computed = cast(Computed, self.computed)  # set whenever column is not (_one_way)
+        read = [self.column] if self.column else [*computed.add, computed.divide_by]
         return [*self.filters, *read]
 
 
@@ -225,13 +227,14 @@ def read_file(path: Path, sources: Sources) -> FileReading:
                 raise BenchmarkImportError([f"{path}: recognised as {matches[0]} but column {c!r} is missing"
                                             for c in dict.fromkeys(missing)])
             rows, problems = [], []
-            for row in reader:
-                if not row:
+            for fields in reader:
+                if not fields:
                     continue
-                if len(row) != len(header):
-                    problems.append(f"{path}, line {reader.line_num}: {len(row)} fields; the header has {len(header)}")
+                if len(fields) != len(header):
+                    problems.append(f"{path}, line {reader.line_num}: {len(fields)} fields; the header has "
+                                    f"{len(header)}")
                     continue
-                rows.append((reader.line_num, dict(zip(header, row))))
+                rows.append((reader.line_num, dict(zip(header, fields))))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise BenchmarkImportError([f"{path}: cannot read it as a CSV: {error}"]) from None
     reading = FileReading(path, matches[0], None, layout.reason)
@@ -275,12 +278,13 @@ def _read_series(reading: FileReading, series: str, rule: SeriesRule, rows: list
     # (comparator or neighbour's LA code, year) -> (line, value, the cells that made it "not published")
     found: dict[tuple[str, int], tuple[int, Decimal | None, str]] = {}
     matched = 0
+    computed = cast(Computed, rule.computed)  # set whenever rule.column is not (SeriesRule._one_way)
     for line, row in rows:
         if any(row[column].strip() != wanted for column, wanted in rule.filters.items()):
             continue
         matched += 1
         where = f"{path}, line {line}, column"
-        read = [rule.column] if rule.column else [*rule.computed.add, rule.computed.divide_by]
+        read = [rule.column] if rule.column else [*computed.add, computed.divide_by]
         try:  # every matching row is checked, not only ours: a stray value means the layout changed
             cells = {c: _value(row[c], f"{where} {c!r}") for c in read}
         except BenchmarkImportError as error:
@@ -289,9 +293,9 @@ def _read_series(reading: FileReading, series: str, rule: SeriesRule, rows: list
         if rule.column:
             value = cells[rule.column]
         else:
-            parts, total = [cells[c] for c in rule.computed.add], cells[rule.computed.divide_by]
+            parts, total = [cells[c] for c in computed.add], cells[computed.divide_by]
             value = None if None in parts or not total else _rounded(
-                sum(parts) / total * rule.computed.times, rule.computed.decimals)
+                sum(cast(list[Decimal], parts)) / total * computed.times, computed.decimals)
         # the cells behind a "not published": a symbol, or a zero to divide by
         why = ", ".join(f"{c} {row[c].strip()!r}" for c in read
                         if cells[c] is None or (c == getattr(rule.computed, "divide_by", None) and not cells[c]))
@@ -334,7 +338,8 @@ def _read_series(reading: FileReading, series: str, rule: SeriesRule, rows: list
             reading.gaps.append(Gap(series, "statistical_neighbours", year,
                                     f"not published for {', '.join(suppressed)}"))
         else:
-            mean = sum(found[code, year][1] for code in neighbours) / len(neighbours)
+            # none suppressed: every neighbour's value is a number (and there is at least one neighbour)
+            mean = cast(Decimal, sum(cast(Decimal, found[code, year][1]) for code in neighbours)) / len(neighbours)
             value = _rounded(mean, sources.statistical_neighbours.decimals)
         reading.values.setdefault((series, "statistical_neighbours"), {})[year] = value
     return problems
@@ -370,7 +375,8 @@ def _citation(reading: FileReading, years, series: str, comparator: str, sources
     if rule.column:
         what = f"column {rule.column}"
     else:
-        what = f"({' + '.join(rule.computed.add)}) / {rule.computed.divide_by} x {rule.computed.times}"
+        computed = cast(Computed, rule.computed)  # set whenever rule.column is not (SeriesRule._one_way)
+        what = f"({' + '.join(computed.add)}) / {computed.divide_by} x {computed.times}"
     if rule.filters:
         what += " where " + ", ".join(f"{k} = {v}" for k, v in rule.filters.items())
     rows = {"england": "National row", "inner_london": f"Regional row {sources.inner_london.region_code}",
@@ -413,8 +419,8 @@ def import_files(paths: list[Path], sources: Sources | None = None, known_series
         raise BenchmarkImportError(problems)
     chosen: dict[tuple[str, str], dict[int, tuple[FileReading, Decimal | None]]] = {}
     for reading in readings:
-        for key, values in reading.values.items():
-            for year, value in values.items():
+        for key, year_values in reading.values.items():
+            for year, value in year_values.items():
                 held = chosen.setdefault(key, {}).get(year)
                 if held is None or (reading.latest or 0) > (held[0].latest or 0):
                     chosen[key][year] = (reading, value)
@@ -431,13 +437,14 @@ def import_files(paths: list[Path], sources: Sources | None = None, known_series
             used.setdefault(reading.path, []).append(year)
         files = {r.path: r for r in readings}
         source = "; ".join(_citation(files[p], ys, name, comparator, sources) for p, ys in used.items())
-        values = {y: None if v is None else _number(v) for y, (_, v) in sorted(by_year.items())}
+        values: dict[int, float | None] = {y: None if v is None else _number(v)
+                                           for y, (_, v) in sorted(by_year.items())}
         if all(v is None for v in values.values()):
             source = f"{NOT_PUBLISHED} ({_years(values)}) in: {source}"
         series.setdefault(name, {})[comparator] = Imported(values, source,
                                                            _note(name, comparator, [files[p] for p in used], sources))
     # a year another (newer) release gives is no gap; the same gap from several files is one
-    gaps = {}
+    gaps: dict[tuple[str, str, int], Gap] = {}
     for reading in readings:
         for gap in reading.gaps:
             held = chosen.get((gap.series, gap.comparator), {}).get(gap.year)
@@ -504,7 +511,7 @@ def merge(raw_series: dict, result: ImportResult) -> tuple[dict, list[Change]]:
                 source = f"{source}; {marker}{_earlier(old['source'], imported.source)}"
                 if old.get("note") and old["note"] != note:
                     note = "; ".join(filter(None, [(note or "").rstrip("."), marker + _earlier(old["note"], note)]))
-            new = {"source": source}
+            new: dict[str, object] = {"source": source}
             if note:
                 new["note"] = note
             new["values"] = dict(sorted(values.items()))

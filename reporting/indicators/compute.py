@@ -20,8 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reporting.casedb import readonly
 from reporting.extract import ReportSQLError, expand_sql
-from reporting.indicators import run_figures
-from reporting.indicators import population
+from reporting.indicators import population, run_figures
 from reporting.indicators.loader import IndicatorDefinition
 from reporting.schedules.periods import Period
 
@@ -113,7 +112,8 @@ class IndicatorSession:
         try:
             row = readonly.fetch(self.connection, statement, params).mappings().one()
         except SQLAlchemyError as error:
-            raise ReportSQLError(f"{indicator.sql_path}: the query failed: {readonly.reason(error, statement)}") from None
+            raise ReportSQLError(f"{indicator.sql_path}: the query failed: "
+                                 f"{readonly.reason(error, statement)}") from None
         except KeyError:
             raise ReportSQLError(f"{indicator.sql_path}: expected columns numerator and denominator") from None
         self.seconds += time.perf_counter() - started

@@ -6,16 +6,19 @@ Regenerate: python -m reporting.indicators.docs  (tests/test_indicators.py fails
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 from reporting import settings
 from reporting.definitions import load_catalogue
 from reporting.indicators import population
-from reporting.indicators.benchmark_import import SYMBOLS, load_sources
+from reporting.indicators.benchmark_import import SYMBOLS, Computed, load_sources
 from reporting.indicators.loader import load_benchmarks, load_library
 from reporting.indicators.models import COMPARATORS
 
-UNITS = {"percent": "percent", "rate_per_10000": "rate per 10,000 children", "count": "count", "days": "working days (mean)"}
-BASES = {"month": "flow in the reporting period (months in the trend)", "rolling_12_months": "12 months to the period end",
+UNITS = {"percent": "percent", "rate_per_10000": "rate per 10,000 children", "count": "count",
+         "days": "working days (mean)"}
+BASES = {"month": "flow in the reporting period (months in the trend)",
+         "rolling_12_months": "12 months to the period end",
          "year_to_date": "financial year to date", "snapshot": "position at the period end"}
 
 
@@ -43,7 +46,8 @@ def render() -> str:
             if s.target is not None:
                 targets = (", ".join(f"{y}-{str(y + 1)[2:]}: {v:g}" for y, v in sorted(s.target.items()))
                            if isinstance(s.target, dict) else f"{s.target:g}")
-                lines.append(f"- Target: {targets}" + (f"; RAG green {s.rag.green:g}, amber {s.rag.amber:g}" if s.rag else "")
+                lines.append(f"- Target: {targets}"
+                             + (f"; RAG green {s.rag.green:g}, amber {s.rag.amber:g}" if s.rag else "")
                              + f" (source: {s.target_source})")
             if s.standard:
                 lines.append(f"- Standard: {s.standard}")
@@ -106,7 +110,8 @@ def _benchmark_refresh(marks) -> list[str]:
         for series, rule in layout.series.items():
             covered.add(series)
             formula = rule.computed and f"({' + '.join(rule.computed.add)}) / {rule.computed.divide_by}"
-            value = f"`{rule.column}`" if rule.column else f"{formula} x {rule.computed.times} (computed)"
+            value = f"`{rule.column}`" if rule.column else \
+                f"{formula} x {cast(Computed, rule.computed).times} (computed)"  # computed: no column (_one_way)
             rows = ", ".join(f"{k} = {v}" for k, v in rule.filters.items()) or "all"
             lines.append(f"| `{series}` | {layout.description} | {value} | {rows} | {rule.scale} |")
     lines += ["", "Files recognised but not imported:", ""]

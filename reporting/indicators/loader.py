@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from reporting import settings
-from reporting.definitions import DefinitionError, DefinitionLoadError, _expected
+from reporting.errors import DefinitionError, DefinitionLoadError, expected
 from reporting.indicators.models import Benchmarks, Indicator
 
 
@@ -61,7 +61,7 @@ def load_indicator(yaml_path: Path) -> IndicatorDefinition:
         spec = Indicator.model_validate(raw)
     except ValidationError as error:
         raise DefinitionLoadError([
-            DefinitionError(yaml_path, ".".join(str(p) for p in e["loc"]) or "(indicator)", _expected(e))
+            DefinitionError(yaml_path, ".".join(str(p) for p in e["loc"]) or "(indicator)", expected(e))
             for e in error.errors()]) from None
     problems = []
     if spec.id != yaml_path.stem:
@@ -111,4 +111,4 @@ def load_benchmarks(path: Path | None = None) -> Benchmarks:
         return Benchmarks.model_validate(raw)
     except ValidationError as error:
         raise DefinitionLoadError([
-            DefinitionError(path, ".".join(str(p) for p in e["loc"]), _expected(e)) for e in error.errors()]) from None
+            DefinitionError(path, ".".join(str(p) for p in e["loc"]), expected(e)) for e in error.errors()]) from None

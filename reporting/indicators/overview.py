@@ -4,21 +4,22 @@
 `indicators:`. Every figure comes from the indicator library (one definition per figure) and is
 recomputed from the case database for the period; nothing is stored between runs. Reports
 marked `sensitivity: aggregate` (the CSCP data set) go outside the service, so counts of 1-5
-become `c` with secondary suppression (`reporting.delivery.sdc`), in the KPI tiles, their
+become `c` with secondary suppression (`reporting.disclosure`), in the KPI tiles, their
 comparisons with the previous period and the same period last year, the trends and the team table.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy import Engine
 
+from reporting import disclosure
 from reporting.casedb import readonly
-from reporting.delivery import sdc
 from reporting.definitions import Definition
-from reporting.indicators.compute import IndicatorSession, IndicatorValue, add_months, month_period
 from reporting.indicators import population
+from reporting.indicators.compute import IndicatorSession, IndicatorValue, add_months, month_period
 from reporting.indicators.history import history
 from reporting.indicators.loader import IndicatorDefinition, library, load_benchmarks
 from reporting.indicators.models import Indicator
@@ -86,6 +87,7 @@ def benchmarks(spec: Indicator, day: date) -> list[dict]:
         source = getattr(series, key) if series else None
         years = sorted(y for y in (source.values if source else {}) if y <= benchmark_year(day))
         if years:
+            assert source is not None  # years come from it
             value = source.values[years[-1]]
             out.append({"name": label, "year": years[-1], "value": value, "source": source.source,
                         "display": f"{label} {years[-1]}: {display(spec, value)}"})
@@ -98,12 +100,12 @@ def benchmarks(spec: Indicator, day: date) -> list[dict]:
 def _suppressed(spec: Indicator, value: IndicatorValue) -> bool:
     counts = [value.numerator] + ([] if value.denominator is None or spec.denominator_is_population
                                   else [value.denominator])
-    return any(sdc.is_primary(int(c)) for c in counts)
+    return any(disclosure.is_primary(int(c)) for c in counts)
 
 
 def _shown(spec: Indicator, value: IndicatorValue, aggregate: bool) -> str:
     """A figure as displayed: `c` when aggregate and its numerator or denominator is 1-5."""
-    return sdc.SUPPRESSED if aggregate and _suppressed(spec, value) else display(spec, value.value)
+    return disclosure.SUPPRESSED if aggregate and _suppressed(spec, value) else display(spec, value.value)
 
 
 def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Period, aggregate: bool) -> dict:
@@ -151,16 +153,19 @@ def trend(indicator: IndicatorDefinition, session: IndicatorSession, end: date, 
         label = f"{_MONTHS[month.month - 1]} {month.year % 100:02d}"
         points.append({"label": label, "month": value.window.end.isoformat(),
                        "value": None if hidden else value.value,
-                       "display": sdc.SUPPRESSED if hidden else display(spec, value.value)})
+                       "display": disclosure.SUPPRESSED if hidden else display(spec, value.value)})
     marks = [b for b in benchmarks(spec, end) if b["value"] is not None]
     plotted = [p["value"] for p in points if p["value"] is not None]
     return {"id": spec.id, "title": spec.title, "unit": UNIT_LABELS[spec.unit], "points": points,
             "target": spec.target_for(end), "benchmarks": marks,
-            "min": min(plotted + [b["value"] for b in marks] + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0),
-            "max": max(plotted + [b["value"] for b in marks] + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0)}
+            "min": min(plotted + [b["value"] for b in marks]
+                       + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0),
+            "max": max(plotted + [b["value"] for b in marks]
+                       + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0)}
 
 
-def four_years(indicator: IndicatorDefinition, session: IndicatorSession, period: Period, aggregate: bool) -> list[dict]:
+def four_years(indicator: IndicatorDefinition, session: IndicatorSession, period: Period,
+               aggregate: bool) -> list[dict]:
     """The indicator over the same whole period in each of the last four years, oldest first: for
     the annual report four financial years, each computed over the whole year as this year's figure
     is (a flow counts the year; a position is at the year's end), never one month standing for it."""
@@ -205,7 +210,7 @@ def team_table(spec: Definition, rows: list[dict], aggregate: bool) -> dict | No
              + [{"name": c.name, "label": c.label, "type": c.type} for c in numeric + other],
              "rows": table_rows + [total]}
     if aggregate:
-        table = sdc.suppress_summary(table)
+        table = disclosure.suppress_summary(table)
     kinds = {c["name"]: c["type"] for c in table["columns"]}
     formatted = []
     for row in table["rows"]:
@@ -219,7 +224,7 @@ def team_table(spec: Definition, rows: list[dict], aggregate: bool) -> dict | No
 def _cell(value, kind: str) -> str:
     if value is None:
         return ""
-    if value == sdc.SUPPRESSED or kind in ("text", "date", "datetime"):
+    if value == disclosure.SUPPRESSED or kind in ("text", "date", "datetime"):
         return str(value)
     if kind == "int":
         return f"{int(value):,}"
@@ -244,15 +249,15 @@ def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: 
             "commentary": commentary(spec.id, period, list(areas))}
 
 
-def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period, engine: Engine | None) -> tuple[list[dict], list[dict], int]:
+def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period,
+             engine: Engine | None) -> tuple[list[dict], list[dict], int]:
     """KPI tiles, trends and the number of queries they took (figures another report or copy of
     this run computed come from `run_figures` without a query)."""
-    from reporting import settings
 
-    own = settings.casedb_engine() if engine is None else None
+    own = readonly.case_engine() if engine is None else None
     try:
         indicators = [library().get(i) for i in indicator_ids]
-        with readonly.reading(engine or own) as connection:
+        with readonly.reading(cast(Engine, engine or own)) as connection:  # own is made when engine is None
             session = IndicatorSession(connection)
             kpis = [kpi(i, session, period, aggregate) for i in indicators]
             trends = [trend(i, session, period.end, aggregate) for i in indicators]

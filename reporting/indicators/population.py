@@ -16,9 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reporting import settings
+from reporting.errors import ConfigError
 
 
-class PopulationConfigError(ValueError):
+class PopulationConfigError(ConfigError):
     """config/population.yml is missing or not as documented."""
 
 

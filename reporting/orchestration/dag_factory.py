@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, cast
 
 import pendulum
 from airflow.sdk import DAG, task
@@ -23,6 +24,9 @@ from airflow.sdk import DAG, task
 from reporting.definitions import Catalogue, DefinitionError, ReportDefinition, load_catalogue
 from reporting.orchestration import notify
 from reporting.schedules.timetables import ReportingPeriodTimetable
+
+if TYPE_CHECKING:
+    from airflow.sdk.definitions.xcom_arg import PlainXComArg
 
 DAG_PREFIX = "mi_"
 START_DATE = pendulum.datetime(2026, 1, 1, tz="Europe/London")
@@ -200,17 +204,19 @@ def build_dag(report: ReportDefinition) -> DAG:
             # which the task SDK logs as an "XCom not found" error on every successful run.
             return tasks.record(report_id, [results[i] for i in range(len(results))])
 
-        extracted = extract_task()
+        extracted = cast("PlainXComArg", extract_task())  # a task's output: its keys index it
+        # The task SDK types a task call with the function's own parameters, but the call takes
+        # XComArgs, resolved when the task runs: hence the arg-type ignores below.
         if spec.burst_key:
-            released = check_quality_task(extracted["staging"], extracted["targets"])
+            released = check_quality_task(extracted["staging"], extracted["targets"])  # type: ignore[arg-type]
             rendered = render_task.partial(staging=extracted["staging"]).expand(slice_key=released)
             delivered = deliver_task.expand(rendered=rendered)
             record_task(delivered)
         else:
-            quality = check_quality_task(extracted["staging"])
-            rendered = render_task(extracted["staging"])
+            quality = check_quality_task(extracted["staging"])  # type: ignore[arg-type]
+            rendered = render_task(extracted["staging"])  # type: ignore[arg-type]
             quality >> rendered
-            record_task([deliver_task(rendered)])
+            record_task([deliver_task(rendered)])  # type: ignore[arg-type]
     return dag
 
 

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from reporting import archive, settings
+from reporting.casedb import readonly
 
 log = logging.getLogger(__name__)
 DEFAULT_RETENTION_DAYS = 730
@@ -71,7 +72,7 @@ def source_row_counts(url: str | None = None) -> dict[str, int]:
     """Rows per source table of the case database (placeholder for the GX source suite)."""
     from sqlalchemy import func, inspect, select, table
 
-    engine = settings.casedb_engine(url)
+    engine = readonly.case_engine(url)
     try:
         names = sorted(inspect(engine).get_table_names())
         counts = {}

@@ -13,18 +13,10 @@ from __future__ import annotations
 import logging
 import os
 
+from reporting.settings import from_email, performance_team_email
+
 log = logging.getLogger(__name__)
 
-DEFAULT_PERFORMANCE_TEAM = "performance-team@example.org"
-DEFAULT_FROM = "mi-reporting@example.org"
-
-
-def performance_team_email() -> str:
-    return os.environ.get("MI_PERFORMANCE_TEAM_EMAIL") or DEFAULT_PERFORMANCE_TEAM
-
-
-def from_email() -> str:
-    return os.environ.get("MI_MAIL_FROM") or DEFAULT_FROM
 
 
 def deadline_hours() -> float:
@@ -42,7 +34,9 @@ def deadline_alert(name: str, title: str):
     """The `deadline` of DAG `mi_<name>` (a report, or `return_<id>` for a statutory return)."""
     from datetime import timedelta
 
-    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+    # airflow/sdk/__init__.pyi (task SDK 1.3.2) leaves out these three, which airflow.sdk exports at
+    # run time (its __all__ and lazy imports); the public path is kept.
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference  # type: ignore[attr-defined]
 
     hours = deadline_hours()
     return DeadlineAlert(

@@ -26,8 +26,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from airflow.sdk.definitions.xcom_arg import PlainXComArg
 
 log = logging.getLogger(__name__)
 
@@ -103,22 +107,22 @@ def return_folder(return_id: str, year: int) -> Path:
 
 def build_return(return_id: str, year: int, url: str | None = None) -> dict:
     """Build the return (the same code as `mi returns`) into its archive folder, atomically, 0600/0700."""
-    from datetime import timezone
 
-    from reporting import archive, settings
+    from reporting import archive
+    from reporting.casedb import readonly
     from reporting.returns import cin_census, ssda903
 
     builders = {"cin_census": cin_census.build, "ssda903": ssda903.build}
     if return_id not in builders:
         raise ValueError(f"unknown return {return_id!r}: expected one of {sorted(builders)}")
     final = return_folder(return_id, year)
-    engine = settings.casedb_engine(url)
+    engine = readonly.case_engine(url)
     try:
         with archive.building(final) as work:
             result = builders[return_id](engine, year, work)
             archive.write_manifest(work, {"return": return_id, "year": year, "counts": result.summary,
                                           "files": sorted(p.name for p in result.files),
-                                          "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                                          "built_at": datetime.now(UTC).isoformat(timespec="seconds")})
     finally:
         engine.dispose()
     log.info("%s %d built in %s: %s", return_id, year, final, result.summary)
@@ -163,9 +167,9 @@ def notify_return(return_id: str, year: int, folder: str | Path, run_id: str = "
     from email.message import EmailMessage
     from email.utils import formatdate
 
+    from reporting import settings
     from reporting.delivery import message as mail
     from reporting.delivery import transport as transports
-    from reporting.orchestration.notify import performance_team_email
     from reporting.returns import validate
 
     folder = Path(folder)
@@ -174,7 +178,7 @@ def notify_return(return_id: str, year: int, folder: str | Path, run_id: str = "
     summary_path = folder / validate.SUMMARY_FILE
     msg = EmailMessage()
     msg["From"] = mail.sender()
-    msg["To"] = to = performance_team_email()
+    msg["To"] = to = settings.performance_team_email()
     msg["Message-ID"] = mail.message_id("return", return_id, str(year), run_id)
     msg["Date"] = formatdate(usegmt=True)
     if summary_path.exists():
@@ -183,7 +187,7 @@ def notify_return(return_id: str, year: int, folder: str | Path, run_id: str = "
         msg["Subject"] = (f"[MI] {label}: {summary.errors} error(s), {summary.queries} quer(ies) - {state}")
         body = [f"The {label} was rebuilt from the case database and checked with the DfE validator.", "",
                 *summary.lines(), "", f"Return and per-rule summary ({validate.SUMMARY_FILE}): {folder}"]
-        counts = {"errors": summary.errors, "queries": summary.queries}
+        counts: dict[str, int | None] = {"errors": summary.errors, "queries": summary.queries}
     else:
         msg["Subject"] = f"[MI] {label}: built, validation did not finish"
         body = [f"The {label} was built in {folder} but the DfE validator gave no result.",
@@ -198,19 +202,19 @@ def notify_return(return_id: str, year: int, folder: str | Path, run_id: str = "
 
 def build_annex_a(as_at: date, url: str | None = None) -> dict:
     """Ofsted Annex A lists 1-11 as at `as_at` into `<archive>/annex_a/<as_at>/`, with a manifest of counts."""
-    from datetime import timezone
 
-    from reporting import archive, settings
+    from reporting import archive
+    from reporting.casedb import readonly
     from reporting.returns import annex_a
 
     final = archive.period_dir(ANNEX_A, as_at.isoformat())
-    engine = settings.casedb_engine(url)
+    engine = readonly.case_engine(url)
     try:
         with archive.building(final) as work:
             result = annex_a.build(engine, as_at, work)
             archive.write_manifest(work, {"return": ANNEX_A, "as_at": as_at.isoformat(), "counts": result.summary,
                                           "files": [p.name for p in result.files],
-                                          "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                                          "built_at": datetime.now(UTC).isoformat(timespec="seconds")})
     finally:
         engine.dispose()
     log.info("Annex A as at %s built in %s: %s", as_at, final, result.summary)
@@ -282,9 +286,11 @@ def build_return_dag(ret: StatutoryReturn):
 
             return returns.notify_return(ret.id, year, folder, context["run_id"])
 
-        built = build_task()
-        validated = validate_task(built["year"], built["folder"])
-        notice = notify_task(built["year"], built["folder"])
+        # The task SDK types a task call with the function's own parameters, but the call takes
+        # XComArgs, resolved when the task runs: hence the arg-type ignores.
+        built = cast("PlainXComArg", build_task())  # multiple_outputs: its keys index it
+        validated = validate_task(built["year"], built["folder"])  # type: ignore[arg-type]
+        notice = notify_task(built["year"], built["folder"])  # type: ignore[arg-type]
         # A teardown runs when its upstream is done, success or not, and does not decide the run's
         # state: the team hears the counts, and the run is still red when validate failed.
         validated >> notice.as_teardown(setups=built)

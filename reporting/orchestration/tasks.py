@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from reporting import archive, settings
+from reporting import archive
+from reporting.casedb import readonly
 from reporting.definitions import ReportDefinition, load_catalogue
 from reporting.quality.errors import CriticalDataQualityError
 
@@ -102,7 +103,7 @@ def _json_default(value):
 
 def _read_staging(report: ReportDefinition, staging: str | Path):
     """The staged extract with its rows re-typed per the definition's columns."""
-    from reporting.extract import Extract, _typed, bad_value
+    from reporting.extract import Extract, bad_value, typed_value
     from reporting.schedules.periods import Period
 
     data = json.loads(Path(staging).read_text(encoding="utf-8"))
@@ -110,7 +111,7 @@ def _read_staging(report: ReportDefinition, staging: str | Path):
         raise ValueError(f"{staging} holds an extract of {data['report_id']}, not {report.id}")
     kinds = {c.name: c.type for c in report.spec.columns}
     try:
-        rows = [{name: _typed(row.get(name), kinds[name]) for name in data["columns"]} for row in data["rows"]]
+        rows = [{name: typed_value(row.get(name), kinds[name]) for name in data["columns"]} for row in data["rows"]]
     except (ValueError, TypeError):
         raise bad_value(f"staged extract {staging}", data["rows"], data["columns"], kinds,
                         lambda row, name: row.get(name)) from None
@@ -129,7 +130,7 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
     report = definition(report_id)
     start, end = date.fromisoformat(_iso(period_start)), date.fromisoformat(_iso(period_end))
     as_at_date = date.fromisoformat(_iso(as_at)) if as_at is not None else end
-    engine = settings.casedb_engine()
+    engine = readonly.case_engine()
     try:
         result = run_extract(report, engine, period_start=start, period_end=end, as_at=as_at_date)
     finally:
@@ -140,7 +141,7 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
         "report_id": report_id, "period_start": start.isoformat(), "period_end": end.isoformat(),
         "as_at": as_at_date.isoformat(), "columns": result.columns, "rows": result.rows,
         "seconds": round(result.seconds, 3), "slices": slices, "sample": result.sample,
-        "extracted_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "extracted_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "definition_hash": report.definition_hash, "sql_hash": report.sql_hash,
     })
     return {"staging": str(path), "rows": len(result.rows), "slices": slices,
@@ -204,7 +205,7 @@ def deliver(report_id: str, rendered: dict) -> dict:
     key = rendered.get("slice")
     staging = staging_dir(report_id, rendered["period_end"]) / EXTRACT_FILE
     data, staged, period = _read_staging(report, staging)
-    engine = settings.casedb_engine()
+    engine = readonly.case_engine()
     try:
         counts = deliver_period(report, staged.rows, period, date.fromisoformat(data["as_at"]), casedb=engine,
                                 only_target=key, generated_at=datetime.fromisoformat(data["extracted_at"]))

@@ -23,6 +23,7 @@ import json
 from pathlib import Path
 
 from reporting.definitions import ReportDefinition
+from reporting.errors import ConfigError
 from reporting.quality.errors import CriticalDataQualityError
 from reporting.quality.report_checks import compile_checks, dataframe, public, unreadable_text, validate_frame
 from reporting.quality.suites import expectations_dir
@@ -30,7 +31,7 @@ from reporting.quality.suites import expectations_dir
 SEVERITIES = ("warning", "critical")
 
 
-class ReportSuiteError(ValueError):
+class ReportSuiteError(ConfigError):
     """`expectations/reports/<id>.json` is not a valid suite: names the file, entry and problem."""
 
 

@@ -13,7 +13,8 @@ _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string
 
 _STYLE = """
 body{font-family:system-ui,Arial,sans-serif;margin:2rem;color:#1b1b1b;max-width:75rem}
-table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #b1b4b6;padding:.3rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:1rem 0}\
+th,td{border:1px solid #b1b4b6;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f2f1}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .critical{background:#f6d7d2}.warning{background:#fff2cc}.ok{color:#00703c}.tag{font-weight:bold}
 caption{text-align:left;font-weight:bold;font-size:1.1rem}
@@ -25,7 +26,8 @@ _RUN = _ENV.from_string("""<!doctype html>
 <h1>Case database data quality, as at {{ s.as_at }}</h1>
 <p>{{ s.tables }} tables, {{ s.checks }} checks: <strong>{{ s.failed }} failed</strong>
 ({{ s.critical }} critical). Validated {{ s.validated_at }} in {{ s.seconds }} s against {{ s.database }}.</p>
-<p><a href="{{ trend_href }}">Failures over time</a>{% if run_href %} · <a href="{{ run_href }}">this run's page</a>{% endif %}</p>
+<p><a href="{{ trend_href }}">Failures over time</a>\
+{% if run_href %} · <a href="{{ run_href }}">this run's page</a>{% endif %}</p>
 {% if s.critical %}<p class="critical"><span class="tag">Critical:</span> reports built on these tables may be wrong.
 The MOSAIC superusers and the performance team have been told.</p>{% endif %}
 <table><caption>Failed checks</caption>
@@ -33,7 +35,8 @@ The MOSAIC superusers and the performance team have been told.</p>{% endif %}
 <th scope="col">Failing rows</th><th scope="col">Rows checked</th><th scope="col">What it means</th></tr></thead>
 <tbody>
 {% for f in failed %}
-<tr class="{{ f.severity }}"><td>{{ f.table }}</td><td>{{ f.check }}{% if f.error %} (could not run: {{ f.error }}){% endif %}</td>
+<tr class="{{ f.severity }}"><td>{{ f.table }}</td>\
+<td>{{ f.check }}{% if f.error %} (could not run: {{ f.error }}){% endif %}</td>
 <td>{{ f.severity }}</td><td class="n">{{ "{:,}".format(f.failing_rows) }}</td>
 <td class="n">{{ "{:,}".format(f.rows_checked) if f.rows_checked is defined else "" }}</td><td>{{ f.meaning }}</td></tr>
 {% else %}
@@ -52,7 +55,8 @@ _TREND = _ENV.from_string("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Source data quality: failures over time</title>
 <style>{{ style }}</style></head><body>
 <h1>Case database data quality: failures over time</h1>
-<p>Failing rows per failed check in each kept run ({{ runs|length }} run(s)). A blank cell: the check passed or did not run.</p>
+<p>Failing rows per failed check in each kept run ({{ runs|length }} run(s)). \
+A blank cell: the check passed or did not run.</p>
 <table><caption>Runs</caption><thead><tr><th scope="col">As at</th><th scope="col">Checks</th>
 <th scope="col">Failed</th><th scope="col">Critical</th><th scope="col">Seconds</th></tr></thead><tbody>
 {% for r in runs %}<tr><td><a href="{{ r.as_at }}/index.html">{{ r.as_at }}</a></td><td class="n">{{ r.checks }}</td>

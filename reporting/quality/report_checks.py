@@ -14,9 +14,9 @@ the wrong one), and checks run by GX, which is what the source suites and report
 
 from __future__ import annotations
 
-from reporting.definitions import Definition
-from reporting.text import REPLACEMENT
+from reporting.definitions import Checks, Column, Definition
 from reporting.quality.context import RESULT_FORMAT, finding_from_result, quiet_context
+from reporting.text import REPLACEMENT
 
 DEFAULT_MEANING = "Rows affected may be miscounted or missing from the figures until the record is corrected."
 TEXT_SUFFIX = "__as_text"
@@ -26,13 +26,14 @@ def compile_checks(spec: Definition) -> list:
     """The GX expectations for a definition's column checks, labelled as the report shows them."""
     import great_expectations.expectations as gxe
 
-    expectations = []
+    expectations: list[gxe.Expectation] = []
     for column in spec.columns:
         checks = column.checks
         if checks is None:
             continue
 
-        def meta(label: str) -> dict:
+        # Called only within this iteration; the defaults bind this iteration's column and checks.
+        def meta(label: str, column: Column = column, checks: Checks = checks) -> dict:
             return {"check": label, "column": column.name, "severity": checks.severity,
                     "meaning": checks.meaning or DEFAULT_MEANING}
 

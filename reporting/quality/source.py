@@ -18,7 +18,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -52,7 +52,7 @@ class SourceResult:
     def summary(self) -> dict:
         return {
             "as_at": self.as_at.isoformat(), "database": self.database,
-            "validated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "validated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "seconds": round(self.seconds, 2), "tables": self.tables, "checks": len(self.findings),
             "failed": len(self.failed), "critical": len(self.critical),
             "findings": self.findings,

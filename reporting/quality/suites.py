@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import Date, DateTime, MetaData
 
 from reporting import settings
+from reporting.errors import ConfigError
 
 Severity = Literal["warning", "critical"]
 EARLIEST_DATE = date(1990, 1, 1)
@@ -47,7 +48,8 @@ SQL_PARAM = re.compile(r":(as_at|as_at_minus_4y|as_at_minus_18y)\b")
 MEANING_KEY = "A repeated or blank key makes records double-count or drop out of every report built on this table."
 MEANING_FK = ("Records pointing at something that is not in the database drop out of reports that join them "
               "(a visit with no child, a plan with no referral).")
-MEANING_DATE = "Dates outside the recorded history (before 1990 or after the as-at date) put events in the wrong period."
+MEANING_DATE = ("Dates outside the recorded history (before 1990 or after the as-at date) "
+                "put events in the wrong period.")
 MEANING_ORDER = "An end before its start gives negative durations and miscounts what was open on a date."
 MEANING_NOT_NULL = "A blank required field leaves the record out of counts that group or filter on it."
 
@@ -98,7 +100,7 @@ class DeclaredSuite(BaseModel):
     checks: list[DeclaredCheck] = Field(min_length=1)
 
 
-class SuiteFileError(ValueError):
+class SuiteFileError(ConfigError):
     """A declared suite file is not valid: names the file, the field and what was expected."""
 
 
@@ -210,8 +212,8 @@ def derived_rules(as_at: date, metadata: MetaData | None = None) -> list[Rule]:
                                   column.name))
         references = [(fk.parent.name, fk.target_fullname) for fk in sorted(
             table.foreign_keys, key=lambda fk: fk.parent.name) if fk.target_fullname != f"{name}.{fk.parent.name}"]
-        for column_name, target in references + unenforced.get(name, []):
-            rules.append(_reference_rule(name, column_name, target))
+        for column_name, referenced in references + unenforced.get(name, []):
+            rules.append(_reference_rule(name, column_name, referenced))
         rules += _date_rules(table, as_at)
     return rules
 

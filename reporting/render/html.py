@@ -45,12 +45,16 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from functools import lru_cache
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+if TYPE_CHECKING:
+    from _typeshed import ConvertibleToFloat, ConvertibleToInt
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 
@@ -60,7 +64,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 NUMERIC_KINDS = frozenset({"int", "decimal", "percent"})
-SUPPRESSED = "c"  # the DfE symbol for a suppressed count (reporting.delivery.sdc)
+SUPPRESSED = "c"  # the DfE symbol for a suppressed count (reporting.disclosure)
 KINDS = NUMERIC_KINDS | {"text", "date", "datetime"}
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
 
@@ -125,11 +129,11 @@ def fmt(value: object, kind: str = "text") -> str:
         t = as_datetime(value)
         return f"{t.day:02d} {_MONTHS[t.month - 1]} {t.year} {t:%H:%M}"
     if kind == "int":
-        return f"{round(float(value)):,}" if isinstance(value, float) else f"{int(value):,}"
+        return f"{round(float(value)):,}" if isinstance(value, float) else f"{int(cast('ConvertibleToInt', value)):,}"
     if kind == "decimal":
-        return f"{float(value):,.1f}"
+        return f"{float(cast('ConvertibleToFloat', value)):,.1f}"
     if kind == "percent":
-        return f"{float(value):.1f}%"
+        return f"{float(cast('ConvertibleToFloat', value)):.1f}%"
     if kind == "text":
         return str(value)
     raise ValueError(f"unknown format kind {kind!r}")

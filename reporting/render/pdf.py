@@ -24,20 +24,25 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
+if TYPE_CHECKING:
+    from pypdf.generic import DictionaryObject
+
 from .html import TEMPLATE_DIR
 from .tabular import atomic_write_bytes
+
 
 def _w3c(created: dt.datetime | dt.date) -> str:
     """W3C date string, the format WeasyPrint's metadata fields expect."""
     if not isinstance(created, dt.datetime):
         created = dt.datetime(created.year, created.month, created.day)
     if created.tzinfo is None:
-        created = created.replace(tzinfo=dt.timezone.utc)
-    return created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        created = created.replace(tzinfo=dt.UTC)
+    return created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 @contextmanager
@@ -89,7 +94,7 @@ def write_pdf(html: str, path: Path, *, title: str, pdf_variant: str = "pdf/ua-1
     if pdf_variant.startswith("pdf/ua"):
         # Tagging is what makes the PDF usable with a screen reader; fail loudly
         # rather than ship an untagged file if a WeasyPrint upgrade changes that.
-        root = PdfReader(io.BytesIO(data)).trailer["/Root"]
+        root = cast("DictionaryObject", PdfReader(io.BytesIO(data)).trailer["/Root"])  # the document catalog
         if "/StructTreeRoot" not in root or "/MarkInfo" not in root:
             raise RuntimeError(f"{pdf_variant} output for {title!r} is not tagged")
     atomic_write_bytes(Path(path), data)

@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -26,6 +27,9 @@ from openpyxl.writer.excel import ExcelWriter
 from reporting.text import readable
 
 from .html import as_date, as_datetime, col_kind, fmt
+
+if TYPE_CHECKING:
+    from _typeshed import ConvertibleToFloat
 
 # Earliest timestamp a zip entry can carry; any fixed value would do.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -118,7 +122,7 @@ def _excel_value(value: object, kind: str) -> object:
         return value
     if kind == "percent":
         # Rows hold 0-100; Excel's % format multiplies by 100.
-        return float(value) / 100
+        return float(cast("ConvertibleToFloat", value)) / 100
     if kind in ("int", "decimal"):
         return value
     return str(value)
@@ -218,14 +222,16 @@ def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, 
             if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
                 value = text_cell(ws, value)
             elif kind in _EXCEL_FORMATS:
-                value = WriteOnlyCell(ws, value=value)
+                # types-openpyxl narrows `value` to str | float | datetime | None; openpyxl stores
+                # any cell value here as Cell does (the date and Decimal values of these kinds).
+                value = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
                 value.number_format = _EXCEL_FORMATS[kind]
             values.append(value)
         ws.append(values)
 
     stamp = fixed_timestamp
     if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
     wb.properties.title = title
     wb.properties.creator = "mi-reporting"
     wb.properties.created = stamp

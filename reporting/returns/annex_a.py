@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -72,6 +73,7 @@ def build(engine: Engine, as_at: date, out_dir: Path) -> ReturnResult:
     params = {"as_at": as_at, "window_start": window.six_months_start, "year_start": window.twelve_months_start}
     workbook = Workbook()
     summary = workbook.active
+    assert summary is not None  # a new workbook has one sheet, active
     summary.title = "Summary"
     title = (f"Ofsted Annex A lists as at {as_at:%d %b %Y} (specification: liia-tools Annex A schema, "
              "2026 revision; see docs/returns.md)")
@@ -127,6 +129,7 @@ def _write_rows(definitions: AnnexA, definition: ListDefinition, data: list[dict
 
 def _cell(definitions: AnnexA, column: ListColumn, spec_column: SpecColumn, record: dict, as_at: date):
     """The value to write and, if it is not what the specification asks for, why."""
+    value: Any  # the record's value, of any type
     if column.field == "age":
         dob = as_date(record.get("dob"))
         value = age_on(dob, as_at) if dob else None
@@ -194,7 +197,8 @@ def findings_of(path: Path) -> list[Finding]:
 
     sheet = load_workbook(path, read_only=True)["Data quality"]
     out = []
-    for row in list(sheet.iter_rows(values_only=True))[1:]:
+    written: list[tuple[Any, ...]] = list(sheet.iter_rows(values_only=True))  # as _findings_sheet wrote them
+    for row in written[1:]:
         if row[0] != "(none)":
             out.append(Finding(row[0], row[1], row[2], row[3] or "", int(row[4])))
     return out

@@ -22,11 +22,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reporting import settings
+from reporting.errors import ConfigError
 
 Window = Literal["six_months", "twelve_months", "as_at"]
 
 
-class AnnexAConfigError(Exception):
+class AnnexAConfigError(ConfigError):
     """An Annex A definition file is unusable: names the file, list and column and what is wrong."""
 
 

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine
 
@@ -52,29 +53,38 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
         people = {r["pers_person_id"]: r for r in rows(conn, """
             select p.* from ssd_person p where p.pers_person_id in (
               select e.cine_person_id from ssd_cin_episodes e
-              where e.cine_referral_date <= :end and (e.cine_close_date is null or e.cine_close_date >= :start))""", **p)}
-        disabilities = _by(rows(conn, "select disa_person_id as person, disa_disability_code as code from ssd_disability"), "person")
+              where e.cine_referral_date <= :end """
+            """and (e.cine_close_date is null or e.cine_close_date >= :start))""", **p)}
+        disabilities = _by(rows(conn, "select disa_person_id as person, disa_disability_code as code "
+                                      "from ssd_disability"), "person")
         assessments = _by(rows(conn, "select * from ssd_cin_assessments where cina_assessment_start_date <= :end "
-                                     "and (cina_assessment_auth_date is null or cina_assessment_auth_date >= :start)", **p),
+                                     "and (cina_assessment_auth_date is null "
+                                     "or cina_assessment_auth_date >= :start)", **p),
                           "cina_referral_id")
         factors = {r["cinf_assessment_id"]: r["cinf_assessment_factors_json"]
                    for r in rows(conn, "select * from ssd_assessment_factors")}
         plans = _by(rows(conn, "select * from ssd_cin_plans where cinp_cin_plan_start_date <= :end "
-                                "and (cinp_cin_plan_end_date is null or cinp_cin_plan_end_date >= :start)", **p), "cinp_referral_id")
+                                "and (cinp_cin_plan_end_date is null or cinp_cin_plan_end_date >= :start)", **p),
+                    "cinp_referral_id")
         # An S47 belongs to the year if it was open in it, or if its ICPC is in it: an enquiry
         # that ended in March with its conference in April is the year's (rules 2885, 8696).
         s47s = _by(rows(conn, "select * from ssd_s47_enquiry s where s.s47e_s47_start_date <= :end and not exists ("
-                                "select 1 from ssd_initial_cp_conference i where i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id "
-                                "and i.icpc_icpc_date < :start) and (s.s47e_s47_end_date is null or s.s47e_s47_end_date >= :start "
+                                "select 1 from ssd_initial_cp_conference i "
+                                "where i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id "
+                                "and i.icpc_icpc_date < :start) "
+                                "and (s.s47e_s47_end_date is null or s.s47e_s47_end_date >= :start "
                                 "or exists (select 1 from ssd_initial_cp_conference i where "
-                                "i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id and i.icpc_icpc_date between :start and :end))",
+                                "i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id "
+                                "and i.icpc_icpc_date between :start and :end))",
                    **p), "s47e_referral_id")
         icpcs = {r["icpc_s47_enquiry_id"]: r for r in rows(conn, "select * from ssd_initial_cp_conference "
                                                                  "where icpc_icpc_date <= :end", **p)}
         cpps = _by(rows(conn, "select * from ssd_cp_plans where cppl_cp_plan_start_date <= :end "
-                               "and (cppl_cp_plan_end_date is null or cppl_cp_plan_end_date >= :start)", **p), "cppl_referral_id")
+                               "and (cppl_cp_plan_end_date is null or cppl_cp_plan_end_date >= :start)", **p),
+                   "cppl_referral_id")
         all_cpps = _by(rows(conn, "select cppl_person_id, cppl_cp_plan_start_date from ssd_cp_plans"), "cppl_person_id")
-        reviews = _by(rows(conn, "select * from ssd_cp_reviews where cppr_cp_review_date between :start and :end", **p), "cppr_cp_plan_id")
+        reviews = _by(rows(conn, "select * from ssd_cp_reviews where cppr_cp_review_date between :start and :end", **p),
+                      "cppr_cp_plan_id")
         upn = upns(conn)
 
     root = ET.Element("Message")
@@ -89,7 +99,7 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
                        ("DateTime", datetime.combine(end, datetime.min.time()).isoformat())):
         _sub(source, tag, value)
     children = _sub(root, "Children")
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for person_id, person_episodes in _by(episodes, "cine_person_id").items():
         person = people[person_id]
         dob = as_date(person["pers_dob"])
@@ -99,10 +109,10 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
         if person_id in upn:
             _sub(ids, "UPN", upn[person_id])
         else:
-            _sub(ids, "UPNunknown", _upn_unknown(dob, end))
+            _sub(ids, "UPNunknown", _upn_unknown(cast(date, dob), end))  # cast only: a missing DOB is not checked
         _sub(ids, "PersonBirthDate", iso(dob))
         _sub(ids, "Sex", {"M": "M", "F": "F"}.get(person["pers_sex"], "U"))
-        if person["pers_death_date"] and as_date(person["pers_death_date"]) <= end:
+        if person["pers_death_date"] and cast(date, as_date(person["pers_death_date"])) <= end:  # set: a date
             _sub(ids, "PersonDeathDate", iso(person["pers_death_date"]))
         chars = _sub(child, "ChildCharacteristics")
         _sub(chars, "Ethnicity", person["pers_ethnicity"] or "NOBT")

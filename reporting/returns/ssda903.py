@@ -13,6 +13,7 @@ import csv
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import Engine
 
@@ -52,6 +53,12 @@ def placement_type_for_year(code: str, cy: CollectionYear) -> str:
     return code
 
 
+def _known_date(value) -> date:
+    """`as_date` for a date the return relies on being there (a start date, a date of birth).
+    Only a cast for the type checker: a missing one is still None, as with `as_date`."""
+    return cast(date, as_date(value))
+
+
 def _in_year(d, cy: CollectionYear) -> bool:
     d = as_date(d)
     return d is not None and cy.start <= d <= cy.end
@@ -83,14 +90,16 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
                            for r in rows(conn, "select * from ssd_cla_placement")}
         upn = upns(conn)
         in_scope = set(children)
-        reviews = [r for r in rows(conn, """
+        reviews = list(rows(conn, """
             select e.clae_person_id as child, r.* from ssd_cla_reviews r
             join (select distinct clae_cla_id, clae_person_id from ssd_cla_episodes) e on e.clae_cla_id = r.clar_cla_id
-            where r.clar_cla_review_date between :start and :end""", **p)]
-        missing = rows(conn, "select * from ssd_missing where miss_missing_episode_start_date between :start and :end", **p)
+            where r.clar_cla_review_date between :start and :end""", **p))
+        missing = rows(conn, "select * from ssd_missing "
+                             "where miss_missing_episode_start_date between :start and :end", **p)
         health = rows(conn, "select * from ssd_cla_health where clah_health_check_date between :start and :end", **p)
         convictions = {r["clac_person_id"] for r in rows(conn, "select * from ssd_cla_convictions "
-                                                            "where clac_cla_conviction_date between :start and :end", **p)} \
+                                                            "where clac_cla_conviction_date "
+                                                            "between :start and :end", **p)} \
             if _has(conn, "ssd_cla_convictions", "clac_cla_conviction_date") else set()
         leavers = rows(conn, "select * from ssd_care_leavers")
         uasc_status = rows(conn, """
@@ -127,9 +136,9 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
     tables["uasc"] = _uasc(uasc_status, in_scope, people, cy)
     uasc = {r["CHILD"] for r in tables["uasc"]}
     for e in episodes:
-        start = as_date(e["clae_cla_episode_start_date"])
-        status = [s for s in legal[e["clae_person_id"]] if as_date(s["lega_legal_status_start_date"]) <= start]
-        home = [h for h in homes[e["clae_person_id"]] if as_date(h["addr_address_start_date"]) <= start]
+        start = _known_date(e["clae_cla_episode_start_date"])
+        status = [s for s in legal[e["clae_person_id"]] if _known_date(s["lega_legal_status_start_date"]) <= start]
+        home = [h for h in homes[e["clae_person_id"]] if _known_date(h["addr_address_start_date"]) <= start]
         ceased = as_date(e["clae_cla_episode_ceased_date"])
         ceased = ceased if ceased and ceased <= cy.end else None
         ls = status[-1]["lega_legal_status"] if status else ""
@@ -158,11 +167,12 @@ def build(engine: Engine, year: int, out_dir: Path) -> ReturnResult:
             tables["missing"].append({"CHILD": m["miss_person_id"], "DOB": dmy(people[m["miss_person_id"]]["pers_dob"]),
                                       "MISSING": m["miss_missing_episode_type"],
                                       "MIS_START": dmy(m["miss_missing_episode_start_date"]),
-                                      "MIS_END": dmy(m["miss_missing_episode_end_date"]) if _in_year(m["miss_missing_episode_end_date"], cy) else ""})
+                                      "MIS_END": dmy(m["miss_missing_episode_end_date"])
+                                      if _in_year(m["miss_missing_episode_end_date"], cy) else ""})
     _oc2(tables, people, health, convictions, cy)
     looked_after_at_end = {e["clae_person_id"] for e in episodes
                            if as_date(e["clae_cla_episode_ceased_date"]) is None
-                           or as_date(e["clae_cla_episode_ceased_date"]) > cy.end}
+                           or _known_date(e["clae_cla_episode_ceased_date"]) > cy.end}
     _oc3(tables, leavers, people, left_care, looked_after_at_end | {r["CHILD"] for r in tables["oc2"]}, cy)
     # Every child in any table has a header row (internal check INT06 and its kin).
     for child in sorted({r["CHILD"] for r in tables["oc3"]} - in_scope):
@@ -211,14 +221,14 @@ def _placed_for_adoption(permanence, in_scope: set[str], people, cy: CollectionY
 def _previous_permanence(episodes: list[dict], previous: dict, people, cy: CollectionYear) -> list[dict]:
     """PREV_PERM for every child who started a period of care in the year (rule 630): the last
     permanence order before that start, or Z1 (none) with no LA or date (rule 635)."""
-    started = {}
+    started: dict[str, date] = {}
     for e in episodes:
-        decom = _parse_dmy(e["DECOM"])
+        decom = cast(date, _parse_dmy(e["DECOM"]))  # DECOM is always written
         if e["RNE"] == "S" and decom >= cy.start:
             started[e["CHILD"]] = max(started.get(e["CHILD"], decom), decom)
     out = []
     for child, decom in sorted(started.items()):
-        before = [r for r in previous.get(child, []) if as_date(r["lapp_previous_permanence_order_date"]) < decom]
+        before = [r for r in previous.get(child, []) if _known_date(r["lapp_previous_permanence_order_date"]) < decom]
         row = {"CHILD": child, "DOB": dmy(people[child]["pers_dob"]), "PREV_PERM": "Z1", "LA_PERM": "",
                "DATE_PERM": ""}
         if before:
@@ -238,8 +248,8 @@ def _parse_dmy(value: str) -> date | None:
 
 
 def _status(legal: list[dict], episode: dict) -> str:
-    start = as_date(episode["clae_cla_episode_start_date"])
-    status = [s for s in legal if as_date(s["lega_legal_status_start_date"]) <= start]
+    start = _known_date(episode["clae_cla_episode_start_date"])
+    status = [s for s in legal if _known_date(s["lega_legal_status_start_date"]) <= start]
     return status[-1]["lega_legal_status"] if status else ""
 
 
@@ -272,7 +282,7 @@ def _sex(person: dict) -> str:
 
 
 # MOSAIC-style change reasons -> the DfE SW_REASON codes (rule SW13STG1).
-SW_REASONS = {"Worker left": "LEFTRL"}
+SW_REASONS: dict[str | None, str] = {"Worker left": "LEFTRL"}  # looked up with None too (no reason)
 SW_HANDOVER_DAYS = 7  # rule SW10aSTG2: a new worker starts within 7 days of the last one ending
 
 
@@ -287,7 +297,7 @@ def _sw_window(episodes: list[dict], cy: CollectionYear) -> dict[str, tuple[date
     child not looked after at 31 March (no worker starting after that)."""
     window: dict[str, tuple[date, date | None]] = {}
     for e in sorted(episodes, key=lambda r: (r["CHILD"], _parse_dmy(r["DECOM"]))):
-        child, decom, dec = e["CHILD"], _parse_dmy(e["DECOM"]), _parse_dmy(e["DEC"])
+        child, decom, dec = e["CHILD"], cast(date, _parse_dmy(e["DECOM"])), _parse_dmy(e["DEC"])
         first, _ = window.get(child, (cy.start, None))
         if e["RNE"] == "S" and decom >= cy.start:
             first = decom
@@ -311,7 +321,7 @@ def _sw_episodes(involvements, episodes: list[dict], children: set[str], people,
         child = inv["invo_person_id"]
         if child in children and child in window and inv["sw_id"]:
             first, last = window[child]
-            start = max(as_date(inv["invo_involvement_start_date"]), first)
+            start = max(_known_date(inv["invo_involvement_start_date"]), first)
             end = as_date(inv["invo_involvement_end_date"])
             end = end if end and end <= cy.end else None
             if (end is None or end >= start) and (last is None or start <= last):
@@ -328,7 +338,7 @@ def _sw_episodes(involvements, episodes: list[dict], children: set[str], people,
         spans = list({s[0]: s for s in spans}.values())
         # One worker at a time: an episode ends when the next starts. One that would then last
         # under SW_MIN_DAYS is left out and the next worker's episode starts in its place.
-        sequence = []
+        sequence: list[tuple[date, date | None, Any, Any]] = []
         for i, (start, end, sw_id, reason) in enumerate(spans):
             if sequence and sequence[-1][1] is None:
                 break  # the open episode is the last (rule SW17STG2)
@@ -345,7 +355,8 @@ def _sw_episodes(involvements, episodes: list[dict], children: set[str], people,
             # child who has left care (the leaving-care worker or the last one, until closure).
             sequence[-1] = (sequence[-1][0], None) + sequence[-1][2:]
         dob = dmy(people[child]["pers_dob"])
-        previous_end = previous_reason = None
+        previous_end: date | None = None
+        previous_reason: str | None = None
         for start, end, sw_id, reason in sequence:
             if previous_end is not None and abs((start - previous_end).days) <= SW_HANDOVER_DAYS:
                 code = SW_REASONS.get(previous_reason, "CHCHAN")
@@ -366,7 +377,7 @@ def _has(conn, table: str, column: str) -> bool:
 def _upn_unknown(person: dict, cy: CollectionYear) -> str:
     # Rule 209: UN1 only for a child under 4 on 31 August before the collection year; older
     # children without a UPN get UN5 (sources disagree / not yet known).
-    age = age_on(as_date(person["pers_dob"]), date(cy.start.year - 1, 8, 31))
+    age = age_on(_known_date(person["pers_dob"]), date(cy.start.year - 1, 8, 31))
     return "UN1" if age < 4 else "UN5"
 
 
@@ -391,7 +402,7 @@ def _oc2(tables, people, health, convictions, cy: CollectionYear) -> None:
     for h in health:
         checks[h["clah_person_id"]].add(h["clah_health_check_type"])
     for child in sorted(_continuously_looked_after(tables["episodes"], cy)):
-        dob = as_date(people[child]["pers_dob"])
+        dob = _known_date(people[child]["pers_dob"])
         age = age_on(dob, cy.end)
         done = checks[child]
         tables["oc2"].append({
@@ -414,7 +425,7 @@ def _oc3(tables, leavers, people, left_care, still_in_care: set[str], cy: Collec
         person = people.get(child)
         if not person or child in still_in_care:
             continue
-        dob = as_date(person["pers_dob"])
+        dob = _known_date(person["pers_dob"])
         birthdays = {n: date(dob.year + n, dob.month, min(dob.day, 28)) for n in range(17, 22)}
         ages = [n for n, b in birthdays.items() if cy.start <= b <= cy.end]
         if not ages:

@@ -201,7 +201,8 @@ def validate(year: int, *, ssda903: Path | None = None, cin: Path | None = None,
         for name, path in targets:
             result_path = Path(scratch) / f"{name}.json"
             output = open(Path(scratch) / f"{name}.log", "w+", encoding="utf-8")
-            command = [str(python), str(RUNNER), "--year", str(year), "--json", str(result_path), f"--{name}", str(path)]
+            command = [str(python), str(RUNNER), "--year", str(year), "--json", str(result_path),
+                       f"--{name}", str(path)]
             running.append((name, result_path, output,
                             subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True)))
         try:

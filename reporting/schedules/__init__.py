@@ -3,7 +3,7 @@
 ``periods`` and ``collections`` (the statutory returns' build dates) are pure
 Python; ``timetables``/``plugin``/``year`` import Airflow and are loaded lazily
 (``from reporting.schedules import ReportingPeriodTimetable`` still works).
-``reporting.calendar`` imports the ``holidays`` package only when bank holidays
+``reporting.working_calendar`` imports the ``holidays`` package only when bank holidays
 are first needed, so DAG files parse without it.
 """
 

@@ -4,14 +4,14 @@ Pure Python, no Airflow: ``reporting.schedules.timetables.CollectionTimetable`` 
 ``FirstWorkingDayMonthlyTimetable`` turn these into run times when the scheduler asks, one year
 at a time; ``reporting/orchestration/returns.py`` (the DAGs) and the tests use them directly.
 
-Working day = Monday to Friday and not an England bank holiday (``reporting.calendar``).
+Working day = Monday to Friday and not an England bank holiday (``reporting.working_calendar``).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from reporting import calendar as cal
+from reporting import working_calendar as cal
 
 __all__ = ["collection_run_dates", "first_working_day", "monthly_run_dates"]
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from reporting import calendar as cal
+from reporting import working_calendar as cal
 
 __all__ = [
     "CADENCES",

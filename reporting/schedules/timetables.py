@@ -46,15 +46,13 @@ from airflow._shared.timezones.timezone import coerce_datetime, utcnow
 from airflow.exceptions import AirflowTimetableInvalid
 from airflow.timetables.base import DagRunInfo, DataInterval, Timetable
 
-from reporting import calendar as cal
-from reporting.schedules import collections as C
-from reporting.schedules import periods as P
+from reporting import working_calendar as cal
+from reporting.schedules import collections, periods
 from reporting.schedules.periods import Cadence, OutOfCalendarRange, Period
 
 if TYPE_CHECKING:
-    from pendulum import DateTime
-
     from airflow.timetables.base import TimeRestriction
+    from pendulum import DateTime
 
 __all__ = [
     "CollectionTimetable",
@@ -101,7 +99,7 @@ def period_data_interval(period: Period) -> DataInterval:
 
 def period_run_after(cadence: str, period: Period, due_working_day: int | None = None) -> DateTime:
     """Due date of ``period`` at the configured run time, Europe/London."""
-    d = P.due_date(cadence, period, due_working_day)
+    d = periods.due_date(cadence, period, due_working_day)
     rt = cal.config().run_time
     return pendulum.datetime(d.year, d.month, d.day, rt.hour, rt.minute, tz=local_tz())
 
@@ -116,7 +114,7 @@ class ReportingPeriodTimetable(Timetable):
             self.cadence = Cadence(cadence)
         except ValueError:
             raise AirflowTimetableInvalid(
-                f"unknown cadence {cadence!r}; expected one of {P.CADENCES}"
+                f"unknown cadence {cadence!r}; expected one of {periods.CADENCES}"
             ) from None
         if due_working_day is not None and (
             isinstance(due_working_day, bool) or not isinstance(due_working_day, int) or due_working_day < 0
@@ -142,7 +140,7 @@ class ReportingPeriodTimetable(Timetable):
     def effective_due_working_day(self) -> int:
         if self.due_working_day is not None:
             return self.due_working_day
-        return P.default_due_working_day(self.cadence)
+        return periods.default_due_working_day(self.cadence)
 
     # -- serialisation ----------------------------------------------------------
 
@@ -155,7 +153,7 @@ class ReportingPeriodTimetable(Timetable):
 
     def validate(self) -> None:
         try:
-            self.effective_due_working_day
+            self.effective_due_working_day  # noqa: B018 - property read for its side effect: raises on bad config
         except (KeyError, cal.CalendarConfigError) as exc:  # pragma: no cover - config errors
             raise AirflowTimetableInvalid(str(exc)) from exc
 
@@ -200,9 +198,9 @@ class ReportingPeriodTimetable(Timetable):
         """Most recent period whose run time is <= now."""
         today = _local_date(now)
         try:
-            p = P.latest_complete_period(self.cadence, today + _ONE_DAY)
+            p = periods.latest_complete_period(self.cadence, today + _ONE_DAY)
             while period_run_after(self.cadence, p, self.due_working_day) > now:
-                p = P.previous_period(self.cadence, p)
+                p = periods.previous_period(self.cadence, p)
         except OutOfCalendarRange:
             return None
         return p
@@ -217,13 +215,13 @@ class ReportingPeriodTimetable(Timetable):
         try:
             if last_automated_data_interval is not None:
                 candidates.append(
-                    P.first_period_starting_on_or_after(
+                    periods.first_period_starting_on_or_after(
                         self.cadence, _ceil_local_date(last_automated_data_interval.end)
                     )
                 )
             elif restriction.earliest is not None:
                 candidates.append(
-                    P.first_period_starting_on_or_after(self.cadence, _ceil_local_date(restriction.earliest))
+                    periods.first_period_starting_on_or_after(self.cadence, _ceil_local_date(restriction.earliest))
                 )
             if not restriction.catchup or (last_automated_data_interval is None and restriction.earliest is None):
                 latest_due = self._latest_due_period(coerce_datetime(utcnow()))
@@ -231,7 +229,7 @@ class ReportingPeriodTimetable(Timetable):
                     candidates.append(latest_due)
                 elif not candidates:
                     candidates.append(
-                        P.first_period_starting_on_or_after(self.cadence, _local_date(coerce_datetime(utcnow())))
+                        periods.first_period_starting_on_or_after(self.cadence, _local_date(coerce_datetime(utcnow())))
                     )
         except OutOfCalendarRange:
             return None
@@ -241,7 +239,7 @@ class ReportingPeriodTimetable(Timetable):
         if restriction.earliest is not None and _local_midnight(period.start) < restriction.earliest:
             # Only possible via the "latest due" candidate; respect start_date.
             try:
-                period = P.first_period_starting_on_or_after(self.cadence, _ceil_local_date(restriction.earliest))
+                period = periods.first_period_starting_on_or_after(self.cadence, _ceil_local_date(restriction.earliest))
             except OutOfCalendarRange:
                 return None
         if restriction.latest is not None and _local_midnight(period.start) > restriction.latest:
@@ -251,7 +249,7 @@ class ReportingPeriodTimetable(Timetable):
     def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
         """Manual runs report on the latest period that had closed before ``run_after``."""
         try:
-            period = P.latest_complete_period(self.cadence, _local_date(run_after))
+            period = periods.latest_complete_period(self.cadence, _local_date(run_after))
         except OutOfCalendarRange:
             return DataInterval.exact(coerce_datetime(run_after))
         return period_data_interval(period)
@@ -347,7 +345,7 @@ class CollectionTimetable(_WorkingDayEventsTimetable):
                             f"{day} {month_name[month]}, {self._RUN_TIME_TEXT}")
 
     def dates(self, year: int) -> list[date]:
-        return C.collection_run_dates(year, self.close)
+        return collections.collection_run_dates(year, self.close)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CollectionTimetable):
@@ -380,7 +378,7 @@ class FirstWorkingDayMonthlyTimetable(_WorkingDayEventsTimetable):
         self.description = f"First working day of each month, {self._RUN_TIME_TEXT}"
 
     def dates(self, year: int) -> list[date]:
-        return C.monthly_run_dates(year)
+        return collections.monthly_run_dates(year)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FirstWorkingDayMonthlyTimetable):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import pendulum
 from airflow.timetables.base import DataInterval, TimeRestriction
@@ -28,7 +29,7 @@ def timetable_runs(
         if info is None or info.run_after >= end:
             break
         if info.run_after >= start:
-            out.append((info.run_after, info.data_interval))
+            out.append((info.run_after, cast(DataInterval, info.data_interval)))  # info_for always sets one
         last = info.data_interval
     return out
 

@@ -11,7 +11,8 @@ select e.cine_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as ethn
        (select max(seen.visit_date) from (
             select (select max(v.cinv_cin_visit_date) from ssd_cin_visits v
                      where v.cinv_person_id = e.cine_person_id and v.cinv_cin_visit_seen = 'Y'
-                       and v.cinv_cin_visit_date between e.cine_referral_date and {{ aa_until('e.cine_close_date') }}) as visit_date
+                       and v.cinv_cin_visit_date
+                           between e.cine_referral_date and {{ aa_until('e.cine_close_date') }}) as visit_date
             union all
             select (select max(v.cppv_cp_visit_date) from ssd_cp_visits v
                      where v.cppv_person_id = e.cine_person_id and v.cppv_cp_visit_seen = 'Y'
@@ -30,15 +31,18 @@ select e.cine_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as ethn
                  and not {{ short_breaks_on('e.cine_person_id', ':as_at') }} then 'looked_after'
             when exists (select 1 from ssd_cp_plans cp
                           where cp.cppl_person_id = e.cine_person_id and cp.cppl_cp_plan_start_date <= :as_at
-                            and (cp.cppl_cp_plan_end_date is null or cp.cppl_cp_plan_end_date > :as_at)) then 'child_protection'
+                            and (cp.cppl_cp_plan_end_date is null or cp.cppl_cp_plan_end_date > :as_at))
+                 then 'child_protection'
             when exists (select 1 from ssd_cin_plans cn
                           where cn.cinp_person_id = e.cine_person_id and cn.cinp_cin_plan_start_date <= :as_at
-                            and (cn.cinp_cin_plan_end_date is null or cn.cinp_cin_plan_end_date > :as_at)) then 'cin_plan'
+                            and (cn.cinp_cin_plan_end_date is null or cn.cinp_cin_plan_end_date > :as_at))
+                 then 'cin_plan'
             else 'open_assessment' end as case_status,
        d.dept_team_name as team, w.prof_professional_name as worker
   from ssd_cin_episodes e
   join ssd_person p on p.pers_person_id = e.cine_person_id
-  left join ssd_involvements iv on iv.invo_involvements_id = {{ aa_allocation('e.cine_person_id', aa_until('e.cine_close_date')) }}
+  left join ssd_involvements iv on iv.invo_involvements_id
+          = {{ aa_allocation('e.cine_person_id', aa_until('e.cine_close_date')) }}
   left join ssd_department d on d.dept_team_id = coalesce(iv.invo_professional_team, e.cine_referral_team)
   left join ssd_professionals w on w.prof_professional_id = coalesce(iv.invo_professional_id, e.cine_referral_worker_id)
  where e.cine_referral_date <= :as_at

@@ -18,10 +18,12 @@ select c.cppl_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as ethn
        case when exists (select 1 from ssd_legal_status pp
                           where pp.lega_person_id = c.cppl_person_id and pp.lega_legal_status in ('L1', 'L2')
                             and pp.lega_legal_status_start_date <= :as_at
-                            and (pp.lega_legal_status_end_date is null or pp.lega_legal_status_end_date >= :window_start))
+                            and (pp.lega_legal_status_end_date is null
+                                 or pp.lega_legal_status_end_date >= :window_start))
             then 'Y' else 'N' end as protection,
        (select count(*) from ssd_cp_plans o
-         where o.cppl_person_id = c.cppl_person_id and o.cppl_cp_plan_start_date < c.cppl_cp_plan_start_date) as previous_plans,
+         where o.cppl_person_id = c.cppl_person_id
+           and o.cppl_cp_plan_start_date < c.cppl_cp_plan_start_date) as previous_plans,
        d.dept_team_name as team, w.prof_professional_name as worker
   from ssd_cp_plans c
   join ssd_person p on p.pers_person_id = c.cppl_person_id
@@ -30,7 +32,8 @@ select c.cppl_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as ethn
          where v.cppv_cp_plan_id = c.cppl_cp_plan_id and v.cppv_cp_visit_seen = 'Y' and v.cppv_cp_visit_date <= :as_at
          order by v.cppv_cp_visit_date desc, v.cppv_cp_visit_id desc
          limit 1)
-  left join ssd_involvements iv on iv.invo_involvements_id = {{ aa_allocation('c.cppl_person_id', aa_until('c.cppl_cp_plan_end_date')) }}
+  left join ssd_involvements iv on iv.invo_involvements_id
+          = {{ aa_allocation('c.cppl_person_id', aa_until('c.cppl_cp_plan_end_date')) }}
   left join ssd_department d on d.dept_team_id = iv.invo_professional_team
   left join ssd_professionals w on w.prof_professional_id = iv.invo_professional_id
  where c.cppl_cp_plan_start_date <= :as_at

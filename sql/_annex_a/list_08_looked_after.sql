@@ -38,11 +38,13 @@ select l.clae_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as ethn
             then 'Y' else 'N' end as second_period,
        ls.lega_legal_status_start_date as legal_status_start, ls.lega_legal_status as legal_status,
        (select max(r.clar_cla_review_date) from ssd_cla_reviews r
-         where r.clar_cla_id = l.clae_cla_id and r.clar_cla_review_date <= {{ aa_until('l.clae_cla_episode_ceased_date') }}
+         where r.clar_cla_id = l.clae_cla_id
+           and r.clar_cla_review_date <= {{ aa_until('l.clae_cla_episode_ceased_date') }}
            and coalesce(r.clar_cla_review_cancelled, 'N') <> 'Y') as last_review,
        (select max(v.clav_cla_visit_date) from ssd_cla_visits v
          where v.clav_person_id = l.clae_person_id and v.clav_cla_visit_seen = 'Y'
-           and v.clav_cla_visit_date between l.clae_entered_care_date and {{ aa_until('l.clae_cla_episode_ceased_date') }}) as last_visit,
+           and v.clav_cla_visit_date
+               between l.clae_entered_care_date and {{ aa_until('l.clae_cla_episode_ceased_date') }}) as last_visit,
        (select cp.lacp_cla_care_plan_json from ssd_cla_care_plan cp
          where cp.lacp_person_id = l.clae_person_id
            and cp.lacp_cla_care_plan_start_date <= {{ aa_until('l.clae_cla_episode_ceased_date') }}
@@ -51,19 +53,22 @@ select l.clae_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as ethn
        {{ aa_by_as_at('l.clae_cla_last_iro_contact_date') }} as last_iro_contact,
        (select max(h.clah_health_check_date) from ssd_cla_health h
          where h.clah_person_id = l.clae_person_id and h.clah_health_check_type = 'Health assessment'
-           and h.clah_health_check_status = 'Completed' and h.clah_health_check_date <= :as_at) as last_health_assessment,
+           and h.clah_health_check_status = 'Completed'
+           and h.clah_health_check_date <= :as_at) as last_health_assessment,
        (select max(h.clah_health_check_date) from ssd_cla_health h
          where h.clah_person_id = l.clae_person_id and h.clah_health_check_type = 'Dental check'
            and h.clah_health_check_status = 'Completed' and h.clah_health_check_date <= :as_at) as last_dental_check,
        (select count(*) from ssd_cla_placement pc
          where pc.clap_person_id = l.clae_person_id and pc.clap_cla_placement_start_date <= :as_at
-           and (pc.clap_cla_placement_end_date is null or pc.clap_cla_placement_end_date > :year_start)) as placements_12_months,
+           and (pc.clap_cla_placement_end_date is null
+                or pc.clap_cla_placement_end_date > :year_start)) as placements_12_months,
        {{ aa_by_as_at('l.clae_cla_episode_ceased_date') }} as ceased_date,
        case when l.clae_cla_episode_ceased_date <= :as_at then l.clae_cla_episode_ceased_reason end as reason_ceased,
        pl.clap_cla_placement_start_date as placement_start, pl.clap_cla_placement_type as placement_type,
        pl.clap_cla_placement_provider as placement_provider, pl.clap_cla_placement_postcode as placement_postcode,
        pl.clap_cla_placement_urn as placement_urn,
-       case when g.plge_in_borough is null then null when g.plge_in_borough = {{ true_() }} then 'Y' else 'N' end as placement_in_borough,
+       case when g.plge_in_borough is null then null
+            when g.plge_in_borough = {{ true_() }} then 'Y' else 'N' end as placement_in_borough,
        g.plge_local_authority as placement_authority,
        (select count(*) from ssd_missing m
          where m.miss_person_id = l.clae_person_id and m.miss_missing_episode_type = 'M'
@@ -89,7 +94,8 @@ select l.clae_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as ethn
            and m.miss_missing_episode_start_date between :year_start and :as_at
          order by m.miss_missing_episode_start_date desc, m.miss_table_id desc
          limit 1)
-  left join ssd_involvements iv on iv.invo_involvements_id = {{ aa_allocation('l.clae_person_id', aa_until('l.clae_cla_episode_ceased_date')) }}
+  left join ssd_involvements iv on iv.invo_involvements_id
+          = {{ aa_allocation('l.clae_person_id', aa_until('l.clae_cla_episode_ceased_date')) }}
   left join ssd_department d on d.dept_team_id = iv.invo_professional_team
   left join ssd_professionals w on w.prof_professional_id = iv.invo_professional_id
  where l.rn = 1

@@ -21,6 +21,7 @@ select cl.clea_person_id as child_id, p.pers_sex as sex, p.pers_ethnicity as eth
   join ssd_person p on p.pers_person_id = cl.clea_person_id
   join ssd_involvements iv on iv.invo_involvements_id = {{ aa_allocation('cl.clea_person_id', ':as_at') }}
   left join ssd_department d on d.dept_team_id = coalesce(iv.invo_professional_team, cl.clea_care_leaver_allocated_team)
-  left join ssd_professionals w on w.prof_professional_id = coalesce(iv.invo_professional_id, cl.clea_care_leaver_worker_id)
+  left join ssd_professionals w
+          on w.prof_professional_id = coalesce(iv.invo_professional_id, cl.clea_care_leaver_worker_id)
   left join ssd_professionals pa on pa.prof_professional_id = cl.clea_care_leaver_personal_advisor
  order by cl.clea_person_id

@@ -5,7 +5,8 @@
 -- Grain: one row per decision (ssd_permanence row).
 select pm.perm_person_id as child_id, m.adma_household_id as family_id, p.pers_sex as sex,
        p.pers_ethnicity as ethnicity, p.pers_dob as dob, {{ aa_disabled('pm.perm_person_id') }} as disabled,
-       (select min(e.clae_entered_care_date) from ssd_cla_episodes e where e.clae_cla_id = pm.perm_cla_id) as entered_care,
+       (select min(e.clae_entered_care_date) from ssd_cla_episodes e
+        where e.clae_cla_id = pm.perm_cla_id) as entered_care,
        pm.perm_adm_decision_date as decision_date,
        {{ aa_by_as_at('pm.perm_placement_order_date') }} as placement_order_date,
        {{ aa_by_as_at('pm.perm_matched_date') }} as matched_date,

@@ -17,7 +17,8 @@ cohort as materialized (
     join ssd_person per on per.pers_person_id = cl.clea_person_id
     cross join bounds b
     where {{ age_years('per.pers_dob', 'b.year_end') }} in (19, 20, 21)
-      and {{ age_years('per.pers_dob', add_days('b.year_start', -1)) }} = {{ age_years('per.pers_dob', 'b.year_end') }} - 1
+      and {{ age_years('per.pers_dob', add_days('b.year_start', -1)) }}
+          = {{ age_years('per.pers_dob', 'b.year_end') }} - 1
 )
 
 select

@@ -75,9 +75,11 @@ final as (
         coalesce(pp.visits_in_period, 0) as visits_in_period,
         coalesce(pp.late_in_period, 0) as late_in_period,
         lv.last_visit_date,
-        {{ add_working_days('coalesce(lv.last_visit_date, p.plan_start)', cf_cin_visit_standard_wd()) }} as next_visit_due,
+        {{ add_working_days('coalesce(lv.last_visit_date, p.plan_start)', cf_cin_visit_standard_wd()) }}
+            as next_visit_due,
         case when (p.plan_end is null or p.plan_end > :period_end)
-              and {{ add_working_days('coalesce(lv.last_visit_date, p.plan_start)', cf_cin_visit_standard_wd()) }} < :period_end
+              and {{ add_working_days('coalesce(lv.last_visit_date, p.plan_start)', cf_cin_visit_standard_wd()) }}
+                  < :period_end
              then 1 else 0 end as overdue_at_period_end,
         coalesce(pp.visits_12_months, 0) as visits_12_months,
         coalesce(pp.late_12_months, 0) as late_12_months,

@@ -9,6 +9,8 @@ with reviews as (
 
 codes as (
     select 'PN0' as code, 'Child under 4 at the time of the review' as description, 0 as attended
+    -- AL03 off here: a UNION takes its column names from its first branch, so later branches need none.
+    -- noqa: disable=AL03
     union all select 'PN1', 'Attended and spoke for themselves', 1
     union all select 'PN2', 'Attended; an advocate conveyed their views', 1
     union all select 'PN3', 'Attended; views conveyed non-verbally', 1
@@ -16,6 +18,7 @@ codes as (
     union all select 'PN5', 'Did not attend; an advocate conveyed their views', 0
     union all select 'PN6', 'Did not attend; views conveyed by another method', 0
     union all select 'PN7', 'Did not attend and views not conveyed', 0
+    -- noqa: enable=AL03
 ),
 
 final as (

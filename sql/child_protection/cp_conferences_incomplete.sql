@@ -11,8 +11,10 @@ with icpc_issues as (
         i.icpc_icpc_target_date as due_date,
         case when i.icpc_icpc_date <= :as_at then i.icpc_icpc_date end as conference_date,
         case
-            when i.icpc_icpc_date is null or i.icpc_icpc_date > :as_at then 'Past target date, no conference date recorded'
-            when i.icpc_icpc_outcome_cp_flag is null or i.icpc_icpc_outcome_json is null then 'Held, no outcome recorded'
+            when i.icpc_icpc_date is null or i.icpc_icpc_date > :as_at
+                then 'Past target date, no conference date recorded'
+            when i.icpc_icpc_outcome_cp_flag is null or i.icpc_icpc_outcome_json is null
+                then 'Held, no outcome recorded'
             else 'Outcome CP plan, no plan recorded'
         end as issue
     from ssd_initial_cp_conference i

@@ -15,6 +15,8 @@ with conferences as (
     from ssd_initial_cp_conference i
     where i.icpc_icpc_target_date is not null
     union all
+    -- AL03 off here: a UNION takes its column names from its first branch, so later branches need none.
+    -- noqa: disable=AL03
     select
         r.cppr_cp_review_id,
         r.cppr_person_id,
@@ -24,6 +26,7 @@ with conferences as (
         null,
         case when rg.due_by_regulation is not null
               and (r.cppr_cp_review_due is null or r.cppr_cp_review_due <> rg.due_by_regulation) then 1 else 0 end
+    -- noqa: enable=AL03
     from ssd_cp_reviews r
     left join {{ cp_reviews_by_regulation(add_months(':period_end', 1)) }} rg on rg.review_id = r.cppr_cp_review_id
 ),

@@ -81,7 +81,8 @@ final as (
             as is_not_seen_alone,
         case
             when b.wd_since_visit > 10 then 'Visit overdue'
-            when b.is_aged_4_plus = 1 and coalesce(b.last_visit_seen_alone, 'N') <> 'Y' then 'Not seen alone at last visit'
+            when b.is_aged_4_plus = 1 and coalesce(b.last_visit_seen_alone, 'N') <> 'Y'
+                then 'Not seen alone at last visit'
             else 'Visited and seen as expected'
         end as status,
         case

@@ -68,7 +68,8 @@ final as (
         coalesce(pp.seen_alone_in_period, 0) as seen_alone_in_period,
         lv.last_visit_date,
         case when (p.plan_end is null or p.plan_end > :period_end)
-              and {{ add_working_days('coalesce(lv.last_visit_date, p.plan_start)', cf_cp_visit_standard_wd()) }} < :period_end
+              and {{ add_working_days('coalesce(lv.last_visit_date, p.plan_start)', cf_cp_visit_standard_wd()) }}
+                  < :period_end
              then 1 else 0 end as overdue_at_period_end,
         pp.visits_12_months,
         coalesce(pp.late_12_months, 0) as late_12_months,

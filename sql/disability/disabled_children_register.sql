@@ -16,8 +16,8 @@ with needs as (
              || coalesce(max(case when d.disa_disability_code = 'MOB' then 'Mobility; ' end), '')
              || coalesce(max(case when d.disa_disability_code = 'PC' then 'Personal care; ' end), '')
              || coalesce(max(case when d.disa_disability_code = 'VIS' then 'Vision; ' end), '')
-             || coalesce(max(case when d.disa_disability_code not in ('AUT', 'BEH', 'COMM', 'CON', 'DDA', 'HAND', 'HEAR',
-                                  'INC', 'LD', 'MOB', 'PC', 'VIS') then 'Other; ' end), '')) as needs
+             || coalesce(max(case when d.disa_disability_code not in ('AUT', 'BEH', 'COMM', 'CON', 'DDA', 'HAND',
+                                  'HEAR', 'INC', 'LD', 'MOB', 'PC', 'VIS') then 'Other; ' end), '')) as needs
     from ssd_disability d
     group by d.disa_person_id
 ),

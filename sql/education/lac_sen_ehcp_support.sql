@@ -13,9 +13,11 @@ plans as materialized (
            ap.ehcp_active_ehcp_id as plan_id, ap.ehcp_active_ehcp_last_review_date as last_review,
            rq.ehcr_ehcp_req_date as requested,
            (select n.senn_active_ehcp_need_type from ssd_sen_need n
-             where n.senn_active_ehcp_id = ap.ehcp_active_ehcp_id and n.senn_active_ehcp_need_rank = '1') as primary_need,
+             where n.senn_active_ehcp_id = ap.ehcp_active_ehcp_id
+               and n.senn_active_ehcp_need_rank = '1') as primary_need,
            (select n.senn_active_ehcp_need_type from ssd_sen_need n
-             where n.senn_active_ehcp_id = ap.ehcp_active_ehcp_id and n.senn_active_ehcp_need_rank = '2') as secondary_need
+             where n.senn_active_ehcp_id = ap.ehcp_active_ehcp_id
+               and n.senn_active_ehcp_need_rank = '2') as secondary_need
     from ssd_send s
     join ssd_ehcp_requests rq on rq.ehcr_send_table_id = s.send_table_id
     join ssd_ehcp_assessment ea on ea.ehca_ehcp_request_id = rq.ehcr_ehcp_request_id

@@ -6,7 +6,8 @@ with basis as materialized (
     select (select max(a.cal_date) from ext_calendar a
              where a.cal_month = 8
                and a.cal_year = (select b.cal_year from ext_calendar b where b.cal_date = :period_start)
-                                - case when (select b.cal_month from ext_calendar b where b.cal_date = :period_start) < 9
+                                - case when (select b.cal_month from ext_calendar b
+                                             where b.cal_date = :period_start) < 9
                                        then 1 else 0 end) as age_date
 ),
 

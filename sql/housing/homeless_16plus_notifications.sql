@@ -26,7 +26,8 @@ select
     n.home_notification_date as notification_date,
     case when n.home_assessment_date <= :period_end then n.home_assessment_date end as assessment_date,
     case when n.home_assessment_date <= :period_end
-         then {{ working_days('n.home_notification_date', 'n.home_assessment_date') }} end as working_days_to_assessment,
+         then {{ working_days('n.home_notification_date', 'n.home_assessment_date') }} end
+        as working_days_to_assessment,
     case when n.home_disposal_date <= :period_end then n.home_disposal_date end as disposal_date,
     case when n.home_disposal_date <= :period_end then n.home_disposal end as disposal,
     case when n.open_at_end = 1 then 'Awaiting disposal'

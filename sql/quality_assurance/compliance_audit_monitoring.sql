@@ -20,12 +20,15 @@ final as (
         a.audi_due_date as due_date,
         case when a.audi_completed_date <= :as_at then a.audi_completed_date end as completed_date,
         case when a.audi_completed_date <= :as_at then a.audi_grade end as grade,
-        case when a.audi_completed_date <= :as_at and a.audi_completed_date <= {{ month_end('a.audi_due_date') }} then 'Completed on time'
+        case when a.audi_completed_date <= :as_at
+                  and a.audi_completed_date <= {{ month_end('a.audi_due_date') }} then 'Completed on time'
              when a.audi_completed_date <= :as_at then 'Completed late'
              else 'Not completed' end as status,
-        case when a.audi_completed_date <= :as_at and a.audi_completed_date <= {{ month_end('a.audi_due_date') }} then 'green'
+        case when a.audi_completed_date <= :as_at
+                  and a.audi_completed_date <= {{ month_end('a.audi_due_date') }} then 'green'
              when a.audi_completed_date <= :as_at then 'amber' else 'red' end as status_rag,
-        case when a.audi_completed_date <= :as_at and a.audi_completed_date <= {{ month_end('a.audi_due_date') }} then 100 else 0 end
+        case when a.audi_completed_date <= :as_at
+                  and a.audi_completed_date <= {{ month_end('a.audi_due_date') }} then 100 else 0 end
             as on_time_score,
         case when a.audi_completed_date <= :as_at then 0 else 1 end as is_outstanding
     from audits a

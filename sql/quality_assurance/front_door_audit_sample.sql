@@ -13,6 +13,8 @@ events as (
     from ssd_contacts c
     where c.cont_contact_date between :period_start and :period_end
     union all
+    -- AL03 off here: a UNION takes its column names from its first branch, so later branches need none.
+    -- noqa: disable=AL03
     select e.cine_person_id, e.cine_referral_date, 2
     from ssd_cin_episodes e
     join ext_teams t on t.team_team_id = e.cine_referral_team and t.team_kind = 'MASH'
@@ -22,6 +24,7 @@ events as (
     from ssd_cin_assessments a
     join ext_teams t on t.team_team_id = a.cina_assessment_team and t.team_kind = 'BIT'
     where a.cina_assessment_start_date between :period_start and :period_end
+    -- noqa: enable=AL03
 ),
 
 per_child as (

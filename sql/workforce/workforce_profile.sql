@@ -62,7 +62,8 @@ final as (
         round(100.0 * coalesce(pg.agency_headcount, 0) / nullif(pg.headcount, 0), 1) as agency_pct,
         coalesce(pg.asye_headcount, 0) as asye_headcount,
         e.esta_funded_fte as funded_fte,
-        case when e.esta_funded_fte > coalesce(pg.fte, 0) then round(cast(e.esta_funded_fte - coalesce(pg.fte, 0) as numeric), 1)
+        case when e.esta_funded_fte > coalesce(pg.fte, 0)
+                  then round(cast(e.esta_funded_fte - coalesce(pg.fte, 0) as numeric), 1)
              when e.esta_funded_fte is not null then 0 end as vacant_fte,
         case when e.esta_funded_fte > 0
              then round(cast(100.0 * (case when e.esta_funded_fte > coalesce(pg.fte, 0)

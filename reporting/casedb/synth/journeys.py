@@ -9,50 +9,15 @@ an assessment in progress, a plan open, a visit due.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from reporting.casedb.synth import codes
+from reporting.casedb.synth.children import Child, allocate
+from reporting.casedb.synth.looked_after import enter_care
 from reporting.casedb.synth.names import forename, surname
 from reporting.casedb.synth.world import Worker, World
 
 AGE_BANDS = {(0, 0): 10, (1, 4): 20, (5, 9): 27, (10, 15): 30, (16, 17): 13}
-
-
-@dataclass
-class Child:
-    person_id: str
-    dob: date
-    sex: str
-    family_id: str
-    disabled: bool = False
-    in_care: bool = False
-    uasc: bool = False  # an unaccompanied asylum-seeking child: looked after under section 20 to 18
-    open_episode: dict | None = None  # the open CIN episode (referral) row, if any
-    # Every CIN episode row of the child, whoever opened it (front door, CYPDS): a new referral
-    # may open an episode only when all of them are closed before it (DfE rules 8815/8816/8820).
-    episodes: list = field(default_factory=list)
-    # The current episode's assessment authorisation date (may lie after the as-at date): the
-    # episode cannot close before its assessment is completed (DfE rules 8565, 8867).
-    assessed_on: date | None = None
-    had_cp_plan: bool = False  # on a CP plan before: re-referrals escalate more often
-    cp_plan_ended: date | None = None  # when the child's last CP plan ended
-    upn: str | None = None
-    events: list = field(default_factory=list)
-
-    def age_on(self, d: date) -> int:
-        return d.year - self.dob.year - ((d.month, d.day) < (self.dob.month, self.dob.day))
-
-    def free_for_referral(self, when: date) -> bool:
-        """No CIN episode of the child is open on `when`, ends on it, or starts on or after it.
-
-        A child already open to the service (an episode still open, in care, held by the
-        disability service) is not referred again: the contact is about an open case.
-        """
-        if self.in_care:
-            return False
-        return all(row["cine_close_date"] is not None and row["cine_close_date"] < when
-                   and row["cine_referral_date"] < when for row in self.episodes)
 
 
 def make_family(world: World, first_contact: date, eldest_age: int | None = None,
@@ -94,37 +59,6 @@ def make_family(world: World, first_contact: date, eldest_age: int | None = None
 
 
 # ---- allocation ------------------------------------------------------------------------
-def allocate(world: World, children: list[Child], kind: str, start: date, end: date | None,
-             referral_ids: dict[str, str]) -> Worker:
-    """Allocate the sibling group to one worker of a team of `kind` for [start, end].
-
-    A worker who leaves during the allocation hands over to a colleague; the involvement
-    history records the change, as MOSAIC's allocated-worker history does.
-    """
-    worker = world.worker_in(kind, start)
-    current = start
-    while True:
-        until = end
-        reason = None
-        if worker.leave and worker.leave <= world.as_at and (end is None or worker.leave < end) \
-                and worker.leave > current:
-            until, reason = worker.leave, "Worker left"
-        for child in children:
-            world.add(
-                "ssd_involvements",
-                invo_involvements_id=world.next_id("I"), invo_professional_id=worker.professional_id,
-                invo_professional_role_id=worker.role, invo_professional_team=worker.team_id,
-                invo_involvement_start_date=current, invo_involvement_end_date=world.happened(until),
-                invo_worker_change_reason=reason, invo_person_id=child.person_id,
-                invo_referral_id=referral_ids.get(child.person_id),
-            )
-        if reason is None:
-            return worker
-        current = until
-        worker = world.worker_in(kind, current)
-
-
-# ---- the front door ----------------------------------------------------------------------
 def family_journey(world: World, children: list[Child], first_contact: date) -> None:
     j = world.config.journey
     when = first_contact
@@ -358,6 +292,7 @@ def cin_plan(world: World, group: list[Child], referral_ids: dict[str, str], sta
                       cinv_cin_visit_bedroom="Y" if world.chance(0.4) else "N")
         # Reviews: local standard every 3 months (first within 3 months of the plan start).
         due = start + timedelta(days=91)
+        held: date | None  # None: not held by the as-at date
         while due <= stop + timedelta(days=91):
             on_time = world.chance(t.cin_review_within_standard)
             held = due - world.days(0, 14) if on_time else due + world.days(1, 45)
@@ -370,7 +305,6 @@ def cin_plan(world: World, group: list[Child], referral_ids: dict[str, str], sta
     if end is None:
         return None
     if world.chance(world.config.journey.cin_to_looked_after):
-        from reporting.casedb.synth.looked_after import enter_care
         enter_care(world, [group[0]], end, referral_ids.get(group[0].person_id))
         _close_those_not_in_care(world, [group[0]], end)
         return _close(world, group[1:], end, "RC7", nfa=False) if len(group) > 1 else None
@@ -513,6 +447,7 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
     reviews: list[tuple[date, date | None]] = []
     due = start + timedelta(days=91)
     end: date | None = None
+    held: date | None  # None (in the reviews below): not held by the as-at date
     while True:
         on_time = world.chance(t.cp_review_on_time)
         held = world.working_day_on_or_after(due - world.days(0, 10) if on_time else due + world.days(1, 30))
@@ -541,7 +476,7 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
                   cppl_cp_plan_start_date=start, cppl_cp_plan_end_date=end,
                   cppl_cp_plan_initial_category=initial, cppl_cp_plan_ola="N",
                   cppl_cp_plan_latest_category=latest)
-        for n, (due_date, held) in enumerate(reviews):
+        for _n, (due_date, held) in enumerate(reviews):
             meeting = world.next_id("M")
             outcome = ("N" if held == end else "Y") if held else None
             if held and world.chance(world.config.defects.cp_review_outcome_not_recorded):
@@ -563,7 +498,7 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
             visit = world.add_working_days(visit, gap)
             if visit > stop:
                 break
-            seen = "Y" if world.chance(0.95) else "N"
+            seen: str | None = "Y" if world.chance(0.95) else "N"
             if world.chance(world.config.defects.cp_visit_no_outcome):
                 seen = None  # recording defect: the visit has no outcome recorded
             world.add("ssd_cp_visits", cppv_cp_visit_id=world.next_id("V"), cppv_person_id=child.person_id,
@@ -574,7 +509,6 @@ def _cp_plan(world: World, group: list[Child], referral_ids, icpc_ids, start: da
     if end is None:
         return None
     if world.chance(world.config.journey.cp_to_looked_after):
-        from reporting.casedb.synth.looked_after import enter_care
         enter_care(world, group, end, referral_ids.get(group[0].person_id))
         _close_those_not_in_care(world, group, end)
         return None

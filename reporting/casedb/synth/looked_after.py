@@ -7,15 +7,8 @@ import random
 from datetime import date, timedelta
 
 from reporting.casedb.synth import codes
-from reporting.casedb.synth.journeys import Child, allocate
+from reporting.casedb.synth.children import Child, allocate, birthday
 from reporting.casedb.synth.world import World
-
-
-def _birthday(child: Child, age: int) -> date:
-    try:
-        return child.dob.replace(year=child.dob.year + age)
-    except ValueError:  # born on 29 February
-        return child.dob.replace(year=child.dob.year + age, day=28)
 
 
 def enter_care(world: World, group: list[Child], start: date, referral_id: str | None) -> None:
@@ -35,7 +28,7 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
     t = world.config.timeliness
     child.in_care = True
     age = child.age_on(start)
-    eighteen = _birthday(child, 18)
+    eighteen = birthday(child, 18)
     if child.uasc:  # looked after until 18, then a care leaver (or granted leave and moved on)
         planned_end, reason = eighteen, "E17"
         world.add("ssd_immigration_status", immi_immigration_status_id=world.next_id("IM"),
@@ -58,7 +51,7 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
             # England's children adopted in 2023 had been in care 2 years or more on average
             planned_end = min(start + world.days(600, 1300), eighteen)
     end = world.happened(planned_end)
-    if reason == "E7" and _birthday(child, 16) > planned_end:
+    if reason == "E7" and birthday(child, 16) > planned_end:
         reason = "E4A"  # transfer to adult social care only from 16 (rule 389)
     cla_id = world.next_id("LA")
     worker = allocate(world, [child], "LAC", start, end, {child.person_id: referral_id} if referral_id else {})
@@ -78,6 +71,7 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
     adopted = end is not None and reason in ADOPTED
     if adopted and len(starts) == 1:
         # Adopted children are placed for adoption (from foster care) months before the order.
+        assert end is not None  # adopted: the period of care has ended
         starts.append(end - timedelta(days=max(1, min(span // 3, 300))))
     legal_changes = _legal_history(world, child, start, end, starts, adopted)
     if reason in SGO_TO_FOSTER_CARERS and legal_changes[-1][1] in SHORT_BREAK_STATUSES:
@@ -169,6 +163,7 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
     # Reviews: within 20 working days, then within 3 months, then at most every 6 months.
     due = world.add_working_days(start, 20)
     last_iro = None
+    held: date | None  # None: not held by the as-at date
     while due <= stop + timedelta(days=183):
         held = due - world.days(0, 10) if world.chance(t.lac_review_on_time) else due + world.days(1, 40)
         held = held if held <= stop else None
@@ -209,7 +204,7 @@ def _period_of_care(world: World, child: Child, start: date, referral_id: str | 
             child.open_episode["cine_close_reason"] = close_reason
             child.open_episode = None
     elif child.age_on(world.as_at) >= 16:
-        _pathway_reviews(world, child, _birthday(child, 16), world.as_at)
+        _pathway_reviews(world, child, birthday(child, 16), world.as_at)
 
 
 ADOPTED = ("E11", "E12")
@@ -365,7 +360,7 @@ def _missing_episodes(world: World, child: Child, start: date, stop: date, end: 
         if end is not None:
             if went >= end:
                 break
-            back = min(went + world.days(0, 6), end - timedelta(days=1))  # found before leaving care (580)
+            back: date | None = min(went + world.days(0, 6), end - timedelta(days=1))  # found before leaving care (580)
         else:
             back = went + world.days(0, 6)
         back = world.happened(back)
@@ -404,7 +399,7 @@ def _pathway_reviews(world: World, child: Child, start: date, stop: date) -> dat
 def care_leaver(world: World, child: Child, left_care: date, lac_worker: str) -> None:
     """A young person who left care at 18: personal adviser contacts to 21, pathway plan reviews."""
     # Entitled to a personal adviser to 25 while in education or asking for support.
-    twenty_one = _birthday(child, 25 if world.chance(0.35) else 21)
+    twenty_one = birthday(child, 25 if world.chance(0.35) else 21)
     stop = min(world.as_at, twenty_one)
     pa = allocate(world, [child], "LC", left_care, world.happened(twenty_one),
                   {child.person_id: child.open_episode["cine_referral_id"]} if child.open_episode else {})
@@ -418,7 +413,7 @@ def care_leaver(world: World, child: Child, left_care: date, lac_worker: str) ->
         gap = world.rng.randint(20, 56) if world.chance(world.config.timeliness.care_leaver_contact_within_8_weeks) \
             else world.rng.randint(57, 110)
         contact = contact + timedelta(days=gap)
-    last_review = _pathway_reviews(world, child, _birthday(child, 16), stop)
+    last_review = _pathway_reviews(world, child, birthday(child, 16), stop)
     in_touch = "YES" if world.chance(0.9) else world.pick(["NO", "REFU"])
     accommodation = world.weighted(codes.CARE_LEAVER_ACCOMMODATION)
     suitable = "1" if world.chance(0.92) else "2"
@@ -452,7 +447,7 @@ OUT_POSTCODES = ["EN5 1AA", "HA8 0AA", "LU1 3AA", "SS1 1AA", "ME4 5AA", "CM2 6AA
 # The authority each lies in (the same directory's local authority district; Chelmsford's
 # children's services are Essex's), named as Ofsted's Annex A names them.
 POSTCODE_AUTHORITY = {
-    **{postcode: "Camden" for postcode in IN_POSTCODES},
+    **dict.fromkeys(IN_POSTCODES, "Camden"),
     "EN5 1AA": "Barnet", "HA8 0AA": "Barnet", "LU1 3AA": "Luton", "SS1 1AA": "Southend-on-Sea",
     "ME4 5AA": "Medway", "CM2 6AA": "Essex", "KT1 1AA": "Kingston upon Thames", "BN1 8AA": "Brighton and Hove",
     "MK9 1AA": "Milton Keynes", "N17 1AA": "Haringey", "E15 2AA": "Newham", "SE18 3AA": "Greenwich",

@@ -130,7 +130,7 @@ def build_organisation(world: World) -> None:
                 world.add("ext_establishment", esta_team_id=team_id, esta_role="SP", esta_funded_fte=1.0)
             world.teams[team_id] = team
             world.teams_by_kind[kind].append(team)
-    for role, service_id, kind in CENTRAL_ROLES * 1:
+    for role, _service_id, kind in CENTRAL_ROLES * 1:
         team = world.teams_by_kind[kind][0]
         _staff(world, role, team.team_id, world.sim_start, None, manager_id=team.manager_id)
     _schools(world)

@@ -23,7 +23,7 @@ PREVIOUS_OPTION = {"P1": 40, "P2": 40, "P3": 15, "P4": 5}
 def permanence(world: World) -> None:
     people_seen: set[str] = set()
     born = {p["pers_person_id"]: p["pers_dob"] for p in world.rows["ssd_person"]}
-    adoption_workers = [w for w in world.staff_by_role.get("SW", [])]
+    adoption_workers = list(world.staff_by_role.get("SW", []))
     for episode in world.rows["ssd_cla_episodes"]:
         person_id = episode["clae_person_id"]
         reason = episode["clae_cla_episode_ceased_reason"]

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from reporting.casedb.synth import codes
-from reporting.casedb.synth.journeys import Child, allocate
-from reporting.casedb.synth.looked_after import IN_POSTCODES, OUT_POSTCODES, _birthday
+from reporting.casedb.synth.children import Child, allocate, birthday
+from reporting.casedb.synth.looked_after import IN_POSTCODES, OUT_POSTCODES
 from reporting.casedb.synth.upn import valid_upn
 from reporting.casedb.synth.world import World
 
@@ -34,7 +34,7 @@ def disability_service(world: World, child: Child, known_from: date) -> None:
     start = max(known_from, child.dob + timedelta(days=365))
     if start > world.as_at:
         return
-    nineteen = _birthday(child, 19)
+    nineteen = birthday(child, 19)
     end = world.happened(nineteen) if world.chance(0.8) else world.happened(start + world.days(400, 2500))
     rid = world.next_id("R")
     child.open_episode = world.add(
@@ -48,7 +48,7 @@ def disability_service(world: World, child: Child, known_from: date) -> None:
     child.open_episode["cine_referral_team"] = worker.team_id
     child.open_episode["cine_referral_worker_id"] = worker.professional_id
     stop = end or world.as_at
-    eighteen = _birthday(child, 18)
+    eighteen = birthday(child, 18)
     breaks_from = world.happened(start + world.days(20, 200))
     if world.chance(0.6) and breaks_from and breaks_from <= min(eighteen, stop):
         world.add("ext_short_breaks", shbr_package_id=world.next_id("SB"), shbr_person_id=child.person_id,
@@ -68,7 +68,7 @@ def disability_service(world: World, child: Child, known_from: date) -> None:
         if held > stop:
             break
         due = held + timedelta(days=365)
-    fourteen = _birthday(child, 14)
+    fourteen = birthday(child, 14)
     if fourteen <= stop:
         requested = fourteen + world.days(0, 300)
         started = requested + world.days(5, 60)
@@ -78,7 +78,7 @@ def disability_service(world: World, child: Child, known_from: date) -> None:
                       cypa_assessment_type="transition", cypa_requested_date=requested,
                       cypa_start_date=world.happened(started), cypa_completed_date=world.happened(completed),
                       cypa_worker_id=worker.professional_id)
-    seventeen = _birthday(child, 17)
+    seventeen = birthday(child, 17)
     if seventeen <= stop and world.chance(0.85):
         plan = seventeen + (world.days(-120, 60) if world.chance(0.8) else world.days(61, 200))
         if plan <= world.as_at:
@@ -126,22 +126,23 @@ def schools_and_addresses(world: World, children: list[Child], first_contact: da
         # A UPN for every child who has reached school age, kept when they leave school (the CIN
         # census asks for it for every school-age child in the year, even one 18 by the as-at
         # date: DfE query 8770Q); a school roll entry for those of school age now.
-        if _birthday(child, 4) <= world.as_at:
+        if birthday(child, 4) <= world.as_at:
             if not world.chance(world.config.defects.child_missing_upn):
                 world.add("ssd_linked_identifiers", link_table_id=world.next_id("LI"), link_person_id=child.person_id,
                           link_identifier_type="Unique Pupil Number",
                           # Same single draw as before; a well-formed UPN (check letter, LA 202).
                           link_identifier_value=valid_upn(world.rng.randint(10**11, 10**12 - 1) % 10**9),
-                          link_valid_from_date=_birthday(child, 4), link_valid_to_date=None)
-        if _birthday(child, 4) <= world.as_at and child.age_on(world.as_at) <= 17:
-            home_educated_from = world.happened(max(first_contact, _birthday(child, 5)) + world.days(0, 400))
+                          link_valid_from_date=birthday(child, 4), link_valid_to_date=None)
+        if birthday(child, 4) <= world.as_at and child.age_on(world.as_at) <= 17:
+            home_educated_from = world.happened(max(first_contact, birthday(child, 5)) + world.days(0, 400))
             if world.chance(0.012) and home_educated_from:
                 world.add("ext_home_education", hoed_id=world.next_id("HE"), hoed_person_id=child.person_id,
                           hoed_start_date=home_educated_from,
-                          hoed_end_date=None, hoed_reason=world.pick(["Parental preference", "Health", "Dissatisfied with school"]))
+                          hoed_end_date=None,
+                          hoed_reason=world.pick(["Parental preference", "Health", "Dissatisfied with school"]))
                 continue
             urn = world.pick(world.schools)
-            phase_start = _birthday(child, 4 if child.age_on(world.as_at) < 11 else 11)
+            phase_start = birthday(child, 4 if child.age_on(world.as_at) < 11 else 11)
             world.add("ext_school_roll", roll_roll_id=world.next_id("SR"), roll_person_id=child.person_id,
                       roll_urn=urn, roll_start_date=phase_start, roll_end_date=None,
                       roll_education_consultant=world.pick(["A. Consultant", "B. Adviser", "C. Officer"]))
@@ -149,7 +150,7 @@ def schools_and_addresses(world: World, children: list[Child], first_contact: da
 
 # ---- homelessness and deaths -----------------------------------------------------------------
 def homeless_16plus(world: World, child: Child) -> None:
-    sixteen = _birthday(child, 16)
+    sixteen = birthday(child, 16)
     notified = sixteen + world.days(0, 700)
     if notified > world.as_at or notified < world.sim_start:
         return
@@ -214,7 +215,7 @@ def _audit(world: World, involvement: tuple, activity: str, theme: str | None, m
            auditor: str | None = None) -> None:
     person_id, worker_id, team_id = involvement[:3]
     due = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    completed = due - world.days(0, 25) if world.chance(0.85) else due + world.days(1, 60)
+    completed: date | None = due - world.days(0, 25) if world.chance(0.85) else due + world.days(1, 60)
     completed = world.happened(completed)
     grade = world.weighted(codes.AUDIT_GRADES) if completed else None
     audit_id = world.next_id("AU")
@@ -224,7 +225,8 @@ def _audit(world: World, involvement: tuple, activity: str, theme: str | None, m
               audi_auditor_id=auditor or world.pick(world.staff_by_role["AUDITOR"] + world.staff_by_role["IRO"]),
               audi_audit_type=activity, audi_theme=theme, audi_due_date=due, audi_completed_date=completed,
               audi_grade=grade, audi_moderated=moderated,
-              audi_moderation_outcome=world.weighted({"Agreed": 80, "Upgraded": 8, "Downgraded": 12}) if moderated else None)
+              audi_moderation_outcome=(world.weighted({"Agreed": 80, "Upgraded": 8, "Downgraded": 12})
+                                       if moderated else None))
     if completed:
         for area in world.rng.sample(codes.AUDIT_PRACTICE_AREAS, world.rng.randint(2, 5)):
             world.add("ext_audit_findings", aufi_finding_id=world.next_id("FI"), aufi_audit_id=audit_id,

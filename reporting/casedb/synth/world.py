@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from reporting import calendar
+from reporting import working_calendar as calendar
 from reporting.casedb.synth.config import SynthConfig
 
 # Audits draw a few thousand involvements (camden) to about 100,000 (london) with replacement;

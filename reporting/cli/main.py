@@ -2,45 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
-from rich.console import Console
+from rich.console import JustifyMethod
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reporting import settings
+from reporting.casedb import readonly
+from reporting.cli.common import err, parse_date, redact, table_console
 
 app = typer.Typer(help="Children's social care MI reporting pipeline.", no_args_is_help=True)
 db_app = typer.Typer(help="The case-management database (SSD schema).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console(stderr=True)
+console = err
 
 
 def _register_commands() -> None:
-    from reporting.cli_reports import reports_app, run_command, schedule_command
-
-    from reporting.cli_airflow import dags_app
+    from reporting.cli.airflow import dags_app
+    from reporting.cli.reports import reports_app, run_command, schedule_command
 
     app.add_typer(reports_app, name="reports")
     app.add_typer(dags_app, name="dags")
     app.command("run")(run_command)
     app.command("schedule")(schedule_command)
 
-    from reporting.cli_quality import quality_app
+    from reporting.cli.quality import quality_app
 
     app.add_typer(quality_app, name="quality")
 
-    from reporting.cli_delivery import deliveries_app, recipients_app
+    from reporting.cli.delivery import deliveries_app, recipients_app
 
     app.add_typer(recipients_app, name="recipients")
     app.add_typer(deliveries_app, name="deliveries")
 
-    from reporting.cli_returns import returns_app
+    from reporting.cli.returns import returns_app
 
     app.add_typer(returns_app, name="returns")
 
-    from reporting.cli_benchmarks import benchmarks_app
+    from reporting.cli.benchmarks import benchmarks_app
 
     app.add_typer(benchmarks_app, name="benchmarks")
 
@@ -61,7 +60,7 @@ def db_profile(
     from reporting.casedb.profile import profile
 
     try:
-        engine = settings.casedb_engine(url or settings.casedb_url())
+        engine = readonly.case_engine(url or settings.casedb_url())
         year, results = profile(engine, parse_date(as_at))
         engine.dispose()
     except Exception as error:  # noqa: BLE001 - a missing database, a broken config: said in one line
@@ -74,34 +73,18 @@ def db_profile(
                           "measures": [r.as_json() for r in results]}, indent=1))
     else:
         table = Table(title=f"Profile of the reporting year {year.start:%d %b %Y} to {year.end:%d %b %Y}")
-        for name, justify in (("measure", "left"), ("value", "right"), ("target", "right"), ("±", "right"),
-                              ("within", "left"), ("source", "left")):
+        columns: list[tuple[str, JustifyMethod]] = [("measure", "left"), ("value", "right"), ("target", "right"),
+                                                    ("±", "right"), ("within", "left"), ("source", "left")]
+        for name, justify in columns:
             table.add_column(name, justify=justify, overflow="fold")
         for r in results:
             table.add_row(r.target.label, "none" if r.value is None else f"{r.value:g}", f"{r.target.target:g}",
                           f"{r.target.tolerance:g}", "[green]yes[/]" if r.within else "[red]no[/]",
                           ("assumption: " if r.target.assumption else "") + r.target.source)
-        Console().print(table)
+        table_console().print(table)
         console.print(f"{sum(r.within for r in results)} of {len(results)} measures within tolerance")
     if not all(r.within for r in results):
         raise typer.Exit(1)
-
-
-def parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date; expected YYYY-MM-DD") from None
-
-
-def parse_run_date(value: str) -> date:
-    """A run date (`--as-at`): a date inside the reporting calendar's school years."""
-    from reporting.calendar import check_covered
-
-    try:
-        return check_covered(parse_date(value), "--as-at")
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
 
 
 @db_app.command("seed")
@@ -137,15 +120,9 @@ def db_seed(
     for name, count in sorted(result.rows.items()):
         if count:
             table.add_row(name, f"{count:,}")
-    Console().print(table)
+    table_console().print(table)
     console.print(f"generated in {result.generate_seconds:.1f}s, loaded in {result.load_seconds:.1f}s "
-                  f"into {_redact(url)}")
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+                  f"into {redact(url)}")
 
 
 _register_commands()

@@ -22,13 +22,19 @@ charts of the summaries: `published` suppresses them together (see there).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from reporting.summaries import SUPPRESSED, chart_points, group_label, summaries
 
 if TYPE_CHECKING:
     from reporting.definitions import Definition, Summary
 
-SUPPRESSED = "c"
+__all__ = ["SUPPRESSED", "Published", "is_primary", "published", "suppress_rows", "suppress_summary",
+           "suppress_table"]
+
 LOW, HIGH = 1, 5
 
 Cell = tuple[int, int]
@@ -55,7 +61,7 @@ def _lines_2d(rows: int, cols: int) -> list[tuple[list[Cell], Cell]]:
 
 
 def suppress_lines(values: dict[Cell, int], lines: list[tuple[list[Cell], Cell]],
-                   hidden_already: set[Cell] = frozenset()) -> tuple[set[Cell], set[Cell]]:
+                   hidden_already: AbstractSet[Cell] = frozenset()) -> tuple[set[Cell], set[Cell]]:
     """Primary and secondary suppression over any set of additive lines (members sum to total).
 
     `hidden_already`: cells hidden whatever their value (they would give away a cell hidden in
@@ -110,7 +116,7 @@ def suppress_table(matrix: list[list[int]]) -> Suppressed:
     return Suppressed(grid, primary, secondary)
 
 
-def suppress_summary(table: dict, hidden_already: set[tuple[str, str]] = frozenset()) -> dict:
+def suppress_summary(table: dict, hidden_already: AbstractSet[tuple[str, str]] = frozenset()) -> dict:
     """SDC on a summary table from `reporting.runner.summaries` (groups x count measures).
 
     Count columns are additive down the groups to the Total row (each column is a line); the
@@ -157,30 +163,8 @@ def suppress_summary(table: dict, hidden_already: set[tuple[str, str]] = frozens
     return out
 
 
-def chart_points(table_rows: list[dict], measure: str, kind: str = "int") -> list[dict]:
-    """A summary chart's points, one per group, each labelled as the table shows it (`kind` is the
-    measure's column type: 63.6% for a percent): a hidden value (`c`) is not plotted (value None)
-    and is labelled `c`, so the chart shows what the table shows."""
-    points = []
-    for row in table_rows:
-        if row["group"] == "Total":
-            continue
-        value = row[measure]
-        points.append({"label": str(row["group"]), "value": None, "display": SUPPRESSED} if value == SUPPRESSED
-                      else {"label": str(row["group"]), "value": value or 0, "display": _shown(value or 0, kind)})
-    return points
-
-
-def _shown(value, kind: str) -> str:
-    if kind == "percent":
-        return f"{float(value):.1f}%"
-    if kind == "decimal":
-        return f"{float(value):,.1f}"
-    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
-
-
 def suppress_rows(columns: list[dict], rows: list[dict],
-                  group_sums: list[tuple[str, list]] = ()) -> tuple[list[dict], dict]:
+                  group_sums: Sequence[tuple[str, list]] = ()) -> tuple[list[dict], dict]:
     """SDC on a report's own rows when they are aggregate counts (one row per group).
 
     Each count column is treated as a line whose total is the column sum, as if the total were
@@ -253,8 +237,6 @@ def published(spec: Definition, rows: list[dict]) -> Published:
     then each summary with every cell drawn from a hidden row value hidden too
     (`_drawn_on_hidden`). Other reports come back as computed.
     """
-    from reporting.runner import group_label, summaries  # the runner imports this module
-
     tables = summaries(spec, rows)
     if spec.sensitivity != "aggregate":
         return Published(rows, tables, None)
@@ -280,8 +262,6 @@ def _drawn_on_hidden(summary: Summary, rows: list[dict], shown: list[dict]) -> s
     - a count of rows (no `column`, no `where`): every row is published with its group, so
       the count reads off the rows table and draws on no value.
     """
-    from reporting.runner import group_label
-
     kept = [i for i, r in enumerate(rows) if summary.where is None or r[summary.where]]  # the table's rows
     labels = [group_label(summary, rows[i]) for i in kept]
     one_group = len(set(labels)) == 1

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
+from rich.console import JustifyMethod
 from rich.table import Table
+
+from reporting.cli.common import err as console
+from reporting.cli.common import table_console
 
 quality_app = typer.Typer(help="Data quality: Great Expectations suites for the case database.",
                           no_args_is_help=True)
-console = Console(stderr=True)
 
 
 @quality_app.command("check")
@@ -27,7 +29,8 @@ def check_command(
     Example: mi quality check --table ssd_person --table ssd_cp_visits
     """
     from reporting import settings
-    from reporting.cli import _redact, parse_date
+    from reporting.casedb import readonly
+    from reporting.cli.common import parse_date, redact
     from reporting.quality.source import publish as publish_result
     from reporting.quality.source import validate_source
     from reporting.quality.suites import SuiteFileError
@@ -37,7 +40,7 @@ def check_command(
 
     try:
         database = url or settings.casedb_url()
-        settings.casedb_engine(database).dispose()  # a mistyped SQLite path is refused, not created
+        readonly.case_engine(database).dispose()  # a mistyped SQLite path is refused, not created
         result = validate_source(database, day, tables=table or None)
     except (ValueError, SuiteFileError, CaseDatabaseError) as error:
         console.print(f"[red]{error}[/red]")
@@ -49,16 +52,17 @@ def check_command(
     if as_json:
         typer.echo(json.dumps(result.summary() | {"published": paths}, indent=1, default=str))
     else:
-        out = Table(title=f"Source data quality as at {day} ({_redact(result.database)}): "
+        out = Table(title=f"Source data quality as at {day} ({redact(result.database)}): "
                           f"{len(result.findings)} checks, {len(result.failed)} failed")
-        for name, justify in (("table", "left"), ("check", "left"), ("severity", "left"),
-                              ("failing rows", "right"), ("rows checked", "right")):
+        columns: list[tuple[str, JustifyMethod]] = [("table", "left"), ("check", "left"), ("severity", "left"),
+                                                    ("failing rows", "right"), ("rows checked", "right")]
+        for name, justify in columns:
             out.add_column(name, justify=justify)
         for f in sorted(result.failed, key=lambda f: (f["severity"] != "critical", f["table"], f["check"])):
             out.add_row(f["table"], f["check"] + (f" (could not run: {f['error']})" if f.get("error") else ""),
                         f["severity"], f"{f['failing_rows']:,}",
                         f"{f['rows_checked']:,}" if "rows_checked" in f else "")
-        Console().print(out)
+        table_console().print(out)
         console.print(f"{result.tables} table(s) in {result.seconds:.1f}s"
                       + (f"; page: {paths['page']}" if paths else ""))
     if result.critical:

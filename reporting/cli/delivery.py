@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from reporting import settings
+from reporting.casedb import readonly
+from reporting.cli.common import err, out
 
 recipients_app = typer.Typer(help="Who receives a report, and which slice.", no_args_is_help=True)
 deliveries_app = typer.Typer(help="The delivery ledger: who was sent what, when.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 
 @recipients_app.command("resolve")
@@ -27,7 +26,7 @@ def recipients_resolve(
     Example: mi recipients resolve cp_visits_due_next_week --as-at 2026-10-26
     """
 
-    from reporting.cli import parse_run_date
+    from reporting.cli.common import parse_run_date
     from reporting.definitions import load_catalogue
     from reporting.delivery.deliver import plan
     from reporting.extract import run_extract
@@ -39,7 +38,7 @@ def recipients_resolve(
         raise typer.BadParameter(str(error.args[0])) from None
     period = latest_complete_period(report.spec.cadence, parse_run_date(as_at))
     try:
-        engine = settings.casedb_engine()
+        engine = readonly.case_engine()
         try:
             extract = run_extract(report, engine, period_start=period.start, period_end=period.end,
                                   as_at=period.end)
@@ -51,7 +50,7 @@ def recipients_resolve(
 
         err.print(f"[red]{report_id}: cannot resolve recipients: {type(error).__name__}: {reason(error)}[/]")
         raise typer.Exit(1) from None
-    entries = [{"email": a.person.email, "name": a.person.name, "roles": list(a.person.roles),
+    entries: list[dict[str, Any]] = [{"email": a.person.email, "name": a.person.name, "roles": list(a.person.roles),
                 "scope": a.person.scope, "slice": a.person.slice_id, "slice_label": a.person.label,
                 "rows": len(a.rows),
                 "send": bool(a.rows) or report.spec.send_empty} for a in assignments]
@@ -79,7 +78,7 @@ def deliveries_list(
 
     Example: mi deliveries list --report cp_visits_due_next_week --json
     """
-    from reporting.cli import parse_date
+    from reporting.cli.common import parse_date
     from reporting.delivery.ledger import Ledger
 
     if period:

@@ -7,22 +7,22 @@ import os
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reporting import settings
+from reporting.casedb import readonly
+from reporting.cli.common import err, out
 from reporting.definitions import DefinitionLoadError, load_catalogue, load_definition
 
 reports_app = typer.Typer(help="Report definitions: list, show, validate, scaffold, render.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
+
 FORMATS = ("html", "pdf", "csv", "xlsx")
 
 
 def _engine():
 
-    return settings.casedb_engine()
+    return readonly.case_engine()
 
 
 def _formats(value: str | None) -> list[str] | None:
@@ -44,7 +44,10 @@ def _catalogue():
 
 @reports_app.command("list")
 def reports_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List every report: id, title, cadence, area."""
+    """List every report: id, title, cadence, area.
+
+    Example: mi reports list --json
+    """
     catalogue = _catalogue()
     rows = [{"id": d.id, "title": d.spec.title, "cadence": d.spec.cadence, "area": d.area}
             for d in catalogue.reports.values()]
@@ -61,7 +64,10 @@ def reports_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 @reports_app.command("show")
 def reports_show(report_id: str) -> None:
-    """Show one definition: what it is, who gets it, its columns and files."""
+    """Show one definition: what it is, who gets it, its columns and files.
+
+    Example: mi reports show cp_visits_due_next_week
+    """
     try:
         d = load_catalogue().get(report_id)
     except (KeyError, DefinitionLoadError) as error:
@@ -83,7 +89,10 @@ def reports_show(report_id: str) -> None:
 
 @reports_app.command("validate")
 def reports_validate(path: Path = typer.Argument(None, help="One .yml file; default: every definition.")) -> None:
-    """Validate definitions and their SQL; exit 1 naming each problem (file, field, expectation)."""
+    """Validate definitions and their SQL; exit 1 naming each problem (file, field, expectation).
+
+    Example: mi reports validate sql/child_protection/cp_visits_due_next_week.yml
+    """
     from reporting.extract import ReportSQLError, expand_sql
 
     problems: list[str] = []
@@ -236,8 +245,11 @@ def reports_render(
     out_dir: Path = typer.Option(None, "--out", help="Archive root (default MI_ARCHIVE_DIR)."),
     fmt: str = typer.Option(None, "--format", help="Comma-separated: html,pdf,csv,xlsx."),
 ) -> None:
-    """Render one report for its latest complete period at a date."""
-    from reporting.cli import parse_run_date
+    """Render one report for its latest complete period at a date.
+
+    Example: mi reports render cp_visits_due_next_week --as-at 2026-10-26
+    """
+    from reporting.cli.common import parse_run_date
     from reporting.runner import run_report
     from reporting.schedules.periods import latest_complete_period
 
@@ -254,7 +266,8 @@ def reports_render(
         raise typer.Exit(1) from None
     out.print(f"{report_id}: {result.rows} rows for {period.start} to {period.end}")
     for finding in result.data_quality:
-        out.print(f"  [yellow]data quality[/] {finding['check']}: {finding['failing_rows']} rows ({finding['severity']})")
+        out.print(f"  [yellow]data quality[/] {finding['check']}: "
+                  f"{finding['failing_rows']} rows ({finding['severity']})")
     for kind, path in sorted(result.outputs.items()):
         out.print(f"  {kind}: {path}")
 
@@ -262,7 +275,10 @@ def reports_render(
 @reports_app.command("catalogue")
 def reports_catalogue(path: Path = typer.Option(settings.REPO_ROOT / "docs" / "report-catalogue.md",
                                                 help="Where to write the catalogue.")) -> None:
-    """Write docs/report-catalogue.md from the definitions."""
+    """Write docs/report-catalogue.md from the definitions.
+
+    Example: mi reports catalogue
+    """
     from reporting.catalogue_doc import catalogue_markdown
 
     path.write_text(catalogue_markdown(_catalogue()), encoding="utf-8")
@@ -287,7 +303,7 @@ def run_command(
     Example: mi run --as-at 2026-10-26
     """
     from reporting.batch import run_batch, select_reports, write_index
-    from reporting.cli import parse_run_date
+    from reporting.cli.common import parse_run_date
     from reporting.schedules.periods import CADENCES
 
     if cadence and cadence not in CADENCES:
@@ -326,9 +342,12 @@ def schedule_command(
     report: str = typer.Option(None, help="Only this report."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: report_id, run_at, period_start, period_end."),
 ) -> None:
-    """Print the year's run dates and periods, from the same timetable Airflow uses."""
-    from reporting.calendar import covered
+    """Print the year's run dates and periods, from the same timetable Airflow uses.
+
+    Example: mi schedule --year 2026 --report cp_visits_due_next_week
+    """
     from reporting.schedules.year import year_schedule
+    from reporting.working_calendar import covered
 
     first, last = covered()
     if not first.year <= year <= last.year:

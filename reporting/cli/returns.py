@@ -11,10 +11,9 @@ returns_app = typer.Typer(help="Statutory returns and Ofsted Annex A lists from 
 
 
 def _engine(url: str | None):
+    from reporting.casedb import readonly
 
-    from reporting import settings
-
-    return settings.casedb_engine(url)
+    return readonly.case_engine(url)
 
 
 def _out(out: Path | None, name: str) -> Path:
@@ -60,7 +59,7 @@ def annex_a_command(as_at: str = typer.Option(..., "--as-at", help="Date the lis
     "Data quality" sheet and listed here. Exit 2 when the Annex A definitions are inconsistent.
     Example: mi returns annex-a --as-at 2026-10-26
     """
-    from reporting.cli import parse_date
+    from reporting.cli.common import parse_date
     from reporting.returns import annex_a
     from reporting.returns.annex_a_spec import AnnexAConfigError
 
@@ -82,8 +81,9 @@ def annex_a_command(as_at: str = typer.Option(..., "--as-at", help="Date the lis
 def validate_command(year: int = typer.Option(..., help="Collection year ending 31 March, e.g. 2026."),
                      url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
                      out: Path = typer.Option(None, help="Output folder (default: var/returns-check)."),
-                     create_venv: bool = typer.Option(True, "--create-venv/--no-create-venv",
-                                                      help="Create the validators' virtualenv if it is missing.")) -> None:
+                     create_venv: bool = typer.Option(
+                         True, "--create-venv/--no-create-venv",
+                         help="Create the validators' virtualenv if it is missing.")) -> None:
     """Build the SSDA903 and CIN census returns and check both with the DfE validators; exit 1 on any error.
 
     Writes OUT/ssda903/*.csv, OUT/cin/cin_census_YEAR.xml and OUT/validation.json (errors and

@@ -22,6 +22,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from reporting.errors import ConfigError
+
 __all__ = [
     "CALENDAR_START",
     "CALENDAR_END",
@@ -71,7 +73,7 @@ _CADENCE_NAMES = (
 TermName = Literal["autumn", "spring", "summer"]
 
 
-class CalendarConfigError(ValueError):
+class CalendarConfigError(ConfigError):
     """The calendar configuration file is missing or invalid."""
 
 
@@ -217,7 +219,7 @@ def reload_config() -> CalendarConfig:
 # ---------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bank_holidays_for_year(year: int) -> frozenset[date]:
     # Imported here, not at the top: every DAG file imports this module (through the report
     # cadences and timetables) but only scheduling needs bank holidays, so parsing a DAG file

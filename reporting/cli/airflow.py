@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from reporting import settings
+from reporting.cli.common import err, out
 
 dags_app = typer.Typer(help="The Airflow DAGs (one per report).", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 
 @dags_app.command("test")
@@ -28,7 +26,7 @@ def dags_test(
     Example: mi dags test --as-at 2026-10-26
     """
     from reporting.batch import write_index
-    from reporting.cli import parse_run_date
+    from reporting.cli.common import parse_run_date
     from reporting.orchestration.demo import prepare_airflow_home, run_due_dags
 
     run_date = parse_run_date(as_at)
@@ -43,7 +41,8 @@ def dags_test(
     table = Table("report", "period", "status", "rows", title=f"{len(items)} DAG runs for {run_date}")
     for i in items:
         colour = {"ok": "green", "warning": "yellow", "failed": "red"}[i.status]
-        table.add_row(i.report_id, f"{i.period.start} to {i.period.end}", f"[{colour}]{i.status}[/]",
+        period = f"{i.period.start} to {i.period.end}" if i.period else ""
+        table.add_row(i.report_id, period, f"[{colour}]{i.status}[/]",
                       "" if i.rows is None else str(i.rows))
     out.print(table)
     err.print(f"index: {index}")

@@ -1,0 +1,111 @@
+"""A report's summary tables, computed from its rows (the YAML `summaries:`), and their charts' points.
+
+Pipeline stage: after extract and the quality gate, before disclosure control
+(`reporting.disclosure.published` suppresses these tables for aggregate reports) and rendering.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reporting.definitions import Definition, Summary
+
+# How a hidden (suppressed) cell is shown everywhere: the DfE's "c" (reporting.disclosure).
+SUPPRESSED = "c"
+
+
+def _measure(measure, rows: list[dict]):
+    if measure.agg == "percent" and measure.of is not None:
+        rows = [r for r in rows if r[measure.of]]  # the cohort the percent is of
+    selected = [r for r in rows if measure.where is None or r[measure.where]]
+    if measure.agg == "count":
+        return len(selected)
+    if measure.agg == "percent":
+        return round(100.0 * len(selected) / len(rows), 1) if rows else None
+    if measure.agg == "ratio":  # sum over sum: cases per FTE, not the mean of each worker's ratio
+        below = sum(r[measure.per] or 0 for r in selected)
+        return round(sum(r[measure.column] or 0 for r in selected) / below, 1) if below else None
+    values = [r[measure.column] for r in selected if r[measure.column] is not None]
+    if not values:
+        return None
+    if measure.agg == "sum":
+        return sum(values)
+    if measure.agg == "mean":
+        return round(sum(values) / len(values), 1)
+    return min(values) if measure.agg == "min" else max(values)
+
+
+def _group_key(summary: Summary, row: dict):
+    return row[summary.group_by] if summary.group_by else "All"
+
+
+def _label(key):
+    return "Not recorded" if key is None else key
+
+
+def group_label(summary: Summary, row: dict):
+    """The group a row falls in for a summary: its label in the summary table."""
+    return _label(_group_key(summary, row))
+
+
+def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
+    """The summary tables of `rows`, as computed (`disclosure.published` gives the ones a report shows)."""
+    labels = {c.name: c.label for c in spec.columns}
+    out = []
+    every_row = rows
+    for summary in spec.summaries:
+        rows = [r for r in every_row if r[summary.where]] if summary.where else every_row
+        groups: dict[object, list[dict]] = defaultdict(list)
+        for row in rows:
+            groups[_group_key(summary, row)].append(row)
+        if not groups and not summary.group_by:
+            groups["All"] = []
+        columns = [{"name": "group", "label": labels.get(summary.group_by, "") if summary.group_by else "",
+                    "type": "text"}]
+        columns += [{"name": m.name, "label": m.label,
+                     "type": "percent" if m.agg == "percent" else ("decimal" if m.agg in ("mean", "ratio") else "int")}
+                    for m in summary.measures]
+        kinds = {c["name"]: c["type"] for c in columns}
+        table_rows = []
+        for key in sorted(groups, key=lambda k: (k is None, str(k))):
+            table_rows.append({"group": _label(key),
+                               **{m.name: _measure(m, groups[key]) for m in summary.measures}})
+        if summary.group_by and len(groups) > 1:
+            table_rows.append({"group": "Total", **{m.name: _measure(m, rows) for m in summary.measures}})
+        entry: dict[str, object] = {"title": summary.title, "columns": columns, "rows": table_rows}
+        if summary.chart:
+            measure = summary.chart_measure or summary.measures[0].name
+            plotted = next(m.label for m in summary.measures if m.name == measure)
+            by = labels.get(summary.group_by, "") if summary.group_by else ""
+            entry["chart"] = {"kind": summary.chart, "measure": measure,
+                              # the chart is titled by what it plots, not by the table it sits above
+                              "title": f"{plotted} by {by[:1].lower() + by[1:]}" if by else plotted,
+                              "kind_of_measure": kinds[measure],
+                              "series" if summary.chart == "bar" else "points": chart_points(table_rows, measure,
+                                                                                                 kinds[measure])}
+        out.append(entry)
+    return out
+
+
+def chart_points(table_rows: list[dict], measure: str, kind: str = "int") -> list[dict]:
+    """A summary chart's points, one per group, each labelled as the table shows it (`kind` is the
+    measure's column type: 63.6% for a percent): a hidden value (`c`) is not plotted (value None)
+    and is labelled `c`, so the chart shows what the table shows."""
+    points = []
+    for row in table_rows:
+        if row["group"] == "Total":
+            continue
+        value = row[measure]
+        points.append({"label": str(row["group"]), "value": None, "display": SUPPRESSED} if value == SUPPRESSED
+                      else {"label": str(row["group"]), "value": value or 0, "display": _shown(value or 0, kind)})
+    return points
+
+
+def _shown(value, kind: str) -> str:
+    if kind == "percent":
+        return f"{float(value):.1f}%"
+    if kind == "decimal":
+        return f"{float(value):,.1f}"
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
