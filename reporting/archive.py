@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from reporting import settings
+from reporting.errors import MIError
 
 MANIFEST = "manifest.json"
 
@@ -43,7 +44,7 @@ WORK_LOCK = ".work.lock"
 OUTPUT_SUFFIXES = (".html", ".pdf", ".csv", ".xlsx")
 
 
-class ReportBusyError(RuntimeError):
+class ReportBusyError(MIError, RuntimeError):
     """Another process is running the same report for the same period."""
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from reporting import settings
 from reporting.casedb import readonly
 from reporting.definitions import ReportDefinition
+from reporting.errors import MIError
 from reporting.rates import yearly_rate_sql
 from reporting.text import readable
 
@@ -32,7 +33,7 @@ _CLOCK = re.compile(r"\b(now\s*\(|current_date|current_timestamp|localtimestamp|
                     r"datetime\s*\(\s*'now')", re.IGNORECASE)
 
 
-class ReportSQLError(Exception):
+class ReportSQLError(MIError):
     """The SQL of a report is not usable: names the file and what is wrong."""
 
 

@@ -15,9 +15,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reporting import settings
+from reporting.errors import ConfigError
 
 
-class RatesConfigError(ValueError):
+class RatesConfigError(ConfigError):
     """config/rates.yml is missing or not as documented."""
 
 

@@ -120,3 +120,21 @@ def test_every_mi_command_has_help_with_an_example():
     missing = [name for name, command in commands
                if not command.help or f"Example: {name}" not in " ".join(command.help.split())]
     assert missing == []
+
+
+def test_every_error_the_pipeline_defines_derives_from_mierror():
+    """A caller can tell a deliberate error (its message says what to fix) from a bug by one base."""
+    import importlib
+    import inspect
+
+    from reporting.errors import MIError
+
+    defined = []
+    for name in sorted(_modules()):
+        if name.endswith("__main__"):
+            continue
+        module = importlib.import_module(name)
+        defined += [f"{name}.{cls.__name__}" for cls in vars(module).values()
+                    if inspect.isclass(cls) and issubclass(cls, BaseException) and cls.__module__ == name
+                    and not issubclass(cls, MIError)]
+    assert defined == []

@@ -33,13 +33,14 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 
 from reporting import settings
+from reporting.errors import MIError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 
 
-class CaseDatabaseError(Exception):
+class CaseDatabaseError(MIError):
     """The case database cannot be used as configured (missing file, bad URL): says what to do."""
 
 

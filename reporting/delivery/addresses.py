@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reporting import settings
-from reporting.errors import ConfigError
+from reporting.errors import ConfigError, MIError
 
 Kind = Literal["council", "partners", "schools"]
 _HEADERS = HeaderRegistry()
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from email.headerregistry import AddressHeader
 
 
-class AddressError(ValueError):
+class AddressError(MIError, ValueError):
     """An address that must not be sent to; the message names the field and the rule it breaks."""
 
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from reporting.definitions import Definition
 from reporting.delivery.recipients import Directory, Person
+from reporting.errors import MIError
 
 # The columns each scope filters on, in order of preference.
 SCOPE_COLUMNS = {
@@ -29,7 +30,7 @@ SCOPE_COLUMNS = {
 CUSTOM = "custom"  # a slice rendered at delivery time (not one of the render task's targets)
 
 
-class SliceError(ValueError):
+class SliceError(MIError, ValueError):
     pass
 
 

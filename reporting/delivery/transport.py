@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import cast
 
 from reporting import settings
+from reporting.errors import MIError
 
 
-class DeliveryError(Exception):
+class DeliveryError(MIError):
     def __init__(self, message: str, code: int | None = None):
         self.code = code
         super().__init__(message)

@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from reporting import settings
+from reporting.errors import MIError
 from reporting.indicators.models import COMPARATORS, NOT_PUBLISHED, Benchmarks
 
 # EES symbols (DfE data guidance): c suppressed (small numbers), k rounds to zero but is not
@@ -44,7 +45,7 @@ GEOGRAPHY = ("time_period", "time_identifier", "geographic_level", "region_code"
 _KEPT = re.compile(r"(?:^|; )kept from before \([^)]*\): ")
 
 
-class BenchmarkImportError(Exception):
+class BenchmarkImportError(MIError):
     """An import that cannot go ahead; the message names the file, line and column."""
 
     def __init__(self, problems: list[str]):

@@ -22,6 +22,7 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from reporting.definitions import Catalogue, DefinitionError, ReportDefinition, load_catalogue
+from reporting.errors import MIError
 from reporting.orchestration import notify
 from reporting.schedules.timetables import ReportingPeriodTimetable
 
@@ -39,7 +40,7 @@ RETRY_BACKOFF = 2.0  # 2, 4, 8 minutes ...
 MAX_RETRY_DELAY = timedelta(hours=1)
 
 
-class DefinitionErrors(Exception):
+class DefinitionErrors(MIError):
     """Raised by the error DAG file so broken definitions show up as one import error."""
 
     def __init__(self, errors: list[DefinitionError]):

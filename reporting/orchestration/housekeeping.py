@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reporting import archive, settings
 from reporting.casedb import readonly
+from reporting.errors import MIError
 
 log = logging.getLogger(__name__)
 DEFAULT_RETENTION_DAYS = 730
@@ -85,7 +86,7 @@ def source_row_counts(url: str | None = None) -> dict[str, int]:
     return counts
 
 
-class CriticalSourceQualityError(Exception):
+class CriticalSourceQualityError(MIError):
     """A critical source check failed (a key repeated or blank): names the checks and counts only."""
 
 

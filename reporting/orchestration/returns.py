@@ -30,6 +30,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from reporting.errors import MIError
+
 if TYPE_CHECKING:
     from airflow.sdk.definitions.xcom_arg import PlainXComArg
 
@@ -94,7 +96,7 @@ def run_date(context: dict) -> date:
 
 
 # ---- what -----------------------------------------------------------------------------------------
-class ReturnValidationErrors(Exception):
+class ReturnValidationErrors(MIError):
     """The DfE validators found errors: names the return, the year and the counts per rule."""
 
 

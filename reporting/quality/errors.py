@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from reporting.errors import MIError
 
-class CriticalDataQualityError(Exception):
+
+class CriticalDataQualityError(MIError):
     """A critical check failed: nothing may be rendered or delivered. Holds labels and counts only."""
 
     def __init__(self, report_id: str, failures: list[dict]):

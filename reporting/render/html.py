@@ -53,6 +53,8 @@ from typing import TYPE_CHECKING, cast
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from reporting.errors import MIError
+
 if TYPE_CHECKING:
     from _typeshed import ConvertibleToFloat, ConvertibleToInt
 
@@ -69,7 +71,7 @@ KINDS = NUMERIC_KINDS | {"text", "date", "datetime"}
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
 
 
-class TemplateRenderError(RuntimeError):
+class TemplateRenderError(MIError, RuntimeError):
     """A report template failed to compile or render.
 
     The message always starts with ``<template>:<line>`` so a scheduler

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reporting import settings
+from reporting.errors import MIError
 
 PACKAGES = ("csc-validator-be-903", "csc-validator-be-cin")
 MODULES = ("lac_validator", "cin_validator")
@@ -34,11 +35,11 @@ LOG_FILE = "validators.log"
 RETURN_NAMES = ("ssda903", "cin")  # the keys run_validators.py writes
 
 
-class ValidatorsMissing(RuntimeError):
+class ValidatorsMissing(MIError, RuntimeError):
     """The validators' virtualenv is not there and was not to be created; says how to create it."""
 
 
-class ValidatorsCrashed(RuntimeError):
+class ValidatorsCrashed(MIError, RuntimeError):
     """A validator stopped without a result (not the same as rule errors); names the log file."""
 
 

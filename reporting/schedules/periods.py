@@ -41,6 +41,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from reporting import working_calendar as cal
+from reporting.errors import MIError
 
 __all__ = [
     "CADENCES",
@@ -84,7 +85,7 @@ _MONTH_BLOCKS = {
 _ONE_DAY = timedelta(days=1)
 
 
-class OutOfCalendarRange(ValueError):
+class OutOfCalendarRange(MIError, ValueError):
     """The requested period lies outside the configured calendar (school terms)."""
 
 
