@@ -30,6 +30,13 @@ FIXTURE = Path(__file__).parent / "fixtures" / "annex_a" / "authority.yml"
 AS_AT = date(2026, 10, 26)
 
 
+def findings_of(path: Path) -> list[annex_a.Finding]:
+    """The findings as the workbook's "Data quality" sheet states them (what a reader sees)."""
+    sheet = load_workbook(path, read_only=True)["Data quality"]
+    return [annex_a.Finding(row[0], row[1], row[2], row[3] or "", int(row[4]))
+            for row in list(sheet.iter_rows(values_only=True))[1:] if row[0] != "(none)"]
+
+
 def _spec() -> dict:
     return yaml.safe_load(SPEC.read_text(encoding="utf-8"))["lists"]
 
@@ -80,7 +87,7 @@ def test_coded_fields_hold_only_specification_codes_and_blanks_only_where_allowe
             if column["type"] == "numeric":
                 assert all(v is None or (isinstance(v, int) and v >= 0) for v in values), where
     # nothing left for the data-quality sheet but ethnicity not recorded (written as NOBT)
-    findings = annex_a.findings_of(camden_book[0].files[0])
+    findings = findings_of(camden_book[0].files[0])
     assert findings and {(f.header, f.problem) for f in findings} == {
         ("Ethnicity", "not recorded; written as 't) NOBT'")}
 
@@ -288,7 +295,7 @@ def test_the_fixture_authoritys_other_lists_and_findings(fixture_book):
     assert (ad3["Disability"], ad3["Date Stage 1 ended"], ad3["Date of leaving adoption process"],
             ad3["Reason for leaving adoption process"]) == ("Unknown", None, d("2026-07-30"), "a) Withdrew")
     # Findings: Ben's ethnicity, and Eve has no allocated worker (a required column left blank)
-    findings = {(f.sheet, f.header, f.problem, f.rows) for f in annex_a.findings_of(result.files[0])}
+    findings = {(f.sheet, f.header, f.problem, f.rows) for f in findings_of(result.files[0])}
     assert findings == {("List 2", "Ethnicity", "not recorded; written as 't) NOBT'", 1),
                         ("List 8", "Allocated Team", "blank, but the specification requires a value", 1),
                         ("List 8", "Allocated Worker", "blank, but the specification requires a value", 1)}
@@ -304,7 +311,7 @@ def test_a_value_with_no_code_is_a_finding_written_as_recorded(tmp_path):
     row = list(load_workbook(result.files[0], read_only=True)["List 1"].iter_rows(values_only=True))[1]
     assert row[-1] == "3Z"
     assert ("List 1", "Contact Source", "no code in table 'source' (config/annex_a_codes.yml)", "3Z", 1) in {
-        (f.sheet, f.header, f.problem, f.value, f.rows) for f in annex_a.findings_of(result.files[0])}
+        (f.sheet, f.header, f.problem, f.value, f.rows) for f in findings_of(result.files[0])}
 
 
 def _copy_definitions(tmp_path: Path) -> tuple[Path, Path]:

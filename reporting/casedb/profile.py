@@ -15,12 +15,12 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Engine
 
 from reporting import settings
 from reporting.casedb import readonly
+from reporting.config_files import load_model
 from reporting.errors import ConfigError
 from reporting.schedules.periods import Period
 
@@ -146,16 +146,7 @@ RATIOS = {"fte_per_worker"}  # the others are percentages
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> Calibration:
-    try:
-        return Calibration.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
-    except OSError as error:
-        raise CalibrationConfigError(f"{path}: cannot read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise CalibrationConfigError(f"{path}: not valid YAML: {error}") from None
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                             for e in error.errors())
-        raise CalibrationConfigError(f"{path}: {problems}") from None
+    return load_model(Calibration, path, CalibrationConfigError)
 
 
 def calibration(path: Path | None = None) -> Calibration:

@@ -17,10 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reporting import settings
+from reporting.config_files import load_model
 from reporting.errors import ConfigError, MIError
 
 Kind = Literal["council", "partners", "schools"]
@@ -65,18 +65,8 @@ class MailPolicy(BaseModel):
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> MailPolicy:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return MailPolicy.model_validate(raw)
-    except OSError as error:
-        raise MailConfigError(f"{path}: cannot read: {error.strerror}; expected the allowed e-mail domains "
-                              "(council, partners, schools)") from None
-    except yaml.YAMLError as error:
-        raise MailConfigError(f"{path}: not valid YAML: {error}") from None
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                             for e in error.errors())
-        raise MailConfigError(f"{path}: {problems}") from None
+    return load_model(MailPolicy, path, MailConfigError,
+                      hint="; expected the allowed e-mail domains (council, partners, schools)")
 
 
 def policy(path: Path | None = None) -> MailPolicy:

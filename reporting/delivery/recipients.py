@@ -18,11 +18,11 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, Row, text
 
 from reporting import settings
+from reporting.config_files import load_model
 from reporting.definitions import Definition, known_roles
 from reporting.delivery import addresses
 from reporting.errors import ConfigError
@@ -78,17 +78,7 @@ class PartnerConfigError(ConfigError):
 
 @lru_cache(maxsize=4)
 def _load_partners(path: str, mtime: float) -> PartnerDirectory:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        directory = PartnerDirectory.model_validate(raw)
-    except OSError as error:
-        raise PartnerConfigError(f"{path}: cannot read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise PartnerConfigError(f"{path}: not valid YAML: {error}") from None
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                             for e in error.errors())
-        raise PartnerConfigError(f"{path}: {problems}") from None
+    directory = load_model(PartnerDirectory, path, PartnerConfigError)
     ids = [p.id for p in directory.partners]
     if len(ids) != len(set(ids)):
         raise PartnerConfigError(f"{path}: partner ids must be unique")

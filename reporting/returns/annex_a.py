@@ -189,16 +189,3 @@ def _findings_sheet(workbook: Workbook, findings: list[Finding]) -> None:
         append_row(sheet, ["(none)", "", "every value is written as the specification codes it", "", 0])
     for f in findings:
         append_row(sheet, [f.sheet, f.header, f.problem, f.value, f.rows])
-
-
-def findings_of(path: Path) -> list[Finding]:
-    """The data-quality findings recorded in a built workbook (for the command line and tests)."""
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(path, read_only=True)["Data quality"]
-    out = []
-    written: list[tuple[Any, ...]] = list(sheet.iter_rows(values_only=True))  # as _findings_sheet wrote them
-    for row in written[1:]:
-        if row[0] != "(none)":
-            out.append(Finding(row[0], row[1], row[2], row[3] or "", int(row[4])))
-    return out

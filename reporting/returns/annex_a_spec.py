@@ -18,10 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from reporting import settings
+from reporting.config_files import load_model, read_yaml
 from reporting.errors import ConfigError
 
 Window = Literal["six_months", "twelve_months", "as_at"]
@@ -98,8 +98,8 @@ def load(folder: Path | None = None, codes_file: Path | None = None) -> AnnexA:
 
 
 def _load(folder: Path, codes_file: Path) -> AnnexA:
-    spec = _model(Specification, folder / "specification.yml")
-    lists = _model(Lists, folder / "lists.yml")
+    spec = load_model(Specification, folder / "specification.yml", AnnexAConfigError)
+    lists = load_model(Lists, folder / "lists.yml", AnnexAConfigError)
     codes = _codes(codes_file)
     for definition in lists.lists:
         where = f"{folder / 'lists.yml'}: {definition.sheet}"
@@ -148,28 +148,8 @@ def _quote(headers: list[str], index: int) -> str:
     return repr(headers[index]) if index < len(headers) else "missing"
 
 
-def _model(model: type[_Strict], path: Path):
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnexAConfigError(f"{path}: file not found") from None
-    except yaml.YAMLError as error:
-        raise AnnexAConfigError(f"{path}: not valid YAML ({error})") from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        place = ".".join(str(part) for part in first["loc"])
-        raise AnnexAConfigError(f"{path}: {place}: {first['msg']}") from None
-
-
 def _codes(path: Path) -> dict[str, dict[str | None, str]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AnnexAConfigError(f"{path}: file not found") from None
-    except yaml.YAMLError as error:
-        raise AnnexAConfigError(f"{path}: not valid YAML ({error})") from None
+    data = read_yaml(path, AnnexAConfigError)
     if not isinstance(data, dict):
         raise AnnexAConfigError(f"{path}: expected a mapping of code tables")
     tables: dict[str, dict[str | None, str]] = {}
