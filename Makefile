@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml
 		(apt-get install -y -q libharfbuzz-subset0 >/dev/null 2>&1 || \
 		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q libharfbuzz-subset0 >/dev/null 2>&1)) || \
 		echo "note: libharfbuzz-subset0 not installed; PDFs use WeasyPrint's fallback subsetter"; fi
+	@# Headless Chromium: the tests read the MI board page as the performance team's browser does.
+	@if command -v apt-get >/dev/null && ! command -v chromium >/dev/null; then \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) || \
+		echo "note: chromium not installed; tests/test_board.py needs it"; fi
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test,celery]"

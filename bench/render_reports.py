@@ -45,7 +45,7 @@ def main() -> None:
         extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=period.end)
         with tempfile.TemporaryDirectory() as tmp:
             result = render_report(definition, extract, period, period.end, archive_root=Path(tmp),
-                                   formats=["html", "pdf"])
+                                   formats=["html", "pdf"], data_quality=[])
             html = Path(result.outputs["html"]).read_text()
         t0 = time.perf_counter()
         HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf(pdf_variant="pdf/ua-1")

@@ -29,7 +29,7 @@ class BatchItem:
     outputs: dict[str, str] | None = None
     error: str | None = None
     delivery: dict | None = None  # counts from reporting.delivery (None: not delivered)
-    seconds: dict[str, float] | None = None  # extract, quality, render (the whole report), deliver
+    seconds: dict[str, float] | None = None  # extract, quality, render (with --deliver: every copy), deliver
 
     def as_json(self) -> dict:
         return {"id": self.report_id, "status": self.status, "rows": self.rows, "delivery": self.delivery,
@@ -83,7 +83,7 @@ TASKS_PER_CHILD = 4
 # Imported once in the fork server, so each worker starts with them loaded: WeasyPrint ~1.5 s,
 # Great Expectations (the quality gate) several seconds, per worker otherwise.
 _PRELOAD = ["reporting.batch", "reporting.runner", "reporting.extract", "reporting.quality.gate",
-            "reporting.delivery.deliver", "weasyprint", "pandas", "great_expectations",
+            "reporting.delivery.deliver", "reporting.plan", "weasyprint", "pandas", "great_expectations",
             "great_expectations.expectations"]
 
 
@@ -201,24 +201,32 @@ def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Perio
 def _stages(definition: ReportDefinition, engine: Engine, period: Period, formats, deliver: bool):
     from reporting.delivery.deliver import deliver_period
     from reporting.extract import run_extract
-    from reporting.quality.gate import evaluate, gate
-    from reporting.runner import render_report
+    from reporting.plan import plan_period
+    from reporting.quality.gate import assess, passed
+    from reporting.runner import render_plan, render_report
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=period.end)
     seconds["extract"] = time.perf_counter() - started
     started = time.perf_counter()
-    findings = (gate if deliver else evaluate)(definition, extract.rows)
+    findings = assess(definition, extract.rows)
+    if deliver:
+        passed(findings)
     seconds["quality"] = time.perf_counter() - started
     delivery = None
     started = time.perf_counter()
-    result = render_report(definition, extract, period, period.end, formats=formats, data_quality=findings,
-                           engine=engine)
+    if deliver:
+        # every copy (whole report, slices, service and partner copies) before anything is sent
+        run_plan = plan_period(definition, extract.rows, period.end, engine)
+        result = render_plan(run_plan, period, period.end, findings=findings, formats=formats, engine=engine)[0]
+    else:
+        result = render_report(definition, extract, period, period.end, formats=formats,
+                               data_quality=findings.whole(), engine=engine)
     seconds["render"] = time.perf_counter() - started
     if deliver:
         started = time.perf_counter()
-        delivery = deliver_period(definition, extract.rows, period, period.end, casedb=engine, formats=formats)
+        delivery = deliver_period(run_plan, period)
         seconds["deliver"] = time.perf_counter() - started
     return result, delivery, {name: round(value, 3) for name, value in seconds.items()}
 

@@ -56,7 +56,7 @@ def cached(root: Path, load: Callable[[], T], *, watched: list[Path]) -> T:
 
     `watched`: the other folders and files the result depends on, the code that validates
     included (a change to a validator must not serve an old verdict)."""
-    if os.environ.get("MI_CATALOGUE_CACHE", "1") == "0":
+    if not settings.current().catalogue_cache:
         return load()
     folder = settings.var_dir() / "cache"
     path = folder / f"catalogue-{key(root, watched)}.pickle"

@@ -28,6 +28,8 @@ ColumnType = Literal["text", "int", "decimal", "percent", "date", "datetime"]
 Scope = Literal["all", "service", "team", "worker", "school", "agency"]
 Output = Literal["html", "pdf", "csv", "xlsx"]
 Sensitivity = Literal["internal", "partner", "aggregate"]
+# The Government Security Classification marking each sensitivity carries on every page and e-mail.
+CLASSIFICATION = {"internal": "OFFICIAL-SENSITIVE", "partner": "OFFICIAL-SENSITIVE", "aggregate": "OFFICIAL"}
 Severity = Literal["warning", "critical"]
 Aggregate = Literal["count", "sum", "mean", "percent", "min", "max", "ratio"]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -22,6 +22,7 @@ charts of the summaries: `published` suppresses them together (see there).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -276,3 +277,20 @@ def _drawn_on_hidden(summary: Summary, rows: list[dict], shown: list[dict]) -> s
             if not column_total:
                 hidden.add(("Total", m.name))
     return hidden
+
+
+def data_hash(columns: list[dict], rows: list[dict]) -> str:
+    """The content hash: the report's data in a canonical text form, independent of layout."""
+    digest = hashlib.sha256()
+    names = [c["name"] for c in columns]
+    digest.update(("\t".join(names) + "\n").encode())
+    for row in rows:
+        digest.update(("\t".join("" if row[n] is None else str(row[n]) for n in names) + "\n").encode())
+    return digest.hexdigest()
+
+
+def content_hash(spec: Definition, rows: list[dict]) -> str:
+    """The content hash of what `rows` publish as (after disclosure control): the manifest's and
+    the delivery ledger's, so a corrected figure is a new delivery and an unchanged one is not."""
+    shown = published(spec, rows).rows if spec.sensitivity == "aggregate" else rows
+    return data_hash([c.model_dump() for c in spec.columns], shown)

@@ -146,7 +146,12 @@ def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: d
             names = list(result.keys())
             raw = result.fetchall()
     except SQLAlchemyError as error:
-        # The driver's reason, without the statement, the parameters or a quoted value.
+        # An unreachable database, a refused login or a timeout is not the report's fault: its own
+        # error, retried or not as it deserves. Otherwise the driver's reason, without the statement,
+        # the parameters or a quoted value.
+        fault = readonly.source_fault(error, definition.sql_path.name)
+        if fault is not None:
+            raise fault from None
         raise ReportSQLError(f"{definition.sql_path}: the query failed: {readonly.reason(error, sql)}") from None
     seconds = time.perf_counter() - started
     declared = [c.name for c in definition.spec.columns]

@@ -1,13 +1,15 @@
-"""Run one report for one period: extract, check, summarise, render, archive.
+"""The render stage: a report's rows (or a planned copy's) into HTML, PDF, CSV and XLSX in the archive.
 
-The same functions serve `mi reports render`, `mi run` and the Airflow tasks, so what a
-data officer tries at the command line is what production runs. Child-level rows stay in
-memory and in the archive; what is returned (and logged) is paths, counts and hashes.
+`render_report` renders rows with the gate's findings for them; `render_copy` and `render_plan`
+render the copies `reporting.plan` planned (the whole report, burst slices, custom copies), each
+with the findings counted on its own rows; `run_report` is extract -> gate -> render of the whole
+report (`mi reports render`). The same functions serve `mi run` and the Airflow tasks, so what a
+data officer tries at the command line is what production runs. Child-level rows stay in memory
+and in the archive; what is returned (and logged) is paths, counts and hashes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,13 +19,16 @@ from sqlalchemy import Engine
 
 from reporting import archive, disclosure, settings
 from reporting.coverage import describe
-from reporting.definitions import Definition, ReportDefinition
+from reporting.definitions import CLASSIFICATION, Definition, ReportDefinition
+from reporting.delivery import partners as encryption
+from reporting.delivery.slices import CUSTOM
 from reporting.extract import Extract, run_extract
+from reporting.indicators.run_figures import shared_for_this_run
+from reporting.plan import ANY, Copy, RunPlan, copy_findings
+from reporting.quality.gate import Findings
 from reporting.render import render_html, write_csv, write_pdf, write_xlsx
 from reporting.schedules.periods import Period
-
-CLASSIFICATION = {"internal": "OFFICIAL-SENSITIVE", "partner": "OFFICIAL-SENSITIVE",
-                  "aggregate": "OFFICIAL"}
+from reporting.summaries import headline
 
 
 @dataclass
@@ -39,68 +44,21 @@ class RenderResult:
     slice_key: str | None = None
 
 
-# ---- data quality (the simple YAML checks; the GX gate builds on the same findings) -------------
-def column_checks(spec: Definition, rows: list[dict]) -> list[dict]:
-    findings = []
-    for column in spec.columns:
-        checks = column.checks
-        if checks is None:
-            continue
-        values = [r[column.name] for r in rows]
-        failing: dict[str, int] = {}
-        if checks.not_null:
-            failing[f"{column.label} is blank"] = sum(v is None for v in values)
-        if checks.unique:
-            present = [v for v in values if v is not None]
-            failing[f"{column.label} is repeated"] = len(present) - len(set(present))
-        if checks.accepted_values is not None:
-            allowed = set(checks.accepted_values)
-            failing[f"{column.label} not one of {', '.join(checks.accepted_values)}"] = sum(
-                v is not None and str(v) not in allowed for v in values)
-        if checks.min is not None:
-            failing[f"{column.label} below {checks.min:g}"] = sum(v is not None and v < checks.min for v in values)
-        if checks.max is not None:
-            failing[f"{column.label} above {checks.max:g}"] = sum(v is not None and v > checks.max for v in values)
-        for check, count in failing.items():
-            if count:
-                findings.append({"check": check, "column": column.name, "severity": checks.severity,
-                                 "failing_rows": count,
-                                 "meaning": checks.meaning or "Rows affected may be miscounted or missing "
-                                 "from the figures until the record is corrected."})
-    from reporting.quality.report_checks import unreadable_text
-
-    return findings + unreadable_text(spec, rows)
-
-
-# ---- slices --------------------------------------------------------------------------------------
-def slice_keys(spec: Definition, rows: list[dict]) -> list[str]:
-    """The slices of a burst report, sorted: one per distinct burst-key value.
-
-    Rows with no value (None or blank: not allocated to a team, worker or school) are in the whole
-    report only; nobody's slice is "blank"."""
-    if not spec.burst_key:
-        return []
-    return sorted({str(r[spec.burst_key]) for r in rows
-                   if r[spec.burst_key] is not None and str(r[spec.burst_key]).strip()})
-
-
-def slice_rows(spec: Definition, rows: list[dict], slice_key: str | None) -> list[dict]:
-    if slice_key is None:
-        return rows
-    return [r for r in rows if str(r[spec.burst_key]) == slice_key]
-
-
 # ---- rendering -----------------------------------------------------------------------------------
 def render_report(definition: ReportDefinition, extract: Extract, period: Period, as_at: date, *,
-                  formats: list[str] | None = None, slice_key: str | None = None,
+                  data_quality: list[dict], formats: list[str] | None = None, slice_key: str | None = None,
                   archive_root: Path | None = None, generated_at: datetime | None = None,
-                  data_quality: list[dict] | None = None, engine: Engine | None = None) -> RenderResult:
-    """Render a report (or one slice of it) into its archive folder, atomically."""
+                  engine: Engine | None = None) -> RenderResult:
+    """Render the rows of `extract` into the report's archive folder (a burst slice's when
+    `slice_key` is given: the extract then holds that slice's rows), atomically.
+
+    data_quality: the gate's findings for these rows (`quality.gate.Findings`).
+    """
     spec = definition.spec
     formats = list(formats or settings.output_formats() or spec.outputs)
-    rows = slice_rows(spec, extract.rows, slice_key)
+    rows = extract.rows
     generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
-    findings = column_checks(spec, rows) if data_quality is None else data_quality
+    findings = data_quality
     visible = [c.model_dump() for c in spec.columns if not c.hidden]
     slice_label = None
     if slice_key is not None:
@@ -164,13 +122,14 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
         for path in sorted(work.iterdir()):
             outputs[path.suffix.lstrip(".")] = str(final / path.name)
             hashes[path.name] = archive.file_hash(path)
-        content = data_hash(table_columns, rows)
+        content = disclosure.data_hash(table_columns, rows)
         archive.write_manifest(work, {
             "report_id": spec.id, "title": spec.title, "slice": slice_key, "slice_label": slice_label,
             "period_start": period.start, "period_end": period.end, "as_at": as_at,
             "parameters": {"period_start": period.start, "period_end": period.end, "as_at": as_at},
             "definition_hash": definition.definition_hash, "sql_hash": definition.sql_hash,
             "rows": len(rows), "pdf_rows": pdf_rows if "pdf" in formats else None, "content_hash": content,
+            "headline": headline(table_summaries, len(rows)),
             "file_hashes": hashes, "disclosure_control": cells_hidden,
             "sample": extract.sample,
             "data_quality": [{k: f[k] for k in ("check", "severity", "failing_rows")} for f in findings],
@@ -198,30 +157,71 @@ def spreadsheet_names(stem: str, formats: list[str]) -> str:
     return f"{stem}." + " / .".join(suffixes)
 
 
-def data_hash(columns: list[dict], rows: list[dict]) -> str:
-    """The content hash: the report's data in a canonical text form, independent of layout."""
-    digest = hashlib.sha256()
-    names = [c["name"] for c in columns]
-    digest.update(("\t".join(names) + "\n").encode())
-    for row in rows:
-        digest.update(("\t".join("" if row[n] is None else str(row[n]) for n in names) + "\n").encode())
-    return digest.hexdigest()
-
-
 def _safe(key: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
+
+
+def render_copy(copy: Copy, period: Period, as_at: date, *, data_quality: list[dict],
+                formats: list[str] | None = None, generated_at: datetime | None = None,
+                engine: Engine | None = None, archive_root: Path | None = None) -> RenderResult:
+    """Render one planned copy (reporting.plan) into its folder.
+
+    data_quality: the gate's findings for the copy's own rows (`copy_findings`).
+
+    A custom copy (a service's teams, a partner's columns, a school's pupils) is rendered as a
+    whole report of its rows with its cut definition; outside the council, the PDF alone,
+    encrypted, with its password kept for the separate message.
+    """
+    definition = copy.definition
+    spec = definition.spec
+    extract = Extract([c.name for c in spec.columns], copy.rows, 0.0)
+    period_end = period.end.isoformat()
+    if copy.target != CUSTOM:
+        return render_report(definition, extract, period, as_at, data_quality=data_quality, formats=formats,
+                             slice_key=copy.target, archive_root=archive_root, generated_at=generated_at,
+                             engine=engine)
+    wanted = ["pdf"] if copy.external else list(formats or settings.output_formats() or spec.outputs)
+    final = copy.folder(period_end, archive_root)
+    with archive.work_folder(final) as scratch:
+        result = render_report(definition, extract, period, as_at, data_quality=data_quality, formats=wanted,
+                               archive_root=scratch, generated_at=generated_at, engine=engine)
+        built = result.folder
+        if copy.external:
+            password = encryption.password_for(final.parent, f"{copy.slice_id}-{copy.content_hash}")
+            manifest = archive.read_manifest(built)
+            for pdf in built.glob("*.pdf"):
+                encrypted = encryption.encrypted_pdf(pdf, password)
+                # the manifest vouches for what is sent: the encrypted copy, not the plain PDF
+                manifest["file_hashes"].pop(pdf.name, None)
+                manifest["file_hashes"][encrypted.name] = archive.file_hash(encrypted)
+            archive.write_manifest(built, manifest)
+        archive.replace_folder(built, final)
+    result.folder = final
+    result.outputs = {kind: str(final / Path(path).name) for kind, path in result.outputs.items()}
+    result.slice_key = copy.slice_id
+    return result
+
+
+def render_plan(run_plan: RunPlan, period: Period, as_at: date, *, findings: Findings, target=ANY,
+                formats: list[str] | None = None, generated_at: datetime | None = None,
+                engine: Engine | None = None) -> list[RenderResult]:
+    """Render every copy of the plan (or those of one Airflow render task's `target`), the whole
+    report first. An overview's copies share the whole report's indicator figures."""
+    generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
+    with shared_for_this_run(settings.var_dir()):
+        return [render_copy(copy, period, as_at, data_quality=copy_findings(copy, findings), formats=formats,
+                            generated_at=generated_at, engine=engine) for copy in run_plan.copies_for(target)]
 
 
 def run_report(definition: ReportDefinition, engine: Engine, period: Period, as_at: date, *,
                formats: list[str] | None = None, archive_root: Path | None = None,
                generated_at: datetime | None = None) -> RenderResult:
+    """Extract, check and render the whole report (what `mi reports render` does). Critical
+    findings are shown in the report instead of stopping it: only delivery is gated."""
     from reporting.quality.gate import evaluate
 
     with archive.period_lock(definition.id, period.end.isoformat(), archive_root):
         extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=as_at)
-        # The GX gate's findings (YAML checks + expectations/reports/<id>.json); `column_checks` stays
-        # the fallback render_report uses for slices and callers that pass no findings. Rendering from
-        # `mi` shows critical findings in the report instead of stopping: only delivery is gated.
         return render_report(definition, extract, period, as_at, formats=formats, archive_root=archive_root,
                              generated_at=generated_at, data_quality=evaluate(definition, extract.rows),
                              engine=engine)

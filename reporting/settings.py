@@ -1,24 +1,225 @@
-"""Where things are: paths and URLs, from the environment with embedded defaults.
+"""Every setting the pipeline reads from its environment, in one typed, frozen object.
 
-Every `mi` command and every Airflow task reads its locations here, so one set of
-environment variables points the whole pipeline at a different database or archive.
+`current()` reads the environment once (pydantic-settings: `MI_<NAME>` for each field below) and
+keeps the result until the environment changes; every module asks it, never `os.environ`. One set
+of environment variables points the whole pipeline at a different database, archive or mail relay.
+A value that cannot be used fails the first read, naming the variable, its value and what was
+expected. Paths and URLs not set are derived from `MI_VAR_DIR` (or the repository).
+
+This module imports nothing of ours but the error types: it is the root of the import graph.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from types import UnionType
+from typing import Literal, Union, get_args, get_origin
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reporting.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# The embedded default's clock: the synthetic authority is generated up to this date and
+# `make demo` runs the reports due on it (a Monday when the weekly and fortnightly reports
+# fall due). A fixed date, not today, so the demo and the tests are reproducible.
+DEMO_AS_AT = "2026-10-26"
 
+# The PDF is the reading copy: a row-level list longer than this shows its first rows and points
+# to the spreadsheet beside it (the CSV/XLSX and the archived HTML keep every row). WeasyPrint
+# lays out ~13 ms a table row on one core, so a 4,500-row list costs minutes per PDF; nobody
+# reads page 150 of a PDF when the same list filters and sorts in Excel.
+PDF_MAX_ROWS = 100
+DEFAULT_RETENTION_DAYS = 730  # two years of archive
+
+
+class SettingsError(ConfigError):
+    """An environment variable holds a value the pipeline cannot use."""
+
+
+class Settings(BaseSettings):
+    """The pipeline's settings; the environment variable of each is `MI_` + its name in capitals."""
+
+    model_config = SettingsConfigDict(env_prefix="MI_", frozen=True, extra="ignore", env_ignore_empty=True)
+
+    # where things are
+    var_dir: Path = REPO_ROOT / "var"
+    casedb_url: str | None = Field(None, description="The case database (default: var/casedb.sqlite).")
+    state_url: str | None = Field(None, description="The delivery ledger's database (default: var/state.sqlite). "
+                                  "Apart from the case database, which the pipeline only reads.")
+    archive_dir: Path | None = None
+    outbox_dir: Path | None = None
+    commentary_dir: Path | None = Field(None, description="The performance team's commentary for overviews "
+                                        "(`<report_id>/<period_end>/<area>.txt`; default var/commentary).")
+    sql_dir: Path = REPO_ROOT / "sql"
+    config_dir: Path = REPO_ROOT / "config"
+    indicators_dir: Path = REPO_ROOT / "indicators"
+    calendar_file: Path | None = None
+    catalogue_cache: bool = True
+
+    # what is rendered
+    output_formats: str | None = Field(None, description="e.g. 'csv,html': render only these where a definition "
+                                       "asks for more (dry runs, tests); partners always get their encrypted PDF.")
+    pdf_max_rows: int = Field(PDF_MAX_ROWS, description="Rows a PDF's list shows when the definition sets none "
+                              "(0: no cap); the spreadsheet beside it holds them all.")
+    query_timeout_seconds: float = 1800.0
+
+    # mail
+    mail_from: str = "MI reports <mi-reports@example.org>"
+    performance_team_email: str = "performance-team@example.org"
+    superusers_email: str = "superusers@example.org"
+    max_attachment_mb: float = 10.0
+    transport: Literal["smtp", "outbox"] | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_timeout: float = 30.0
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = Field(None, repr=False)
+
+    # Airflow
+    casedb_pool: str = "default_pool"
+    schedule_start: date | None = None
+    schedule_end: date | None = None
+    catchup: bool = False
+    deadline_hours: float = 6.0
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    airflow_dag_id: str | None = Field(None, validation_alias=AliasChoices("AIRFLOW_CTX_DAG_ID"))
+    airflow_executor: str | None = Field(None, validation_alias=AliasChoices("AIRFLOW__CORE__EXECUTOR"))
+
+    # the DfE validators (`mi returns validate`)
+    validators_venv: Path | None = Field(None, validation_alias=AliasChoices("VALIDATORS_VENV"))
+    validators_create: bool = True
+
+    @field_validator("pdf_max_rows", mode="before")
+    @classmethod
+    def _whole_number(cls, value):
+        if isinstance(value, str) and not (value.strip().isdigit()):
+            raise ValueError("expected a whole number >= 0 (0 = no cap)")
+        return value
+
+    @field_validator("query_timeout_seconds", "smtp_timeout", "deadline_hours", "max_attachment_mb")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("expected a number > 0")
+        return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _whole_days(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("expected a whole number of days >= 1")
+        return value
+
+    @property
+    def in_airflow(self) -> bool:
+        """Running as an Airflow task (or a process of the Airflow deployment)."""
+        return bool(self.airflow_dag_id or self.airflow_executor)
+
+
+def reference_markdown() -> str:
+    """The table of every setting for docs/deployment.md (checked by tests/test_docs.py)."""
+    lines = ["| Variable | Type | Default | What it sets |", "|---|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        variable = alias.choices[0] if isinstance(alias, AliasChoices) else f"MI_{name.upper()}"
+        kind = _kind(field.annotation)
+        default = field.default
+        if isinstance(default, Path):
+            default = default.relative_to(REPO_ROOT) if default.is_relative_to(REPO_ROOT) else default
+        shown = "derived (see text)" if default is None and name in DERIVED else (
+            "unset" if default is None else f"`{default}`")
+        if field.repr is False:
+            shown = "unset (a secret: never printed)"
+        lines.append(f"| `{variable}` | {kind} | {shown} | {(field.description or HELP.get(name, '')).strip()} |")
+    return "\n".join(lines) + "\n"
+
+
+def _kind(annotation) -> str:
+    """A field's type in words (`X | None` as X: unset is the default's business)."""
+    if get_origin(annotation) in (Union, UnionType):
+        annotation = next(a for a in get_args(annotation) if a is not type(None))
+    if get_origin(annotation) is Literal:
+        return " or ".join(f"`{choice}`" for choice in get_args(annotation))
+    return {Path: "path", str: "text", int: "whole number", float: "number", bool: "true/false",
+            date: "date (YYYY-MM-DD)"}[annotation]
+
+
+DERIVED = {"casedb_url", "state_url", "archive_dir", "outbox_dir", "commentary_dir"}
+HELP = {  # what the fields without a description set
+    "var_dir": "Folder for the embedded databases, archive, outbox and caches (derived paths sit under it).",
+    "archive_dir": "Report archive (default var/archive).",
+    "outbox_dir": "Where messages go when no SMTP relay is set (default var/outbox).",
+    "sql_dir": "Report definitions (`<area>/<id>.sql` + `.yml`).",
+    "config_dir": "Roles, partners, mail domains, calibration and code tables.",
+    "indicators_dir": "The indicator library.",
+    "calendar_file": "The working calendar YAML (default config/calendar.yml).",
+    "catalogue_cache": "Keep the validated catalogue under var/cache (false: validate every time).",
+    "query_timeout_seconds": "How long one report or indicator query may run.",
+    "mail_from": "The sender of every message (an address the relay may send as).",
+    "performance_team_email": "Who hears about failed, late and refused runs.",
+    "superusers_email": "The case system's superusers, told of failed runs (they correct the records).",
+    "max_attachment_mb": "Largest attachment sent outside the council.",
+    "transport": "Force `smtp` or `outbox` (default: SMTP when MI_SMTP_HOST or the `mi_smtp` connection is set).",
+    "smtp_host": "SMTP relay (unset: the Airflow connection `mi_smtp`, else the outbox).",
+    "smtp_port": "SMTP port.",
+    "smtp_timeout": "Seconds before an SMTP connection or command gives up.",
+    "smtp_starttls": "STARTTLS after connecting.",
+    "smtp_tls": "TLS from the start (SMTPS).",
+    "smtp_user": "SMTP login.",
+    "smtp_password": "SMTP password.",
+    "casedb_pool": "Airflow pool capping concurrent case-database queries.",
+    "schedule_start": "First period the DAGs schedule (YYYY-MM-DD).",
+    "schedule_end": "Last period the DAGs schedule.",
+    "catchup": "Let the scheduler run past periods from MI_SCHEDULE_START.",
+    "deadline_hours": "Hours after a run is queued before the LATE alert.",
+    "retention_days": "Days an archived period is kept after it ends.",
+    "airflow_dag_id": "Set by Airflow in a task: the pipeline is running inside Airflow.",
+    "airflow_executor": "Airflow's executor: set in every process of the Airflow deployment.",
+    "validators_venv": "Virtualenv of the DfE validators (default var/validators-venv).",
+    "validators_create": "Create the validators' virtualenv when it is missing (false on a worker without internet).",
+}
+
+
+# Variables that are not ours but are read here: a change to one of them is a new Settings.
+FOREIGN = ("AIRFLOW_CTX_DAG_ID", "AIRFLOW__CORE__EXECUTOR", "VALIDATORS_VENV")
+
+
+def current() -> Settings:
+    """The settings for the environment as it is now: read once, again only when it changes
+    (a test's monkeypatch, `mi run` handing its settings to worker processes)."""
+    return _read(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MI_") or k in FOREIGN)))
+
+
+@lru_cache(maxsize=32)
+def _read(environment: tuple[tuple[str, str], ...]) -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else ""
+            name = field.upper() if field.upper() in FOREIGN else f"MI_{field.upper()}"
+            message = problem["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}={problem.get('input')!r}: {message}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+# ---- the values most modules need, derived where not set -----------------------------------------
 def var_dir() -> Path:
-    return Path(os.environ.get("MI_VAR_DIR", REPO_ROOT / "var"))
+    return current().var_dir
 
 
 def casedb_url() -> str:
     """The case database: `MI_CASEDB_URL`, else the embedded SQLite file under var/."""
-    return os.environ.get("MI_CASEDB_URL") or f"sqlite:///{var_dir() / 'casedb.sqlite'}"
+    return current().casedb_url or f"sqlite:///{var_dir() / 'casedb.sqlite'}"
 
 
 def state_url() -> str:
@@ -27,94 +228,48 @@ def state_url() -> str:
     Kept apart from the case database: the pipeline only reads the case database, and an
     authority's SSD database is not somewhere it may write.
     """
-    return os.environ.get("MI_STATE_URL") or f"sqlite:///{var_dir() / 'state.sqlite'}"
+    return current().state_url or f"sqlite:///{var_dir() / 'state.sqlite'}"
 
 
 def archive_dir() -> Path:
-    return Path(os.environ.get("MI_ARCHIVE_DIR", var_dir() / "archive"))
+    return current().archive_dir or var_dir() / "archive"
 
 
 def outbox_dir() -> Path:
-    return Path(os.environ.get("MI_OUTBOX_DIR", var_dir() / "outbox"))
+    return current().outbox_dir or var_dir() / "outbox"
 
 
 def commentary_dir() -> Path:
-    """Where the performance team's commentary for overview reports lives: `MI_COMMENTARY_DIR`,
-    else var/commentary (`<report_id>/<period_end>/<area>.txt`)."""
-    return Path(os.environ.get("MI_COMMENTARY_DIR", var_dir() / "commentary"))
+    return current().commentary_dir or var_dir() / "commentary"
 
 
 def sql_dir() -> Path:
-    return Path(os.environ.get("MI_SQL_DIR", REPO_ROOT / "sql"))
+    return current().sql_dir
 
 
 def config_dir() -> Path:
-    return Path(os.environ.get("MI_CONFIG_DIR", REPO_ROOT / "config"))
-
-
-# The embedded default's clock: the synthetic authority is generated up to this date and
-# `make demo` runs the reports due on it (a Monday when the weekly and fortnightly reports
-# fall due). A fixed date, not today, so the demo and the tests are reproducible.
-DEMO_AS_AT = "2026-10-26"
+    return current().config_dir
 
 
 def output_formats() -> list[str] | None:
-    """`MI_OUTPUT_FORMATS` (e.g. "csv,html"): render only these where a definition asks for more.
-
-    For dry runs and test environments; unset, every definition's own `outputs` apply. Partner
-    deliveries always get their encrypted PDF.
-    """
-    value = os.environ.get("MI_OUTPUT_FORMATS", "").strip()
+    """`MI_OUTPUT_FORMATS` as a list, None when unset (every definition's own `outputs` apply)."""
+    value = current().output_formats or ""
     return [f.strip() for f in value.split(",") if f.strip()] or None
 
 
-# The PDF is the reading copy: a row-level list longer than this shows its first rows and points
-# to the spreadsheet beside it (the CSV/XLSX and the archived HTML keep every row). WeasyPrint
-# lays out ~13 ms a table row on one core, so a 4,500-row list costs minutes per PDF; nobody
-# reads page 150 of a PDF when the same list filters and sorts in Excel.
-PDF_MAX_ROWS = 100
-
-
 def pdf_max_rows() -> int:
-    """Rows shown in a PDF's list when the definition sets no `pdf_max_rows`: `MI_PDF_MAX_ROWS`, else
-    PDF_MAX_ROWS. 0 means no cap.
-
-    :raises ValueError: naming the variable and its value when it is not a whole number >= 0.
-    """
-    value = os.environ.get("MI_PDF_MAX_ROWS", "").strip()
-    if not value:
-        return PDF_MAX_ROWS
-    try:
-        rows = int(value)
-    except ValueError:
-        rows = -1
-    if rows < 0:
-        raise ValueError(f"MI_PDF_MAX_ROWS={value!r}: expected a whole number >= 0 (0 = no cap)")
-    return rows
+    return current().pdf_max_rows
 
 
 def query_timeout_seconds() -> float:
-    """How long one report or indicator query may run: `MI_QUERY_TIMEOUT_SECONDS`, default 1800.
-
-    :raises ValueError: naming the variable and its value when it is not a positive number.
-    """
-    value = os.environ.get("MI_QUERY_TIMEOUT_SECONDS", "").strip()
-    if not value:
-        return 1800.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if seconds <= 0:
-        raise ValueError(f"MI_QUERY_TIMEOUT_SECONDS={value!r}: expected a number of seconds > 0")
-    return seconds
+    return current().query_timeout_seconds
 
 
 def performance_team_email() -> str:
     """Who hears about failed and late runs and refused deliveries: `MI_PERFORMANCE_TEAM_EMAIL`."""
-    return os.environ.get("MI_PERFORMANCE_TEAM_EMAIL") or "performance-team@example.org"
+    return current().performance_team_email
 
 
 def from_email() -> str:
     """The sender of every message the pipeline sends: `MI_MAIL_FROM`."""
-    return os.environ.get("MI_MAIL_FROM") or "mi-reporting@example.org"
+    return current().mail_from

@@ -109,3 +109,26 @@ def _shown(value, kind: str) -> str:
     if kind == "decimal":
         return f"{float(value):,.1f}"
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def headline(tables: list[dict], rows: int) -> list[tuple[str, str]]:
+    """The e-mail's headline figures, as (label, value) pairs: the first summary table's Total row,
+    else the row count. Kept in the manifest, so delivery sends what render published."""
+    if tables and tables[0]["rows"]:
+        table = tables[0]
+        total = next((r for r in table["rows"] if r["group"] == "Total"), None)
+        if total is None and len(table["rows"]) == 1:
+            total = table["rows"][0]
+        if total is not None:
+            return [(c["label"], _fmt(total[c["name"]], c["type"])) for c in table["columns"][1:]]
+    return [("Rows", f"{rows:,}")]
+
+
+def _fmt(value, kind: str) -> str:
+    if value is None:
+        return "none"
+    if kind == "percent":
+        return f"{value:.1f}%"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)

@@ -22,6 +22,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from reporting import settings
 from reporting.errors import ConfigError
 
 __all__ = [
@@ -51,7 +52,6 @@ CALENDAR_END = date(2035, 12, 31)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CALENDAR_FILE = REPO_ROOT / "config" / "calendar.yml"
-ENV_VAR = "MI_CALENDAR_FILE"
 
 # Range covered by the precomputed working-day index (anything outside falls
 # back to a day-by-day walk, which is correct but slower).
@@ -176,8 +176,7 @@ class CalendarConfig(BaseModel):
 
 def calendar_file() -> Path:
     """Path of the calendar YAML (``MI_CALENDAR_FILE`` overrides the default)."""
-    override = os.environ.get(ENV_VAR)
-    return Path(override) if override else DEFAULT_CALENDAR_FILE
+    return settings.current().calendar_file or DEFAULT_CALENDAR_FILE
 
 
 @functools.lru_cache(maxsize=8)

@@ -80,26 +80,16 @@ def airflow_settings(home: Path, metadata_url: str, port: int, executor: str) ->
     }
 
 
-@pytest.mark.slow
-@pytest.mark.postgres
-@pytest.mark.xdist_group("pg_seed")
-def test_scheduler_runs_a_scheduled_report_run_to_success(tmp_path, make_pg_database, seeded_pg_url,
-                                                           record_property):
-    home, archive, logs = tmp_path / "airflow", tmp_path / "archive", tmp_path / "logs"
+def scheduled_run(tmp_path: Path, metadata_url: str, pipeline_env: dict[str, str]):
+    """Start api-server, dag-processor and scheduler; unpause DAG_ID; wait for its one scheduled run
+    to finish. Returns (runs, task instances) as the metadata database records them."""
+    home, logs = tmp_path / "airflow", tmp_path / "logs"
     logs.mkdir()
-    metadata_url = make_pg_database()
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
     env.update(airflow_settings(home, metadata_url, port, "LocalExecutor"))
-    env.update({
-        # the pipeline: seeded case database, private archive, one past week to schedule
-        "MI_CASEDB_URL": seeded_pg_url,
-        "MI_ARCHIVE_DIR": str(archive),
-        "MI_SQL_DIR": str(REPO / "sql"),
-        "MI_SCHEDULE_START": "2026-10-19",
-        "MI_SCHEDULE_END": "2026-10-19",
-        "MI_CATCHUP": "true",
-    })
+    env.update({"MI_VAR_DIR": str(tmp_path / "var"), "MI_SQL_DIR": str(REPO / "sql"), "MI_SCHEDULE_START": "2026-10-19",
+                "MI_SCHEDULE_END": "2026-10-19", "MI_CATCHUP": "true", **pipeline_env})
     airflow = str(Path(sys.executable).with_name("airflow"))
     started = time.monotonic()
     migrate = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, cwd=tmp_path)
@@ -142,16 +132,27 @@ def test_scheduler_runs_a_scheduled_report_run_to_success(tmp_path, make_pg_data
 
         remaining = TIMEOUT - (time.monotonic() - started)
         runs = wait_for("the scheduled run to finish", finished, max(remaining, 60))
-        record_property("e2e_seconds", round(time.monotonic() - started, 1))
-        states = query("select task_id, map_index, state, try_number from task_instance where dag_id = :d "
-                       "order by task_id, map_index", d=DAG_ID)
-        assert [r.state for r in runs] == ["success"], (runs, states, _tail(logs / "scheduler.log"))
-        [run] = runs
-        assert run.run_type == "scheduled"
-        assert run.data_interval_start.date().isoformat() in ("2026-10-18", "2026-10-19")  # London midnight in UTC
+        states = query("select task_id, map_index, rendered_map_index, state, try_number from task_instance "
+                       "where dag_id = :d order by task_id, map_index", d=DAG_ID)
         metadata.dispose()
+        return runs, states, time.monotonic() - started
     finally:
         _stop(procs)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.xdist_group("pg_seed")
+def test_scheduler_runs_a_scheduled_report_run_to_success(tmp_path, make_pg_database, seeded_pg_url,
+                                                           record_property):
+    archive = tmp_path / "archive"
+    runs, states, seconds = scheduled_run(tmp_path, make_pg_database(), {
+        "MI_CASEDB_URL": seeded_pg_url, "MI_ARCHIVE_DIR": str(archive)})
+    record_property("e2e_seconds", round(seconds, 1))
+    assert [r.state for r in runs] == ["success"], (runs, states)
+    [run] = runs
+    assert run.run_type == "scheduled"
+    assert run.data_interval_start.date().isoformat() in ("2026-10-18", "2026-10-19")  # London midnight in UTC
 
     folder = archive / "cp_visits_due_next_week" / "2026-10-25"
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -160,6 +161,45 @@ def test_scheduler_runs_a_scheduled_report_run_to_success(tmp_path, make_pg_data
     run_file = json.loads((folder / "run.json").read_text())
     assert run_file["status"] == "ready" and run_file["slices"] >= 1
     assert len(list((folder / "slices").iterdir())) == run_file["slices"]
+    # the mapped tasks are named by their slice in the UI: the team's name, not 0, 1, 2 ...
+    team_names = {json.loads((folder / "slices" / team.name / "manifest.json").read_text())["slice_label"]
+                  for team in (folder / "slices").iterdir()}
+    for task_id in ("render", "deliver"):
+        named = {r.rendered_map_index for r in states if r.task_id == task_id}
+        assert named == {"whole report"} | team_names, (task_id, named)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.xdist_group("pg_seed")
+def test_a_failed_scheduled_run_notifies_the_performance_team_and_the_superusers(tmp_path, make_pg_database,
+                                                                                 seeded_pg_url):
+    """The case database refuses the login: the extract fails at once (no retry), the run fails, and
+    both failure notices land through the pipeline's own transport (here the outbox)."""
+    import email
+    from email import policy
+
+    from sqlalchemy.engine import make_url
+
+    outbox = tmp_path / "outbox"
+    refused = make_url(seeded_pg_url).set(username="no_such_role").render_as_string(hide_password=False)
+    runs, states, _ = scheduled_run(tmp_path, make_pg_database(), {
+        "MI_CASEDB_URL": refused, "MI_ARCHIVE_DIR": str(tmp_path / "archive"), "MI_OUTBOX_DIR": str(outbox),
+        "MI_TRANSPORT": "outbox", "MI_PERFORMANCE_TEAM_EMAIL": "performance@example.org",
+        "MI_SUPERUSERS_EMAIL": "superusers@example.org"})
+    assert [r.state for r in runs] == ["failed"], (runs, states)
+    extract = [r for r in states if r.task_id == "extract"]
+    assert [(r.state, r.try_number) for r in extract] == [("failed", 1)], "a refused login is not retried"
+    deadline = time.monotonic() + 60  # the callback runs in the dag-processor after the run fails
+    while time.monotonic() < deadline and len(list(outbox.glob("*.eml"))) < 2:
+        time.sleep(1)
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")]
+    assert sorted(m["To"] for m in messages) == ["performance@example.org", "superusers@example.org"]
+    for message in messages:
+        assert message["Subject"] == ("[MI] FAILED: CP children with visits due in the next week "
+                                      "(mi_cp_visits_due_next_week)")
+        body = message.get_body(("plain",)).get_content()
+        assert "Failed task: extract" in body and "SourceAuthenticationError" in body, body
 
 
 def _tail(path: Path, n: int = 60) -> str:

@@ -138,3 +138,31 @@ def test_every_error_the_pipeline_defines_derives_from_mierror():
                     if inspect.isclass(cls) and issubclass(cls, BaseException) and cls.__module__ == name
                     and not issubclass(cls, MIError)]
     assert defined == []
+
+
+# Modules that touch the environment for something other than reading a setting: run_figures names
+# the run's figure store to worker processes, batch hands the parent's MI_* settings to its workers,
+# render.pdf sets WeasyPrint's SOURCE_DATE_EPOCH, orchestration.demo prepares Airflow's own.
+NOT_SETTINGS = {"reporting.settings", "reporting.indicators.run_figures", "reporting.batch", "reporting.render.pdf",
+                "reporting.orchestration.demo"}
+
+
+def test_only_settings_reads_the_environment():
+    """One settings object: no other module reads `os.environ` / `os.getenv` for a setting."""
+    readers = []
+    for name, path in sorted(_modules().items()):
+        if name in NOT_SETTINGS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os" \
+                    and node.attr in ("environ", "getenv"):
+                readers.append(f"{name}:{node.lineno}")
+    assert readers == [], f"read the setting through reporting.settings.current(): {readers}"
+
+
+def test_the_drawn_stages_are_the_import_order():
+    """Delivery sends what render made: it imports neither the render stage nor the renderers."""
+    imports = {name: {target for target, _ in found} for name, found in _imports(_modules()).items()}
+    deliver = imports["reporting.delivery.deliver"]
+    assert not {"reporting.runner", "reporting.render", "reporting.disclosure", "reporting.publish"} & deliver, deliver
+    assert "reporting.runner" not in imports["reporting.plan"]

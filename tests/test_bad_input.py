@@ -19,6 +19,7 @@ from sqlalchemy import create_engine
 from reporting import settings
 from reporting.definitions import DefinitionLoadError, load_catalogue, load_definition
 from reporting.extract import ReportSQLError, run_extract
+from reporting.quality.errors import CriticalDataQualityError
 from reporting.runner import run_report
 from reporting.schedules.periods import Period
 
@@ -195,7 +196,7 @@ def test_bad_source_rows_are_flagged_or_stopped_never_a_traceback(seeded_sqlite_
     out = tasks.extract("cp_visits_due_next_week", "2026-10-19", "2026-10-25")
     try:
         result = tasks.check_quality("cp_visits_due_next_week", out["staging"])
-    except tasks.CriticalDataQualityError as stopped:
+    except CriticalDataQualityError as stopped:
         message = str(stopped)
         assert "failed on" in message and "Traceback" not in message
         assert not [p for p in Path(out["staging"]).parent.parent.iterdir() if p.is_file()], "nothing rendered"

@@ -21,10 +21,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from reporting.definitions import load_catalogue
-from reporting.delivery import deliver as delivery
 from reporting.delivery.ledger import Ledger
 from reporting.delivery.transport import SmtpTransport, TemporaryFailure
 from reporting.extract import ReportSQLError, run_extract
+from reporting.plan import assign
+from reporting.publish import publish_period
 from reporting.schedules.periods import latest_complete_period
 
 AS_AT = date(2026, 10, 26)
@@ -119,7 +120,7 @@ def deliver(report, url, server_port, ledger, **kw):
     period, rows = extract_of(url, report)
     engine = create_engine(url)
     try:
-        return delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+        return publish_period(report, rows, period, period.end, casedb=engine,
                                        transport=SmtpTransport("127.0.0.1", server_port, timeout=5),
                                        ledger=ledger, formats=["csv"], backoff=0.01, **kw)
     finally:
@@ -177,7 +178,7 @@ def test_no_child_of_another_team_service_or_worker_in_any_slice(seeded_sqlite_u
         except ReportSQLError:
             broken.append(report.id)  # its own tests report the SQL; slicing is checked on the rest
             continue
-        for a in delivery.plan(report, rows, period.end, engine):
+        for a in assign(report, rows, period.end, engine):
             email_ = a.person.email
             if a.person.scope == "team":
                 assert all(r["team_id"] == team_of[email_] for r in a.rows), (report.id, a.person.slice_id)
@@ -220,13 +221,13 @@ def test_retries_and_concurrent_workers_send_each_message_once(seeded_sqlite_url
     state = f"sqlite:///{env / 'state.sqlite'}"
     with Server() as server:
         engine = create_engine(seeded_sqlite_url)
-        assignments = delivery.plan(report, rows, period.end, engine)
+        assignments = assign(report, rows, period.end, engine)
         expected = {a.person.email for a in assignments if a.rows}
         # a retried temporary failure is sent once, and the ledger counts the tries
         first = next(a for a in assignments if a.rows)
         flaky = Flaky(SmtpTransport("127.0.0.1", server.port, timeout=5), fails=2)
         ledger = Ledger(state)
-        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=flaky,
+        counts = publish_period(report, rows, period, period.end, casedb=engine, transport=flaky,
                                          ledger=ledger, formats=["csv"], backoff=0.001, assignments=[first])
         assert counts["sent"] == 1 and flaky.calls == 3
         assert [e["attempts"] for e in ledger.entries(report.id) if e["state"] == "sent"] == [3]
@@ -236,7 +237,7 @@ def test_retries_and_concurrent_workers_send_each_message_once(seeded_sqlite_url
         def worker():
             own = Ledger(state)
             try:
-                results.append(delivery.deliver_period(
+                results.append(publish_period(
                     report, rows, period, period.end, casedb=engine,
                     transport=SmtpTransport("127.0.0.1", server.port, timeout=5), ledger=own, formats=["csv"],
                     backoff=0.01, assignments=assignments))
@@ -286,18 +287,19 @@ def test_changed_content_is_sent_as_a_correction_and_empty_slices_are_not_sent(s
     report = catalogue.get("cp_visits_due_next_week")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    assignments = delivery.plan(report, rows, period.end, engine)
+    assignments = assign(report, rows, period.end, engine)
     team = next(a for a in assignments if len(a.rows) >= 2)
     empty = next(a for a in assignments if not a.rows)
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
     with Server() as server:
         transport = SmtpTransport("127.0.0.1", server.port, timeout=5)
-        first = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
+        first = publish_period(report, rows, period, period.end, casedb=engine, transport=transport,
                                         ledger=ledger, formats=["csv"], assignments=[team, empty])
         assert first["sent"] == 1 and first["empty"] == 1
-        corrected = delivery.Assignment(team.person, team.rows[1:], team.target)  # a record was fixed
-        second = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
-                                         ledger=ledger, formats=["csv"], assignments=[corrected])
+        fixed = [r for i, r in enumerate(rows) if i != team.indexes[0]]  # a record was fixed: out of the list
+        corrected = next(a for a in assign(report, fixed, period.end, engine) if a.person == team.person)
+        second = publish_period(report, fixed, period, period.end, casedb=engine, transport=transport,
+                                ledger=ledger, formats=["csv"], assignments=[corrected])
     engine.dispose()
     assert second["sent"] == 1 and second["corrections"] == 1
     assert [m["To"] for m in server.messages] == [team.person.email] * 2
@@ -320,10 +322,10 @@ def test_partner_gets_only_partner_columns_as_encrypted_pdf_and_password_separat
     report = catalogue.get("cp_lists_to_agencies")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    chosen = [a for a in delivery.plan(report, rows, period.end, engine) if a.person.key in ("royal_free", "cait")]
+    chosen = [a for a in assign(report, rows, period.end, engine) if a.person.key in ("royal_free", "cait")]
     assert len(chosen) == 2
     with Server() as server:
-        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+        counts = publish_period(report, rows, period, period.end, casedb=engine,
                                          transport=SmtpTransport("127.0.0.1", server.port, timeout=5),
                                          ledger=Ledger(f"sqlite:///{env / 'state.sqlite'}"), assignments=chosen)
     engine.dispose()
@@ -464,8 +466,8 @@ def test_outbox_and_large_attachments_go_as_a_link(seeded_sqlite_url, catalogue,
     report = catalogue.get("cp_visits_due_next_week")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    one = next(a for a in delivery.plan(report, rows, period.end, engine) if a.rows)
-    counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+    one = next(a for a in assign(report, rows, period.end, engine) if a.rows)
+    counts = publish_period(report, rows, period, period.end, casedb=engine,
                                      transport=OutboxTransport(env / "outbox"),
                                      ledger=Ledger(f"sqlite:///{env / 'state.sqlite'}"), formats=["csv"],
                                      assignments=[one])
@@ -515,12 +517,12 @@ def test_a_school_gets_only_its_own_pupils_as_an_encrypted_pdf_and_the_password_
     report = catalogue.get("open_cases_by_school")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    plan = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows]
+    plan = [a for a in assign(report, rows, period.end, engine) if a.rows]
     urn = plan[0].person.key
     chosen = [a for a in plan if a.person.key == urn]
     assert chosen and all(a.person.kind == "school" and a.person.external for a in chosen)
     with Server() as server:
-        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+        counts = publish_period(report, rows, period, period.end, casedb=engine,
                                          transport=SmtpTransport("127.0.0.1", server.port, timeout=5),
                                          ledger=Ledger(f"sqlite:///{env / 'state.sqlite'}"), assignments=chosen)
     engine.dispose()
@@ -557,17 +559,17 @@ def test_a_send_that_crashes_gives_its_claim_back_and_the_retry_sends_it(seeded_
     report = catalogue.get("cp_visits_due_next_week")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    [first] = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows][:1]
+    [first] = [a for a in assign(report, rows, period.end, engine) if a.rows][:1]
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
     # the crash is that recipient's alone: counted failed (the task then fails and retries), not raised
-    crashed = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+    crashed = publish_period(report, rows, period, period.end, casedb=engine,
                                       transport=CrashingTransport(), ledger=ledger, formats=["csv"],
                                       backoff=0.01, assignments=[first])
     assert crashed["failed"] == 1 and crashed["sent"] == 0
     [entry] = [e for e in ledger.entries(report.id) if e["kind"] == "report"]
     assert entry["state"] != "sending" and "OSError" in entry["last_error"]
     with Server() as server:  # the task's retry, well within the claim's lease
-        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+        counts = publish_period(report, rows, period, period.end, casedb=engine,
                                          transport=SmtpTransport("127.0.0.1", server.port, timeout=5),
                                          ledger=ledger, formats=["csv"], backoff=0.01, assignments=[first])
     engine.dispose()
@@ -581,21 +583,22 @@ def test_a_delivery_claimed_elsewhere_is_not_reported_done(seeded_sqlite_url, ca
     """A claim left by an attempt that died mid-send is 'in progress' once the wait for a live sender
     is over: the Airflow task must fail (and retry after the lease) rather than finish as if the
     recipient had their report."""
+    from reporting.delivery import deliver as delivery
     from reporting.delivery.ledger import Key
-    from reporting.runner import data_hash
+    from reporting.disclosure import data_hash
 
     monkeypatch.setattr(delivery, "WAIT_FOR_OTHER_SENDER", 1.0)
 
     report = catalogue.get("cp_visits_due_next_week")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    [first] = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows][:1]
+    [first] = [a for a in assign(report, rows, period.end, engine) if a.rows][:1]
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
     content = data_hash([c.model_dump() for c in report.spec.columns], first.rows)
     key = Key(report.id, period.end.isoformat(), first.person.slice_id, first.person.email, "report", content)
     assert ledger.claim(key) is not None  # the attempt that was killed
     with Server() as server:
-        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+        counts = publish_period(report, rows, period, period.end, casedb=engine,
                                          transport=SmtpTransport("127.0.0.1", server.port, timeout=5),
                                          ledger=ledger, formats=["csv"], backoff=0.01, assignments=[first])
     engine.dispose()
@@ -607,7 +610,7 @@ def test_a_blank_slice_key_selects_nothing_and_names_no_folder(tmp_path):
     from reporting import archive
     from reporting.delivery.recipients import Directory, Person
     from reporting.delivery.slices import rows_for
-    from reporting.runner import slice_keys
+    from reporting.plan import slice_keys
 
     spec = load_catalogue().get("cp_visits_due_next_week").spec
     rows = [{"team_id": "T1"}, {"team_id": ""}, {"team_id": None}, {"team_id": " "}]
@@ -649,13 +652,13 @@ def test_a_file_too_large_for_a_partner_is_refused_and_reported_not_counted_sent
     report = catalogue.get("cp_lists_to_agencies")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    chosen = [a for a in delivery.plan(report, rows, period.end, engine) if a.person.key == "royal_free"]
+    chosen = [a for a in assign(report, rows, period.end, engine) if a.person.key == "royal_free"]
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
     with Server() as server:
         transport = SmtpTransport("127.0.0.1", server.port, timeout=5)
-        counts = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
+        counts = publish_period(report, rows, period, period.end, casedb=engine, transport=transport,
                                          ledger=ledger, assignments=chosen)
-        again = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
+        again = publish_period(report, rows, period, period.end, casedb=engine, transport=transport,
                                         ledger=ledger, assignments=chosen)
     engine.dispose()
     assert counts["rejected"] == 1 and counts["sent"] == 0 and counts["passwords_sent"] == 0
@@ -665,3 +668,54 @@ def test_a_file_too_large_for_a_partner_is_refused_and_reported_not_counted_sent
     assert "royal-free.safeguarding@example.org" in notice.get_content()
     assert "over MI_MAX_ATTACHMENT_MB" in notice.get_content()
     ledger.dispose()
+
+
+# ---- the audit trail from the command line ---------------------------------------------------------
+@SEED
+def test_deliveries_list_filters_by_day_and_state_and_names_the_team(seeded_sqlite_url, env, monkeypatch):
+    """Sent, refused and empty deliveries are all listed; --since/--until pick the days they were
+    recorded on, --state the outcome; a team's slice is named by the team's name."""
+    import datetime as dt
+
+    from typer.testing import CliRunner
+
+    from reporting.cli.main import app
+    from reporting.delivery import ledger as ledger_module
+    from reporting.delivery.ledger import Key
+
+    monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
+    engine = create_engine(seeded_sqlite_url)
+    with engine.connect() as conn:
+        team_id, team_name = conn.execute(text(
+            "SELECT dept_team_id, dept_team_name FROM ssd_department ORDER BY dept_team_id")).first()
+    engine.dispose()
+    ledger = Ledger()
+    clock = [dt.datetime(2026, 10, 20, 9)]
+    monkeypatch.setattr(ledger_module, "_now", lambda: clock[0])
+    week = "2026-10-25"
+    sent = ledger.claim(Key("r1", "2026-10-18", f"team-{team_id}", "tm@example.org", "report", "a" * 64))
+    clock[0] = dt.datetime(2026, 10, 27, 9)
+    ledger.mark_sent(sent, "<m1@example.org>")  # claimed 20 Oct, sent (last recorded) 27 Oct
+    clock[0] = dt.datetime(2026, 10, 28, 9)
+    refused = ledger.claim(Key("r1", week, f"team-{team_id}", "old.tm@example.org", "report", "b" * 64))
+    ledger.mark_failed(refused, "550 no such user", permanent=True)
+    ledger.record_empty(Key("r1", week, "worker-W9", "sw@example.org", "report", "c" * 64))
+    ledger.dispose()
+
+    def listed(*options: str) -> list[dict]:
+        result = CliRunner().invoke(app, ["deliveries", "list", "--json", *options])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    assert {(e["recipient"], e["state"]) for e in listed()} == {
+        ("tm@example.org", "sent"), ("old.tm@example.org", "rejected"), ("sw@example.org", "empty")}
+    assert [e["recipient"] for e in listed("--since", "2026-10-28")] == ["old.tm@example.org", "sw@example.org"]
+    assert [e["recipient"] for e in listed("--until", "2026-10-27")] == ["tm@example.org"]
+    refused_rows = listed("--state", "rejected")
+    assert [(e["recipient"], e["last_error"]) for e in refused_rows] == [("old.tm@example.org", "550 no such user")]
+    assert refused_rows[0]["slice_label"] == f"{team_name} (team)"
+    bad = CliRunner().invoke(app, ["deliveries", "list", "--state", "lost"])
+    assert bad.exit_code == 2 and "unknown state(s) lost" in bad.output
+    # piped, the table is not cut at 80 columns: every recipient whole on its line
+    table = CliRunner().invoke(app, ["deliveries", "list"]).output
+    assert "old.tm@example.org" in table and f"{team_name} (team)" in table

@@ -366,3 +366,29 @@ def test_celery_workers_run_a_burst_report(tmp_path, make_pg_database, seeded_pg
         # exactly this team's children: the staged rows of the team, no other team's
         assert {line["Team ID"] for line in lines} == {team}
         assert len(lines) == sum(str(r["team_id"]) == team for r in staged["rows"])
+
+
+def test_a_broken_definition_is_reported_but_never_stops_the_stack(compose, tmp_path):
+    """airflow-init runs under `set -euo pipefail` and every Airflow service waits for it: its
+    `mi reports validate` line, run as compose runs it, must name the broken file and succeed."""
+    import shutil
+
+    init = compose["services"]["airflow-init"]
+    script = init["command"] if isinstance(init["command"], str) else init["command"][-1]
+    [line] = [x.strip() for x in script.splitlines() if x.strip().startswith("mi reports validate")]
+    sql = tmp_path / "sql"
+    shutil.copytree(REPO / "sql", sql)
+    broken = next(sql.glob("*/cp_visits_due_next_week.yml"))
+    broken.write_text(broken.read_text().replace("cadence: weekly", "cadence: hourly"))
+    env = {**os.environ, "MI_SQL_DIR": str(sql), "MI_CATALOGUE_CACHE": "false",
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "COLUMNS": "200"}
+    run = subprocess.run(["bash", "-c", f"set -euo pipefail\n{line}\necho init-finished"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "init-finished" in run.stdout, run.stderr[-2000:]
+    assert "cp_visits_due_next_week.yml" in run.stdout + run.stderr and "hourly" in run.stdout + run.stderr
+    assert "WARNING: broken report definitions above" in run.stdout
+
+
+def test_the_fernet_key_is_required(compose):
+    env = _environment(compose["services"]["airflow-scheduler"])
+    assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW_FERNET_KEY:?"), env["AIRFLOW__CORE__FERNET_KEY"]

@@ -69,7 +69,7 @@ def render(report, rows, tmp_path, *, partner: bool = True) -> str:
     spec = slice_definition(report.spec, CSCP) if partner else report.spec
     shown = rows_for(report.spec, rows, CSCP, None) if partner else rows
     result = render_report(definition_for(report, spec), Extract(list(shown[0]), shown, 0.0), PERIOD,
-                           PERIOD.end, formats=["html"], archive_root=tmp_path)
+                           PERIOD.end, formats=["html"], archive_root=tmp_path, data_quality=[])
     return open(result.outputs["html"], encoding="utf-8").read()
 
 
@@ -273,8 +273,8 @@ def test_internal_overview_comparisons_are_not_suppressed():
 # ---- 4. one source of published figures -----------------------------------------------------------
 @pytest.mark.parametrize("partner", [True, False], ids=["partnership", "director"])
 def test_published_summaries_are_the_ones_the_report_shows(report, tmp_path, partner):
-    from reporting.delivery import message as mail
     from reporting.render.html import fmt
+    from reporting.summaries import headline
 
     rows = attendance(TYPICAL)
     spec = slice_definition(report.spec, CSCP) if partner else report.spec
@@ -285,6 +285,6 @@ def test_published_summaries_are_the_ones_the_report_shows(report, tmp_path, par
     as_rendered = [{c["label"]: fmt(r[c["name"]], kinds[c["name"]]) for c in table["columns"]} for r in table["rows"]]
     assert page.table(SUMMARY) == as_rendered
     # the e-mail's headline (first summary's Total row) from the same tables
-    assert mail.headline([table], len(shown)) == [("Invited", "119"), ("Attended", "89")]
+    assert headline([table], len(shown)) == [("Invited", "119"), ("Attended", "89")]
     health = next(r for r in table["rows"] if r["group"] == "Health")
     assert health["attended"] == "c"

@@ -18,11 +18,12 @@ from sqlalchemy import create_engine
 from test_delivery import Server, extract_of, free_port  # the shared aiosmtpd helper and extract cache
 
 from reporting.definitions import load_catalogue
-from reporting.delivery import deliver as delivery
 from reporting.delivery.ledger import Ledger
 from reporting.delivery.recipients import Person
 from reporting.delivery.transport import SmtpTransport
 from reporting.orchestration import notify
+from reporting.plan import Assignment, assign
+from reporting.publish import publish_period
 
 pytestmark = pytest.mark.xdist_group("sqlite_seed")
 REPORT = "cp_visits_due_next_week"
@@ -109,7 +110,7 @@ def test_smtp_down_then_up_two_workers_resume_and_each_recipient_gets_one_copy(s
     at once (a retried task and a manual re-run), then a third pass finds nothing left."""
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    assignments = delivery.plan(report, rows, period.end, engine)
+    assignments = assign(report, rows, period.end, engine)
     expected = {a.person.email for a in assignments if a.rows}
     assert len(expected) >= 5
     state = f"sqlite:///{env / 'state.sqlite'}"
@@ -118,7 +119,7 @@ def test_smtp_down_then_up_two_workers_resume_and_each_recipient_gets_one_copy(s
     def run(ledger_url=state):
         ledger = Ledger(ledger_url)
         try:
-            return delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+            return publish_period(report, rows, period, period.end, casedb=engine,
                                            transport=SmtpTransport("127.0.0.1", port, timeout=5), ledger=ledger,
                                            formats=["csv"], attempts=2, backoff=0.01, assignments=assignments)
         finally:
@@ -151,16 +152,16 @@ def test_temporary_refusal_is_retried_permanent_is_recorded_and_notified_others_
         seeded_sqlite_url, report, env):
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    assignments = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows]
+    assignments = [a for a in assign(report, rows, period.end, engine) if a.rows]
     busy, gone, *others = [a.person.email for a in assignments]
     handler = Choosy(temporary={busy: 2}, permanent={gone})
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
     with serve(handler) as server:
         transport = SmtpTransport("127.0.0.1", server.port, timeout=5)
-        first = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
+        first = publish_period(report, rows, period, period.end, casedb=engine, transport=transport,
                                         ledger=ledger, formats=["csv"], backoff=0.01, assignments=assignments)
         # the task is retried (or re-run): nothing is sent again, the refused address is not retried
-        second = delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
+        second = publish_period(report, rows, period, period.end, casedb=engine, transport=transport,
                                          ledger=ledger, formats=["csv"], backoff=0.01, assignments=assignments)
     engine.dispose()
     assert handler.refusals == Counter({(busy, 451): 2, (gone, 550): 1}), "5xx must not be retried"
@@ -193,7 +194,7 @@ def test_a_thousand_deliveries_with_injected_failures_none_lost_none_twice(seede
     period, rows = extract_of(seeded_sqlite_url, report)
     people = [Person(f"reader{i:04d}@example.org", f"Reader {i}", "all", None, "All teams", "staff", ("DMM",))
               for i in range(1000)]
-    assignments = [delivery.Assignment(p, rows, None) for p in people]
+    assignments = [Assignment(p, rows, list(range(len(rows))), None) for p in people]
     handler = Unreliable(seed=20261026)
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
     started = time.perf_counter()
@@ -202,7 +203,7 @@ def test_a_thousand_deliveries_with_injected_failures_none_lost_none_twice(seede
         transport = SmtpTransport("127.0.0.1", server.port, timeout=5)
         while not passes or passes[-1]["failed"]:  # a task retry per pass, as Airflow would
             assert len(passes) < 5, f"deliveries still failing after {len(passes)} passes: {passes}"
-            passes.append(delivery.deliver_period(report, rows, period, period.end, casedb=None, transport=transport,
+            passes.append(publish_period(report, rows, period, period.end, casedb=None, transport=transport,
                                                   ledger=ledger, formats=["csv"], attempts=3, backoff=0.0,
                                                   assignments=assignments))
     record_property("thousand_deliveries_seconds", round(time.perf_counter() - started, 1))

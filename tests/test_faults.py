@@ -22,20 +22,22 @@ from datetime import date, timedelta
 from email import policy
 from pathlib import Path
 
+import pendulum
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from test_delivery import Server, free_port
 
 from reporting import settings
+from reporting.casedb.readonly import QueryTimeoutError, SourceUnreachableError
 from reporting.definitions import load_catalogue
 from reporting.delivery.ledger import Ledger
-from reporting.extract import ReportSQLError
 
 REPO = settings.REPO_ROOT
 WEEKLY = "icpc_first_review_timeliness"  # not sliced: whole report to IROs and business support
 BURST = "cp_visits_due_next_week"  # sliced per team
 WEEK = ("2026-10-19", "2026-10-25")
+WEEK_START = pendulum.datetime(2026, 10, 19, tz="Europe/London")  # the DAG run's data interval start
 SECRET = "Sup3r-S3cret-pw"
 
 
@@ -106,17 +108,20 @@ def test_unreachable_case_database_fails_clearly_leaves_nothing_and_a_rerun_deli
         admin.dispose()
         url = make_url(url).set(username="postgres", password=SECRET).render_as_string(hide_password=False)
     monkeypatch.setenv("MI_CASEDB_URL", url)
-    with pytest.raises(ReportSQLError) as failed:
+    with pytest.raises(SourceUnreachableError) as failed:
         tasks.extract(WEEKLY, *WEEK)
     message = str(failed.value)
-    assert f"{WEEKLY}.sql: the query failed" in message
+    assert f"{WEEKLY}.sql: the case database cannot be reached" in message
     assert ("Connection refused" in message) if where == "closed_port" else ("does not exist" in message)
     assert SECRET not in message and "postgresql+psycopg://" not in message
     assert files_under(env / "archive") == [], "a failed extract must leave nothing in the archive"
-    # Airflow retries it with exponential back-off before the run fails and notifies
+    # Airflow retries it, 4 tries within about 7 minutes (1, 2, 4), before the run fails and notifies:
+    # the task lets the error through as an ordinary (retried) failure
     task = build_dag(load_catalogue().get(WEEKLY)).get_task("extract")
     assert task.retries == 3 and task.retry_exponential_backoff
-    assert task.retry_delay == timedelta(minutes=2) and task.max_retry_delay == timedelta(hours=1)
+    assert task.retry_delay == timedelta(minutes=1) and task.max_retry_delay == timedelta(minutes=4)
+    with pytest.raises(SourceUnreachableError):
+        task.python_callable(data_interval_start=WEEK_START, data_interval_end=WEEK_START.add(days=7))
     # the database is back: a clear re-run delivers, each recipient once
     monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
     summary = pipeline(WEEKLY)
@@ -126,6 +131,41 @@ def test_unreachable_case_database_fails_clearly_leaves_nothing_and_a_rerun_deli
     ledger.dispose()
     messages = outbox_messages(env)
     assert sent and sorted(m["To"] for m in messages) == sorted(e["recipient"] for e in sent)
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("sqlite_seed")
+def test_a_refused_login_or_a_report_sql_error_fails_the_extract_at_once_without_a_retry(
+        env, monkeypatch, seeded_pg_url, seeded_sqlite_url, tmp_path):
+    """Neither fixes itself: the extract task fails for good (AirflowFailException), naming the
+    fault, where an unreachable database is retried (above)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from reporting.orchestration.dag_factory import build_dag
+
+    interval = {"data_interval_start": WEEK_START, "data_interval_end": WEEK_START.add(days=7)}
+    task = build_dag(load_catalogue().get(WEEKLY)).get_task("extract")
+    login = make_url(seeded_pg_url).set(username="no_such_role")
+    monkeypatch.setenv("MI_CASEDB_URL", login.render_as_string(hide_password=False))
+    with pytest.raises(AirflowFailException) as refused:
+        task.python_callable(**interval)
+    assert str(refused.value).startswith(f"SourceAuthenticationError: {WEEKLY}.sql: the case database refused "
+                                         "the login")
+    assert '"no_such_role"' in str(refused.value) and "not retried" in str(refused.value)
+    # the report's own SQL: a column the database does not have
+    root = tmp_path / "sql"
+    shutil.copytree(REPO / "sql", root)
+    broken = load_catalogue(root).get(WEEKLY).sql_path
+    body = broken.read_text().strip().rstrip(";")
+    broken.write_text(f"select q.*, q.no_such_column from (\n{body}\n) q\n")
+    monkeypatch.setenv("MI_SQL_DIR", str(root))
+    monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
+    task = build_dag(load_catalogue(root).get(WEEKLY)).get_task("extract")
+    with pytest.raises(AirflowFailException) as failed:
+        task.python_callable(**interval)
+    assert str(failed.value).startswith(f"ReportSQLError: {broken}: the query failed")
+    assert "no such column: q.no_such_column" in str(failed.value)
+    assert files_under(env / "archive") == []
 
 
 # ---- 2. the database drops mid-query / statement timeout ----------------------------------------
@@ -179,12 +219,13 @@ def test_query_killed_mid_flight_or_timed_out_fails_clearly_and_a_rerun_delivers
     worker.join(30)
     assert killed == 1 and not worker.is_alive(), errors
     [error] = errors
-    assert isinstance(error, ReportSQLError) and "slow_probe.sql: the query failed" in str(error)
+    assert isinstance(error, SourceUnreachableError), error
+    assert "slow_probe.sql: the case database cannot be reached" in str(error)
     assert "terminat" in str(error) and "select" not in str(error).lower()
     # (b) a statement timeout set by connect args (libpq options on the URL)
     timed = make_url(seeded_pg_url).update_query_dict({"options": "-c statement_timeout=200"})
     monkeypatch.setenv("MI_CASEDB_URL", timed.render_as_string(hide_password=False))
-    with pytest.raises(ReportSQLError, match="statement timeout") as failed:
+    with pytest.raises(QueryTimeoutError, match="statement timeout") as failed:
         tasks.extract(slow_probe, *WEEK)
     assert "postgres@" not in str(failed.value)
     assert files_under(env / "archive") == [], "nothing half-written"
@@ -207,6 +248,7 @@ def test_worker_killed_mid_render_leaves_no_partial_file_and_the_retry_is_identi
 
     monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
     out = tasks.extract(WEEKLY, *WEEK)
+    tasks.check_quality(WEEKLY, out["staging"])  # render needs the gate's findings
     staging = Path(out["staging"])
     folder = staging.parent.parent
     report_folder = folder.parent  # a render's scratch (.work-*) is beside the folder it replaces
@@ -229,6 +271,7 @@ def test_worker_killed_mid_render_leaves_no_partial_file_and_the_retry_is_identi
             break
         shutil.rmtree(folder)  # it finished first: start again from the staged extract
         out = tasks.extract(WEEKLY, *WEEK)
+        tasks.check_quality(WEEKLY, out["staging"])  # render needs the gate's findings
     assert killed_with_html, "could not catch the renderer mid-PDF"
     published = [p for p in folder.iterdir() if p.is_file()]
     assert published == [], f"a killed render published {published}"
@@ -258,10 +301,10 @@ def test_worker_killed_mid_render_leaves_no_partial_file_and_the_retry_is_identi
 # ---- 6. archive disk full or read-only ------------------------------------------------------------
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real 3 MB tmpfs mounted for the test (needs root, as in CI; otherwise the test cannot run)."""
+    """A real 8 MB tmpfs mounted for the test (needs root, as in CI; otherwise the test cannot run)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", str(mount)],
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mount)],
                                            capture_output=True).returncode != 0:
         pytest.fail("scenario 6 needs to mount a small tmpfs (run the tests as root, as CI does)", pytrace=False)
     try:
@@ -278,16 +321,16 @@ def test_archive_disk_full_or_read_only_fails_clearly_keeps_the_manifest_and_sen
     monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
     monkeypatch.setenv("MI_ARCHIVE_DIR", str(small_disk / "archive"))
     out = tasks.extract(WEEKLY, *WEEK)
+    tasks.check_quality(WEEKLY, out["staging"])  # render needs the gate's findings
     good = tasks.render(WEEKLY, out["staging"])
     folder = Path(good["folder"])
     before = assert_folder_matches_manifest(folder)
     # fill the disk, then re-render (a re-run of the period)
     filler = small_disk / "filler"
-    with open(filler, "wb") as handle:
+    with open(filler, "wb", buffering=0) as handle:  # unbuffered: nothing left to flush at close
         try:
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
         except OSError:
             pass
     with pytest.raises(OSError) as full:
@@ -347,6 +390,12 @@ def test_critical_quality_failure_delivers_nothing_and_notifies_superusers_by_sm
         context = {"dag": dag, "dag_run": SimpleNamespace(run_id="scheduled__2026-10-26"), "reason": reason}
         for notifier in dag.on_failure_callback:
             notifier(context)
+        # the failed task's own callbacks (after its last try, with its exception) tell the same run
+        # to the same people: nobody hears of one run twice
+        task_callbacks = dag.get_task("check_quality").on_failure_callback
+        assert {c.to for c in task_callbacks} == {"performance@example.org", "mosaic-superusers@example.org"}
+        for notifier in task_callbacks:
+            notifier({**context, "exception": failed.value})
     to = Counter(m["To"] for m in server.messages)
     assert to == Counter({"performance@example.org": 1, "mosaic-superusers@example.org": 1})
     for message in server.messages:
@@ -444,6 +493,7 @@ def test_a_report_run_for_a_period_ending_on_leap_day(env, monkeypatch, seeded_s
 
     monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
     out = tasks.extract("cp_conferences_on_time", "2028-02-01", "2028-02-29", "2028-02-29")
+    tasks.check_quality("cp_conferences_on_time", out["staging"])  # render needs the gate's findings
     assert out["period_end"] == "2028-02-29"
     staged = json.loads(Path(out["staging"]).read_text())
     assert staged["as_at"] == "2028-02-29" and staged["period_start"] == "2028-02-01"
@@ -472,6 +522,7 @@ def test_a_deliver_task_with_a_recipient_still_claimed_fails_and_its_retry_sends
     monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
     monkeypatch.setattr(delivery, "WAIT_FOR_OTHER_SENDER", 1.0)  # a dead attempt does not finish
     out = tasks.extract(WEEKLY, *WEEK)
+    tasks.check_quality(WEEKLY, out["staging"])  # render needs the gate's findings
     [rendered] = [tasks.render(WEEKLY, out["staging"], target) for target in out["targets"]]
     first = tasks.deliver(WEEKLY, rendered)
     sent = outbox_messages(env)

@@ -123,10 +123,10 @@ def test_a_slow_sqlite_query_stops_at_the_timeout(sqlite_case_db, tmp_path, monk
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
         SELECT CAST(max(i) AS TEXT) AS visit_id FROM n WHERE :as_at IS NOT NULL""")
     engine = readonly.case_engine(f"sqlite:///{sqlite_case_db}")
-    with pytest.raises(ReportSQLError) as stopped:
+    with pytest.raises(readonly.QueryTimeoutError) as stopped:
         extract(report, engine)
     engine.dispose()
-    assert "interrupted" in str(stopped.value)
+    assert "interrupted" in str(stopped.value) and "MI_QUERY_TIMEOUT_SECONDS (0.5 s)" in str(stopped.value)
 
 
 # ---- PostgreSQL -----------------------------------------------------------------------------------

@@ -136,3 +136,27 @@ def test_reports_of_one_mi_run_share_indicator_figures(seeded_sqlite_url, tmp_pa
     assert 0 < second["indicator_queries"] < alone["indicator_queries"] / 4
     assert second["kpis"] == alone["kpis"] and second["indicator_trends"] == alone["indicator_trends"]
     assert ENV not in os.environ and not os.path.exists(os.path.dirname(store))
+
+
+def test_overlapping_blocks_of_two_threads_share_one_store_until_the_last_ends(tmp_path):
+    """Two threads rendering copies of a run at once: A opens, B opens, A ends, B ends. The store
+    must outlive A for B (it was removed under B, and B's exit then put A's deleted path back in
+    the environment, failing every later overview of the process), and be gone after B."""
+    import os
+    import threading
+
+    from reporting.indicators.run_figures import ENV, lookup, remember, shared_for_this_run
+
+    block_a, block_b = shared_for_this_run(tmp_path), shared_for_this_run(tmp_path)
+    block_a.__enter__()
+    store = os.environ[ENV]
+    remember("k", 3.0, 4.0)
+    block_b.__enter__()
+    block_a.__exit__(None, None, None)
+    seen = []
+    reader = threading.Thread(target=lambda: seen.append(lookup("k")))  # another thread, the same store
+    reader.start()
+    reader.join()
+    assert seen == [(3.0, 4.0)] and os.environ[ENV] == store
+    block_b.__exit__(None, None, None)
+    assert ENV not in os.environ and not os.path.exists(os.path.dirname(store))

@@ -22,13 +22,15 @@ from pypdf import PdfReader
 
 from reporting import settings
 from reporting.definitions import DefinitionLoadError, load_definition
-from reporting.delivery import deliver as delivery
 from reporting.delivery.ledger import Ledger
 from reporting.delivery.recipients import Person
-from reporting.delivery.slices import rows_for, target_of
+from reporting.delivery.slices import indexes_for, rows_for, target_of
 from reporting.delivery.transport import OutboxTransport
+from reporting.disclosure import data_hash
 from reporting.extract import Extract
-from reporting.runner import data_hash, render_report
+from reporting.plan import Assignment
+from reporting.publish import publish_period
+from reporting.runner import render_report
 from reporting.schedules.periods import Period
 
 WEEK = Period(date(2026, 10, 19), date(2026, 10, 25))
@@ -87,7 +89,7 @@ def pdf_text(data: bytes, password: str | None = None) -> str:
 
 def render(definition, rows, archive: Path, formats=("html", "pdf", "csv", "xlsx")):
     return render_report(definition, Extract([c.name for c in definition.spec.columns], rows, 0.0), WEEK, WEEK.end,
-                         formats=list(formats), archive_root=archive)
+                         formats=list(formats), archive_root=archive, data_quality=[])
 
 
 @pytest.fixture(autouse=True)
@@ -191,11 +193,11 @@ def test_staff_get_capped_pdf_with_spreadsheets_partner_gets_full_encrypted_pdf(
     admin = "safeguarding-admin@hospital.example.org"  # where the partner's PDF password goes
     partner = Person("safeguarding@hospital.example.org", "Test hospital", "agency", "testhosp", "Test hospital",
                      "partner", ("HOSPITALS",), password_to=admin)
-    assignments = [delivery.Assignment(p, rows_for(definition.spec, rows, p, None), target_of(definition.spec, p))
-                   for p in (staff, partner)]
+    assignments = [Assignment(p, rows_for(definition.spec, rows, p, None), indexes_for(definition.spec, rows, p, None),
+                              target_of(definition.spec, p)) for p in (staff, partner)]
     outbox = tmp_path / "outbox"
     ledger = Ledger(f"sqlite:///{tmp_path / 'state.sqlite'}")
-    counts = delivery.deliver_period(definition, rows, WEEK, WEEK.end, casedb=None, transport=OutboxTransport(outbox),
+    counts = publish_period(definition, rows, WEEK, WEEK.end, casedb=None, transport=OutboxTransport(outbox),
                                      ledger=ledger, assignments=assignments)
     ledger.dispose()
     assert counts["sent"] == 2 and counts["passwords_sent"] == 1

@@ -19,12 +19,13 @@ from sqlalchemy import create_engine
 from test_disclosure import Tables
 
 from reporting.definitions import load_catalogue
-from reporting.delivery import deliver as delivery
 from reporting.delivery.ledger import Ledger
 from reporting.delivery.transport import OutboxTransport
 from reporting.indicators.compute import IndicatorSession
 from reporting.indicators.loader import library
 from reporting.indicators.overview import display
+from reporting.plan import assign
+from reporting.publish import publish_period
 from reporting.runner import run_report
 from reporting.schedules.periods import latest_complete_period
 
@@ -104,8 +105,8 @@ def test_an_e_mail_headline_names_its_own_window(report_id, window, seeded_sqlit
     from reporting.extract import run_extract
 
     rows = run_extract(report, engine, period_start=period.start, period_end=period.end, as_at=period.end).rows
-    [first] = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows][:1]
-    delivery.deliver_period(report, rows, period, period.end, casedb=engine,
+    [first] = [a for a in assign(report, rows, period.end, engine) if a.rows][:1]
+    publish_period(report, rows, period, period.end, casedb=engine,
                             transport=OutboxTransport(tmp_path / "out"),
                             ledger=Ledger(f"sqlite:///{tmp_path / 'state.sqlite'}"), formats=["csv"],
                             assignments=[first])

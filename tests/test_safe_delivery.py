@@ -32,9 +32,10 @@ from reporting import archive, settings
 from reporting.casedb import readonly
 from reporting.definitions import load_catalogue
 from reporting.delivery import addresses
-from reporting.delivery import deliver as delivery
 from reporting.delivery.ledger import Ledger
 from reporting.delivery.transport import OutboxTransport, SmtpTransport, TemporaryFailure
+from reporting.plan import assign
+from reporting.publish import publish_period
 from reporting.render.tabular import append_row, write_csv, write_xlsx
 
 SEED = pytest.mark.xdist_group("sqlite_seed")
@@ -68,7 +69,7 @@ def execute(path: Path, sql: str, params=()) -> None:
 def deliver_all(report, rows, period, url: str, transport, ledger: Ledger, **kw) -> dict:
     engine = create_engine(url)
     try:
-        return delivery.deliver_period(report, rows, period, period.end, casedb=engine, transport=transport,
+        return publish_period(report, rows, period, period.end, casedb=engine, transport=transport,
                                        ledger=ledger, formats=["csv"], backoff=0.01, **kw)
     finally:
         engine.dispose()
@@ -145,7 +146,7 @@ def test_a_partner_address_naming_an_outsider_gets_no_report_and_no_password(see
     report = load_catalogue().get("cp_lists_to_agencies")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    chosen = [a for a in delivery.plan(report, rows, period.end, engine) if a.person.key in ("royal_free", "uclh")]
+    chosen = [a for a in assign(report, rows, period.end, engine) if a.person.key in ("royal_free", "uclh")]
     engine.dispose()
     assert len(chosen) == 2
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
@@ -200,7 +201,7 @@ def test_rerendering_a_delivered_period_keeps_what_was_sent_and_a_partner_retry_
     report = load_catalogue().get("cp_lists_to_agencies")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    chosen = [a for a in delivery.plan(report, rows, period.end, engine) if a.person.key == "royal_free"]
+    chosen = [a for a in assign(report, rows, period.end, engine) if a.person.key == "royal_free"]
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
     with Server() as server:
         transport = PasswordsFailUntilRecovered(server.port)
@@ -360,7 +361,7 @@ def test_an_error_for_one_recipient_does_not_block_the_others(seeded_sqlite_url,
     report = load_catalogue().get("cp_visits_due_next_week")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
-    plan = [a for a in delivery.plan(report, rows, period.end, engine) if a.rows]
+    plan = [a for a in assign(report, rows, period.end, engine) if a.rows]
     engine.dispose()
     victim = plan[0].person.email
     ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
@@ -564,7 +565,7 @@ def test_a_school_urn_that_could_name_a_folder_is_refused(case_copy, env):
     urn = sorted({str(r["school_urn"]) for r in rows if r["school_urn"]})[0]
     execute(case_copy, "UPDATE ext_schools SET scho_urn = '../../outside' WHERE scho_urn = ?", (urn,))
     engine = create_engine(url)
-    plan = delivery.plan(report, rows, period.end, engine)
+    plan = assign(report, rows, period.end, engine)
     engine.dispose()
     bad = [a.person for a in plan if a.person.refused]
     assert bad and all("6-digit URN" in p.refused for p in bad)

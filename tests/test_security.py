@@ -17,8 +17,9 @@ from test_delivery import extract_of  # one extract per report per session, shar
 
 from reporting import settings
 from reporting.definitions import load_catalogue
-from reporting.delivery import deliver as delivery
 from reporting.delivery.ledger import Ledger
+from reporting.plan import assign
+from reporting.quality.errors import CriticalDataQualityError
 
 SEED = pytest.mark.xdist_group("sqlite_seed")
 WEEK = ("2026-10-19", "2026-10-25")
@@ -79,7 +80,7 @@ def test_a_full_run_and_its_failures_leak_no_child_data(env, monkeypatch, seeded
     # failure paths: a repeated child (critical gate) and a query against a missing table
     staged["rows"][1]["person_id"] = staged["rows"][0]["person_id"]
     Path(out["staging"]).write_text(json.dumps(staged))
-    with pytest.raises(tasks.CriticalDataQualityError) as critical:
+    with pytest.raises(CriticalDataQualityError) as critical:
         tasks.check_quality(report_id, out["staging"])
     errors.append(str(critical.value))
     sqlite3.connect(env / "empty.sqlite").close()  # a database without the case tables
@@ -112,7 +113,7 @@ def test_every_slice_of_every_burst_report_is_in_its_recipients_scope(seeded_sql
         report = catalogue.get(report_id)
         period, rows = extract_of(seeded_sqlite_url, report)  # raises (fails) if the SQL is broken
         ids = lambda rs: sorted(json.dumps(r, sort_keys=True, default=str) for r in rs)  # noqa: E731
-        for a in delivery.plan(report, rows, period.end, engine):
+        for a in assign(report, rows, period.end, engine):
             person, where = a.person, (report_id, a.person.slice_id)
             if person.scope == "team":
                 own = [r for r in rows if r.get("team_id") == team_of[person.email]]

@@ -1,4 +1,4 @@
-"""The 12 weekly and fortnightly reports of issue 3, on SQLite and PostgreSQL.
+"""The 12 weekly and fortnightly reports, on SQLite and PostgreSQL.
 
 Each report runs for its latest complete period at the seed's as-at date (2026-10-26) and at
 least one headline figure is checked against a count computed here, in Python, from the raw

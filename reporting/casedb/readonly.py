@@ -44,6 +44,61 @@ class CaseDatabaseError(MIError):
     """The case database cannot be used as configured (missing file, bad URL): says what to do."""
 
 
+# ---- faults of the source, told apart (a report's own SQL error is extract.ReportSQLError) --------
+class SourceUnreachableError(CaseDatabaseError):
+    """The case database cannot be reached (server down, wrong host, a missing file): transient,
+    so the Airflow task is retried a few times within minutes, then the run fails."""
+
+
+class SourceAuthenticationError(CaseDatabaseError):
+    """The case database refused the pipeline's login: a retry cannot fix it, so none is made."""
+
+
+class QueryTimeoutError(CaseDatabaseError):
+    """A query ran past MI_QUERY_TIMEOUT_SECONDS (or was cancelled by the server): retried, as a
+    busy server may answer in time later."""
+
+
+# SQLSTATE classes (PostgreSQL, and the standard): 08 connection exception, 28 invalid authorization,
+# 57014 query cancelled (statement timeout), 57P01-57P03 the server shut down or cannot connect now.
+_UNREACHABLE_TEXT = ("unable to open database file", "could not connect", "connection refused",
+                     "could not translate host name", "server closed the connection", "connection timed out",
+                     "no route to host", "name or service not known", "terminating connection",
+                     "connection to server", "the database system is starting up", "is the server running")
+_AUTHENTICATION_TEXT = ("password authentication failed", "no pg_hba.conf entry", "authentication failed",
+                        "login failed", "role \"", "permission denied for database")
+_TIMEOUT_TEXT = ("statement timeout", "canceling statement", "query_canceled", "interrupted")
+
+
+def source_fault(error: BaseException, where: str) -> CaseDatabaseError | None:
+    """The source fault `error` is, as its own error type with a message that says what to do, or
+    None when it is the statement's own fault (bad SQL: the caller's ReportSQLError).
+
+    The message keeps the driver's first line: connection messages name hosts, ports and roles,
+    never a value from the data (and libpq never prints a password).
+    """
+    original = getattr(error, "orig", None) or error
+    state = str(getattr(original, "sqlstate", None) or getattr(original, "pgcode", None) or "")
+    lines = str(original).splitlines()
+    detail = (lines[0] if lines else type(original).__name__)[:300]
+    text = detail.lower()
+    if state.startswith("28") or any(t in text for t in _AUTHENTICATION_TEXT):
+        return SourceAuthenticationError(
+            f"{where}: the case database refused the login ({detail}). Check the user and password in "
+            "MI_CASEDB_URL (or its secret) and the role's grants; not retried")
+    if state == "57014" or any(t in text for t in _TIMEOUT_TEXT):
+        return QueryTimeoutError(
+            f"{where}: the query was stopped after MI_QUERY_TIMEOUT_SECONDS "
+            f"({settings.query_timeout_seconds():g} s) or by the server ({detail}); it is retried. If it "
+            "keeps happening, the query needs an index or a narrower window")
+    missing_database = state == "3D000" or ("database \"" in text and "does not exist" in text)
+    if state.startswith(("08", "57P")) or missing_database or any(t in text for t in _UNREACHABLE_TEXT):
+        return SourceUnreachableError(
+            f"{where}: the case database cannot be reached ({detail}). Check that the database server is "
+            "up and MI_CASEDB_URL points at it; the task is retried for a few minutes, then the run fails")
+    return None
+
+
 # ---- engines -------------------------------------------------------------------------------------
 def case_engine(url: str | None = None) -> Engine:
     """The engine every report, task and command reads the case database with (default
@@ -81,7 +136,7 @@ def _sqlite_engine(parsed: URL) -> Engine:
     if not database.startswith("file:"):  # a URI (a worker process's copy of this URL) is kept
         path = Path(database)
         if not path.is_file():
-            raise CaseDatabaseError(
+            raise SourceUnreachableError(
                 f"the case database {path} does not exist; seed it with `mi db seed` or point "
                 "MI_CASEDB_URL at the authority's database")
         parsed = parsed.set(database=f"file:{path.resolve()}?mode=ro", query={**parsed.query, "uri": "true"})

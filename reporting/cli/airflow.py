@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from reporting import settings
-from reporting.cli.common import err, out
+from reporting.cli.common import INDEX_DIR, CadenceChoice, RunDate, err, out
 
 dags_app = typer.Typer(help="The Airflow DAGs (one per report).", no_args_is_help=True)
 
 
 @dags_app.command("test")
 def dags_test(
-    as_at: str = typer.Option(..., "--as-at", help="Run date (YYYY-MM-DD)."),
-    cadence: str = typer.Option(None, help="Run every report DAG of this cadence."),
-    everything: bool = typer.Option(False, "--all", help="Run every report DAG."),
-    index_dir: Path = typer.Option(Path("out"), "--index-dir", help="Where to write index.html."),
-    airflow_home: Path = typer.Option(None, help="Airflow home for the test runs (default var/airflow-demo)."),
+    as_at: RunDate,
+    cadence: CadenceChoice = None,
+    everything: Annotated[bool, typer.Option("--all", help="Run every report DAG.")] = False,
+    index_dir: Annotated[Path, typer.Option("--index-dir", help="Where to write index.html.")] = INDEX_DIR,
+    airflow_home: Annotated[Path | None, typer.Option(help="Airflow home for the test runs "
+                                                             "(default var/airflow-demo).")] = None,
 ) -> None:
     """Run the DAGs due on a date with dag.test(): what the scheduler would run, without one.
 
     Example: mi dags test --as-at 2026-10-26
     """
     from reporting.batch import write_index
-    from reporting.cli.common import parse_run_date
     from reporting.orchestration.demo import prepare_airflow_home, run_due_dags
 
-    run_date = parse_run_date(as_at)
+    run_date = as_at
     err.print("preparing the Airflow metadata database ...")
     prepare_airflow_home(airflow_home or settings.var_dir() / "airflow-demo")
 

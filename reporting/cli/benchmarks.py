@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,11 +14,11 @@ benchmarks_app = typer.Typer(help="Benchmarks (England, Inner London, Camden, st
 
 @benchmarks_app.command("import")
 def import_command(
-    files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                       help="EES CSV files as downloaded from explore-education-statistics."),
-    write: bool = typer.Option(False, "--write",
-                               help="Update config/benchmarks.yml (default: only show what would change)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the files, changes and gaps as JSON."),
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True,
+                                                help="EES CSV files as downloaded from explore-education-statistics.")],
+    write: Annotated[bool, typer.Option("--write", help="Update config/benchmarks.yml (default: only show what "
+                                                        "would change).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the files, changes and gaps as JSON.")] = False,
 ) -> None:
     """Read the DfE's Explore Education Statistics CSVs as published and fill the benchmark series.
 

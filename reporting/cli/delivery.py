@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from reporting.casedb import readonly
-from reporting.cli.common import err, out
+from reporting.cli.common import date_option, err, out, run_date_option, wide_console
 
 recipients_app = typer.Typer(help="Who receives a report, and which slice.", no_args_is_help=True)
 deliveries_app = typer.Typer(help="The delivery ledger: who was sent what, when.", no_args_is_help=True)
@@ -18,31 +19,30 @@ deliveries_app = typer.Typer(help="The delivery ledger: who was sent what, when.
 @recipients_app.command("resolve")
 def recipients_resolve(
     report_id: str,
-    as_at: str = typer.Option(..., "--as-at", help="Run date: the report's latest complete period is used."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_at: Annotated[date, run_date_option("Run date: the report's latest complete period is used.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show who would receive which slice, with how many rows, without sending anything.
 
     Example: mi recipients resolve cp_visits_due_next_week --as-at 2026-10-26
     """
 
-    from reporting.cli.common import parse_run_date
     from reporting.definitions import load_catalogue
-    from reporting.delivery.deliver import plan
     from reporting.extract import run_extract
+    from reporting.plan import assign
     from reporting.schedules.periods import latest_complete_period
 
     try:
         report = load_catalogue().get(report_id)
     except KeyError as error:
         raise typer.BadParameter(str(error.args[0])) from None
-    period = latest_complete_period(report.spec.cadence, parse_run_date(as_at))
+    period = latest_complete_period(report.spec.cadence, as_at)
     try:
         engine = readonly.case_engine()
         try:
             extract = run_extract(report, engine, period_start=period.start, period_end=period.end,
                                   as_at=period.end)
-            assignments = plan(report, extract.rows, period.end, engine)
+            assignments = assign(report, extract.rows, period.end, engine)
         finally:
             engine.dispose()
     except Exception as error:  # noqa: BLE001 - a missing or locked database, a bad definition: no traceback
@@ -68,34 +68,57 @@ def recipients_resolve(
     out.print(table)
 
 
+STATES = ("sent", "rejected", "failed", "empty", "sending")
+
+
 @deliveries_app.command("list")
 def deliveries_list(
-    report: str = typer.Option(None, "--report", help="Only this report id."),
-    period: str = typer.Option(None, "--period", help="Only this period (its end date, YYYY-MM-DD)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    report: Annotated[str | None, typer.Option("--report", help="Only this report id.")] = None,
+    period: Annotated[date | None, date_option("--period", help_text="Only this period (its end date).")] = None,
+    since: Annotated[date | None, date_option("--since", help_text="Recorded on or after this day.")] = None,
+    until: Annotated[date | None, date_option("--until", help_text="Recorded on or before this day.")] = None,
+    state: Annotated[list[str] | None, typer.Option("--state", help="Only this state (repeatable): sent, "
+                                                    "rejected, failed, empty, sending.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The audit trail: one line per (report, period, slice, recipient, content hash).
+    """The audit trail: one line per (report, period, slice, recipient, content hash), sent or not.
 
-    Example: mi deliveries list --report cp_visits_due_next_week --json
+    Refused (`rejected`), failed, empty and in-flight (`sending`) deliveries are listed with the
+    sent ones; slices are named by team or service when the case database is reachable. Piped,
+    the table is not cut to the terminal's width.
+
+    Example: mi deliveries list --since 2026-10-19 --state rejected --state failed
     """
-    from reporting.cli.common import parse_date
+    from datetime import datetime, time, timedelta
+
     from reporting.delivery.ledger import Ledger
 
-    if period:
-        period = parse_date(period).isoformat()
+    bad = sorted(set(state or ()) - set(STATES))
+    if bad:
+        raise typer.BadParameter(f"unknown state(s) {', '.join(bad)}; expected some of {', '.join(STATES)}",
+                                 param_hint="--state")
     ledger = Ledger()
     try:
-        entries = ledger.entries(report, period)
+        entries = ledger.entries(report, period.isoformat() if period else None,
+                                 since=datetime.combine(since, time()) if since else None,
+                                 until=datetime.combine(until + timedelta(days=1), time()) if until else None,
+                                 states=state or ())
     finally:
         ledger.dispose()
+    from reporting.board import slice_names
+
+    names = slice_names()
+    for e in entries:
+        e["slice_label"] = names(e["slice_id"])
     if as_json:
         print(json.dumps(entries, indent=2, default=str))
         return
     table = Table(title=f"{len(entries)} deliveries")
-    for column in ("report", "period", "slice", "recipient", "kind", "state", "tries", "sent at", "hash"):
-        table.add_column(column)
+    for column in ("report", "period", "slice", "recipient", "kind", "state", "tries", "when", "why", "hash"):
+        table.add_column(column, overflow="fold")
     for e in entries:
-        state = e["state"] + (" (correction)" if e["correction"] else "")
-        table.add_row(e["report_id"], e["period_end"], e["slice_id"], e["recipient"], e["kind"], state,
-                      str(e["attempts"]), str(e["sent_at"] or ""), e["content_hash"][:12])
-    out.print(table)
+        state_text = e["state"] + (" (correction)" if e["correction"] else "")
+        table.add_row(e["report_id"], e["period_end"], e["slice_label"], e["recipient"], e["kind"], state_text,
+                      str(e["attempts"]), str(e["sent_at"] or e["updated_at"] or ""), e["last_error"] or "",
+                      e["content_hash"][:12])
+    wide_console().print(table)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
 import typer
 from rich.console import JustifyMethod
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -9,12 +12,13 @@ from rich.table import Table
 
 from reporting import settings
 from reporting.casedb import readonly
-from reporting.cli.common import err, parse_date, redact, table_console
+from reporting.cli.common import CaseDbUrl, date_option, err, redact, table_console
 
 app = typer.Typer(help="Children's social care MI reporting pipeline.", no_args_is_help=True)
 db_app = typer.Typer(help="The case-management database (SSD schema).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = err
+DEMO_DAY = date.fromisoformat(settings.DEMO_AS_AT)
 
 
 def _register_commands() -> None:
@@ -35,6 +39,10 @@ def _register_commands() -> None:
     app.add_typer(recipients_app, name="recipients")
     app.add_typer(deliveries_app, name="deliveries")
 
+    from reporting.cli.board import board_command
+
+    app.command("board")(board_command)
+
     from reporting.cli.returns import returns_app
 
     app.add_typer(returns_app, name="returns")
@@ -46,9 +54,9 @@ def _register_commands() -> None:
 
 @db_app.command("profile")
 def db_profile(
-    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL or var/casedb.sqlite)."),
-    as_at: str = typer.Option(settings.DEMO_AS_AT, "--as-at", help="Profile the reporting year before this date."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: one object per measure."),
+    url: CaseDbUrl = None,
+    as_at: Annotated[date, date_option("--as-at", help_text="Profile the reporting year before this date.")] = DEMO_DAY,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: one object per measure.")] = False,
 ) -> None:
     """Compare a case database with a realistic inner-London authority (config/calibration.yml):
     each measure, its target and tolerance, its source, and whether it is within. Exit 1 if any is not.
@@ -61,7 +69,7 @@ def db_profile(
 
     try:
         engine = readonly.case_engine(url or settings.casedb_url())
-        year, results = profile(engine, parse_date(as_at))
+        year, results = profile(engine, as_at)
         engine.dispose()
     except Exception as error:  # noqa: BLE001 - a missing database, a broken config: said in one line
         from reporting.casedb.readonly import reason
@@ -89,10 +97,10 @@ def db_profile(
 
 @db_app.command("seed")
 def db_seed(
-    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL or var/casedb.sqlite)."),
-    scale: str = typer.Option("camden", help="camden (1x), county (10x) or london (100x)."),
-    seed: int = typer.Option(1, help="Random seed: same seed, same rows."),
-    as_at: str = typer.Option(settings.DEMO_AS_AT, "--as-at", help="Last day of recorded history."),
+    url: CaseDbUrl = None,
+    scale: Annotated[str, typer.Option(help="camden (1x), county (10x) or london (100x).")] = "camden",
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same rows.")] = 1,
+    as_at: Annotated[date, date_option("--as-at", help_text="Last day of recorded history.")] = DEMO_DAY,
 ) -> None:
     """Create the schema and fill it with a synthetic authority.
 
@@ -113,7 +121,7 @@ def db_seed(
             bar.update(task, description=f"{'generating' if stage == 'families' else 'loading ' + stage}",
                        completed=fraction)
 
-        result = seed_database(url, scale, seed, parse_date(as_at), progress)
+        result = seed_database(url, scale, seed, as_at, progress)
     table = Table(title=f"Seeded {scale} (seed {seed}, as at {result.as_at})")
     table.add_column("table")
     table.add_column("rows", justify="right")

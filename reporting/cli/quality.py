@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from typing import Annotated
 
 import typer
 from rich.console import JustifyMethod
 from rich.table import Table
 
+from reporting.cli.common import CaseDbUrl, date_option, table_console
 from reporting.cli.common import err as console
-from reporting.cli.common import table_console
 
 quality_app = typer.Typer(help="Data quality: Great Expectations suites for the case database.",
                           no_args_is_help=True)
@@ -17,12 +19,14 @@ quality_app = typer.Typer(help="Data quality: Great Expectations suites for the 
 
 @quality_app.command("check")
 def check_command(
-    table: list[str] = typer.Option(None, "--table", "-t", help="Only this source table (repeatable)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
-    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL or var/casedb.sqlite)."),
-    as_at: str = typer.Option(None, "--as-at", help="Dates after this are out of range (default: the demo date)."),
-    publish: bool = typer.Option(False, "--publish", help="Also write the HTML page, JSON summary and trend "
-                                 "under <archive>/_quality/."),
+    table: Annotated[list[str] | None, typer.Option("--table", "-t",
+                                                    help="Only this source table (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    url: CaseDbUrl = None,
+    as_at: Annotated[date | None, date_option("--as-at", help_text="Dates after this are out of range "
+                                                                   "(default: the demo date).")] = None,
+    publish: Annotated[bool, typer.Option("--publish", help="Also write the HTML page, JSON summary and trend "
+                                                            "under <archive>/_quality/.")] = False,
 ) -> None:
     """Validate the case database against the source suites; exit 1 if a critical check fails.
 
@@ -30,12 +34,12 @@ def check_command(
     """
     from reporting import settings
     from reporting.casedb import readonly
-    from reporting.cli.common import parse_date, redact
+    from reporting.cli.common import redact
     from reporting.quality.source import publish as publish_result
     from reporting.quality.source import validate_source
     from reporting.quality.suites import SuiteFileError
 
-    day = parse_date(as_at) if as_at else parse_date(settings.DEMO_AS_AT)
+    day = as_at or date.fromisoformat(settings.DEMO_AS_AT)
     from reporting.casedb.readonly import CaseDatabaseError, reason
 
     try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,12 +14,13 @@ from rich.table import Table
 
 from reporting import settings
 from reporting.casedb import readonly
-from reporting.cli.common import err, out
+from reporting.cli.common import INDEX_DIR, CadenceChoice, Formats, RunDate, err, out, run_date_option
 from reporting.definitions import DefinitionLoadError, load_catalogue, load_definition
 
 reports_app = typer.Typer(help="Report definitions: list, show, validate, scaffold, render.", no_args_is_help=True)
 
 FORMATS = ("html", "pdf", "csv", "xlsx")
+CATALOGUE_DOC = settings.REPO_ROOT / "docs" / "report-catalogue.md"
 
 
 def _engine():
@@ -43,7 +46,9 @@ def _catalogue():
 
 
 @reports_app.command("list")
-def reports_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def reports_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
     """List every report: id, title, cadence, area.
 
     Example: mi reports list --json
@@ -88,7 +93,9 @@ def reports_show(report_id: str) -> None:
 
 
 @reports_app.command("validate")
-def reports_validate(path: Path = typer.Argument(None, help="One .yml file; default: every definition.")) -> None:
+def reports_validate(
+    path: Annotated[Path | None, typer.Argument(help="One .yml file; default: every definition.")] = None,
+) -> None:
     """Validate definitions and their SQL; exit 1 naming each problem (file, field, expectation).
 
     Example: mi reports validate sql/child_protection/cp_visits_due_next_week.yml
@@ -211,8 +218,11 @@ order by team_name, person_id
 
 
 @reports_app.command("new")
-def reports_new(report_id: str, area: str = typer.Option(..., help="Folder under sql/, e.g. child_protection."),
-                title: str = typer.Option(None, help="Report title.")) -> None:
+def reports_new(
+    report_id: str,
+    area: Annotated[str, typer.Option(help="Folder under sql/, e.g. child_protection.")],
+    title: Annotated[str | None, typer.Option(help="Report title.")] = None,
+) -> None:
     """Scaffold sql/<area>/<id>.yml and .sql with comments, ready to edit.
 
     Example: mi reports new lac_visits_overdue --area looked_after
@@ -241,15 +251,14 @@ def reports_new(report_id: str, area: str = typer.Option(..., help="Folder under
 @reports_app.command("render")
 def reports_render(
     report_id: str,
-    as_at: str = typer.Option(..., "--as-at", help="Run date: the report covers its latest complete period."),
-    out_dir: Path = typer.Option(None, "--out", help="Archive root (default MI_ARCHIVE_DIR)."),
-    fmt: str = typer.Option(None, "--format", help="Comma-separated: html,pdf,csv,xlsx."),
+    as_at: Annotated[date, run_date_option("Run date: the report covers its latest complete period.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Archive root (default MI_ARCHIVE_DIR).")] = None,
+    fmt: Formats = None,
 ) -> None:
     """Render one report for its latest complete period at a date.
 
     Example: mi reports render cp_visits_due_next_week --as-at 2026-10-26
     """
-    from reporting.cli.common import parse_run_date
     from reporting.runner import run_report
     from reporting.schedules.periods import latest_complete_period
 
@@ -258,7 +267,7 @@ def reports_render(
     except (KeyError, DefinitionLoadError) as error:
         err.print(f"[red]{error}[/]")
         raise typer.Exit(1) from None
-    period = latest_complete_period(d.spec.cadence, parse_run_date(as_at))
+    period = latest_complete_period(d.spec.cadence, as_at)
     try:
         result = run_report(d, _engine(), period, period.end, formats=_formats(fmt), archive_root=out_dir)
     except Exception as error:  # noqa: BLE001 - shown to the user without a traceback
@@ -273,8 +282,9 @@ def reports_render(
 
 
 @reports_app.command("catalogue")
-def reports_catalogue(path: Path = typer.Option(settings.REPO_ROOT / "docs" / "report-catalogue.md",
-                                                help="Where to write the catalogue.")) -> None:
+def reports_catalogue(
+    path: Annotated[Path, typer.Option(help="Where to write the catalogue.")] = CATALOGUE_DOC,
+) -> None:
     """Write docs/report-catalogue.md from the definitions.
 
     Example: mi reports catalogue
@@ -286,29 +296,24 @@ def reports_catalogue(path: Path = typer.Option(settings.REPO_ROOT / "docs" / "r
 
 
 def run_command(
-    as_at: str = typer.Option(..., "--as-at", help="Run date (YYYY-MM-DD)."),
-    cadence: str = typer.Option(None, help="Run every report of this cadence."),
-    everything: bool = typer.Option(False, "--all", help="Run every report."),
-    fmt: str = typer.Option(None, "--format", help="Comma-separated: html,pdf,csv,xlsx."),
-    index_dir: Path = typer.Option(Path("out"), "--index-dir", help="Where to write index.html."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON per report."),
-    deliver: bool = typer.Option(True, "--deliver/--no-deliver",
-                                 help="Send each recipient their slice (transport: MI_SMTP_* or the outbox)."),
-    jobs: int = typer.Option(None, "--jobs", "-j", min=1,
-                             help="Reports run at once, each in a worker process (default: number of CPUs; "
-                                  "1 runs them one by one in this process)."),
+    as_at: RunDate,
+    cadence: CadenceChoice = None,
+    everything: Annotated[bool, typer.Option("--all", help="Run every report.")] = False,
+    fmt: Formats = None,
+    index_dir: Annotated[Path, typer.Option("--index-dir", help="Where to write index.html.")] = INDEX_DIR,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON per report.")] = False,
+    deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="Send each recipient their copy "
+                                                                        "(MI_SMTP_* or the outbox).")] = True,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Reports run at once, each in a worker "
+                                             "process (default: number of CPUs; 1 runs them one by one in this "
+                                             "process).")] = None,
 ) -> None:
     """Run the reports due on a date (or a cadence, or all), each for its latest complete period.
 
     Example: mi run --as-at 2026-10-26
     """
     from reporting.batch import run_batch, select_reports, write_index
-    from reporting.cli.common import parse_run_date
-    from reporting.schedules.periods import CADENCES
-
-    if cadence and cadence not in CADENCES:
-        raise typer.BadParameter(f"unknown cadence {cadence!r}; expected one of {', '.join(CADENCES)}")
-    run_date = parse_run_date(as_at)
+    run_date = as_at
     selection = select_reports(_catalogue(), run_date, cadence=cadence, everything=everything)
     formats = _formats(fmt)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -338,9 +343,10 @@ def run_command(
 
 
 def schedule_command(
-    year: int = typer.Option(..., help="Calendar year."),
-    report: str = typer.Option(None, help="Only this report."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: report_id, run_at, period_start, period_end."),
+    year: Annotated[int, typer.Option(help="Calendar year.")],
+    report: Annotated[str | None, typer.Option(help="Only this report.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: report_id, run_at, period_start, "
+                                                         "period_end.")] = False,
 ) -> None:
     """Print the year's run dates and periods, from the same timetable Airflow uses.
 

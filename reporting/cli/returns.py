@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import typer
+
+from reporting.cli.common import CaseDbUrl, date_option
 
 returns_app = typer.Typer(help="Statutory returns and Ofsted Annex A lists from the case database.",
                           no_args_is_help=True)
@@ -30,9 +34,11 @@ def _report(result) -> None:
 
 
 @returns_app.command("cin-census")
-def cin_census_command(year: int = typer.Option(..., help="Collection year ending 31 March, e.g. 2026."),
-                       url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
-                       out: Path = typer.Option(None, help="Output folder (default: var/returns/cin).")) -> None:
+def cin_census_command(
+    year: Annotated[int, typer.Option(help="Collection year ending 31 March, e.g. 2026.")],
+    url: CaseDbUrl = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: var/returns/cin).")] = None,
+) -> None:
     """The CIN census XML for the year to 31 March YEAR. Example: mi returns cin-census --year 2026"""
     from reporting.returns import cin_census
 
@@ -40,9 +46,11 @@ def cin_census_command(year: int = typer.Option(..., help="Collection year endin
 
 
 @returns_app.command("ssda903")
-def ssda903_command(year: int = typer.Option(..., help="Collection year ending 31 March, e.g. 2026."),
-                    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
-                    out: Path = typer.Option(None, help="Output folder (default: var/returns/ssda903).")) -> None:
+def ssda903_command(
+    year: Annotated[int, typer.Option(help="Collection year ending 31 March, e.g. 2026.")],
+    url: CaseDbUrl = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: var/returns/ssda903).")] = None,
+) -> None:
     """The SSDA903 CSV tables for the year to 31 March YEAR. Example: mi returns ssda903 --year 2026"""
     from reporting.returns import ssda903
 
@@ -50,21 +58,22 @@ def ssda903_command(year: int = typer.Option(..., help="Collection year ending 3
 
 
 @returns_app.command("annex-a")
-def annex_a_command(as_at: str = typer.Option(..., "--as-at", help="Date the lists are drawn at (YYYY-MM-DD)."),
-                    url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
-                    out: Path = typer.Option(None, help="Output folder (default: var/returns/annex_a).")) -> None:
+def annex_a_command(
+    as_at: Annotated[date, date_option("--as-at", help_text="Date the lists are drawn at.")],
+    url: CaseDbUrl = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: var/returns/annex_a).")] = None,
+) -> None:
     """Ofsted Annex A lists 1-11 (XLSX) as at AS_AT: lists 1-8 for the 6 months to it, 9 on it, 10-11 for 12 months.
 
     Values a list could not write as the specification codes them are counted on the workbook's
     "Data quality" sheet and listed here. Exit 2 when the Annex A definitions are inconsistent.
     Example: mi returns annex-a --as-at 2026-10-26
     """
-    from reporting.cli.common import parse_date
     from reporting.returns import annex_a
     from reporting.returns.annex_a_spec import AnnexAConfigError
 
     try:
-        result = annex_a.build(_engine(url), parse_date(as_at), _out(out, "annex_a"))
+        result = annex_a.build(_engine(url), as_at, _out(out, "annex_a"))
     except AnnexAConfigError as error:
         typer.echo(f"cannot build Annex A: {error}", err=True)
         raise typer.Exit(2) from None
@@ -78,12 +87,13 @@ def annex_a_command(as_at: str = typer.Option(..., "--as-at", help="Date the lis
 
 
 @returns_app.command("validate")
-def validate_command(year: int = typer.Option(..., help="Collection year ending 31 March, e.g. 2026."),
-                     url: str = typer.Option(None, help="SQLAlchemy URL (default: MI_CASEDB_URL)."),
-                     out: Path = typer.Option(None, help="Output folder (default: var/returns-check)."),
-                     create_venv: bool = typer.Option(
-                         True, "--create-venv/--no-create-venv",
-                         help="Create the validators' virtualenv if it is missing.")) -> None:
+def validate_command(
+    year: Annotated[int, typer.Option(help="Collection year ending 31 March, e.g. 2026.")],
+    url: CaseDbUrl = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: var/returns-check).")] = None,
+    create_venv: Annotated[bool, typer.Option("--create-venv/--no-create-venv",
+                                              help="Create the validators' virtualenv if it is missing.")] = True,
+) -> None:
     """Build the SSDA903 and CIN census returns and check both with the DfE validators; exit 1 on any error.
 
     Writes OUT/ssda903/*.csv, OUT/cin/cin_census_YEAR.xml and OUT/validation.json (errors and

@@ -1,100 +1,68 @@
-"""Deliver one report period: each recipient gets their slice, once, through the ledger.
+"""Deliver one report period: each recipient gets their planned copy, once, through the ledger.
 
-    plan      recipients (recipients.resolve) x their rows (slices.rows_for) -> assignments
-    render    the slice's files: reused from the archive when the render task already made them
-              (whole report, burst slices) with the same content hash, else rendered here
-              (service slices, partner column subsets) into `<period>/deliveries/<slice>/`
+    plan      (reporting.plan) every recipient, the copy that serves them and its content hash
+    render    (reporting.runner.render_copy) every copy, before this module is called
     claim     ledger row for (report, period, slice, recipient, kind, content hash)
-    send      with retries and back-off on temporary failures; permanent ones are recorded
+    send      the finished files, checked against their manifest, with retries and back-off on
+              temporary failures; permanent ones are recorded
     password  partners: the PDF is encrypted and the password goes separately
 
-Returns counts only: no rows, names or ids leave this module.
+Nothing is rendered here: a copy missing or not matching the plan is not sent (the recipient's
+delivery fails, to be retried after the render). Returns counts only: no rows, names or ids leave
+this module.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Engine
-
-from reporting import archive, disclosure, settings
+from reporting import archive, settings
 from reporting.coverage import describe
-from reporting.definitions import ReportDefinition
+from reporting.definitions import CLASSIFICATION, ReportDefinition
 from reporting.delivery import message as mail
 from reporting.delivery import partners as sharing
 from reporting.delivery.ledger import Key, Ledger
-from reporting.delivery.recipients import OUT_OF_BAND, Directory, PartnerDirectory, Person, load_directory, resolve
-from reporting.delivery.slices import CUSTOM, definition_for, rows_for, slice_definition, target_of
+from reporting.delivery.recipients import OUT_OF_BAND, Person
 from reporting.delivery.transport import PermanentFailure, TemporaryFailure, from_environment
-from reporting.extract import Extract
-from reporting.indicators.run_figures import shared_for_this_run
-from reporting.runner import CLASSIFICATION, data_hash, render_report
+from reporting.errors import MIError
+from reporting.plan import ANY, RunPlan, Send
 from reporting.schedules.periods import Period
 
 log = logging.getLogger(__name__)
-ANY = object()  # deliver every assignment, whatever rendered target serves it
 ATTACHABLE = ("pdf", "xlsx", "csv")
 
 
-@dataclass
-class Assignment:
-    person: Person
-    rows: list[dict]
-    target: str | None  # None: whole report; a burst key; or CUSTOM
+class NotRenderedError(MIError, RuntimeError):
+    """A planned copy is not in the archive as planned (render has not run, or ran on other rows)."""
 
 
-def plan(report: ReportDefinition, rows: list[dict], as_at: date, casedb: Engine, *,
-         partners: PartnerDirectory | None = None, directory: Directory | None = None) -> list[Assignment]:
-    directory = directory or load_directory(casedb)
-    people = resolve(report.spec, casedb, as_at, partners=partners, directory=directory)
-    return [Assignment(p, rows_for(report.spec, rows, p, directory), target_of(report.spec, p)) for p in people]
-
-
-def _serves(assignment: Assignment, only_target) -> bool:
-    """Partition over the mapped deliver tasks: the whole-report task also takes the custom slices."""
-    if only_target is ANY:
-        return True
-    if only_target is None:
-        return assignment.target in (None, CUSTOM)
-    return assignment.target == only_target
-
-
-def deliver_period(report: ReportDefinition, rows: list[dict], period: Period, as_at: date, *, casedb: Engine,
-                   transport=None, ledger: Ledger | None = None, formats: list[str] | None = None,
-                   only_target=ANY, attempts: int = 4, backoff: float = 2.0,
-                   generated_at: datetime | None = None, assignments: list[Assignment] | None = None) -> dict:
-    """Send every recipient their slice of one period; returns counts."""
+def deliver_period(run_plan: RunPlan, period: Period, *, transport=None, ledger: Ledger | None = None,
+                   target=ANY, attempts: int = 4, backoff: float = 2.0) -> dict:
+    """Send every planned recipient (or those of one Airflow deliver task's `target`) their copy;
+    returns counts."""
+    report = run_plan.report
     transport = transport or from_environment()
     own_ledger = ledger is None
     ledger = ledger or Ledger()
-    generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
     counts: Counter = Counter()
     try:
-        # service and partner copies of an overview share the whole report's indicator figures
-        with shared_for_this_run(settings.var_dir()):
-            for assignment in assignments if assignments is not None else plan(report, rows, as_at, casedb):
-                if not _serves(assignment, only_target):
-                    continue
-                counts["recipients"] += 1
-                try:
-                    outcome = _deliver_one(report, assignment, period, as_at, transport, ledger, formats,
-                                           attempts, backoff, generated_at)
-                except Exception as error:  # noqa: BLE001 - one bad recipient must not block the others
-                    # its claim was given back as failed (retried by the task's retry); the message
-                    # names the report, period and slice, never the rows
-                    log.error("%s %s: delivery to %s (%s) failed: %s: %s", report.id, period.end,
-                              assignment.person.slice_id, assignment.person.email, type(error).__name__, error)
-                    outcome = ["failed"]
-                for name in outcome:
-                    counts[name] += 1
+        for send in run_plan.sends_for(target):
+            counts["recipients"] += 1
+            try:
+                outcome = _deliver_one(report, send, period, transport, ledger, attempts, backoff)
+            except Exception as error:  # noqa: BLE001 - one bad recipient must not block the others
+                # its claim was given back as failed (retried by the task's retry); the message
+                # names the report, period and slice, never the rows
+                log.error("%s %s: delivery to %s (%s) failed: %s: %s", report.id, period.end,
+                          send.person.slice_id, send.person.email, type(error).__name__, error)
+                outcome = ["failed"]
+            for name in outcome:
+                counts[name] += 1
         counts["rejection_notices"] += _notify_rejections(report, period, transport, ledger, attempts, backoff)
     finally:
         if own_ledger:
@@ -106,26 +74,35 @@ def deliver_period(report: ReportDefinition, rows: list[dict], period: Period, a
     return result
 
 
-def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, transport, ledger: Ledger,
-                 formats, attempts: int, backoff: float, generated_at: datetime) -> list[str]:
-    person, rows = assignment.person, assignment.rows
-    spec = slice_definition(report.spec, person) if assignment.target == CUSTOM else report.spec
-    # the figures the rendered files show (suppressed for an aggregate report): the e-mail's
-    # headline is drawn from them, and the hash matches the rendered manifest's
-    publication = disclosure.published(spec, rows)
-    content_hash = data_hash([c.model_dump() for c in spec.columns], publication.rows)
+def _finished(send: Send, period: Period) -> tuple[Path, dict]:
+    """The folder of the send's copy and its manifest, checked to be the planned content."""
+    assert send.copy is not None
+    folder = send.copy.folder(period.end.isoformat())
+    try:
+        manifest = archive.read_manifest(folder)
+    except (OSError, ValueError):
+        manifest = {}
+    if manifest.get("content_hash") != send.content_hash:
+        raise NotRenderedError(f"{send.copy.definition.id} {period.end}: the copy for {send.person.slice_id} "
+                               "is not rendered for this run's rows; run the render task, then deliver")
+    return folder, manifest
+
+
+def _deliver_one(report: ReportDefinition, send: Send, period: Period, transport, ledger: Ledger,
+                 attempts: int, backoff: float) -> list[str]:
+    person, rows, content_hash = send.person, send.rows, send.content_hash
     key = Key(report.id, period.end.isoformat(), person.slice_id, person.email, "report", content_hash)
     role = ",".join(person.roles)
     if person.refused:  # an address (or school URN) that must not be used: recorded, notified, not sent
-        return [_refuse(ledger, key, role, len(rows), person.refused)]
-    if not rows and not report.spec.send_empty:
+        return [_refuse(ledger, key, role, rows, person.refused)]
+    if send.copy is None:  # an empty slice of a report that does not send empty ones
         ledger.record_empty(key, role=role)
         return ["empty"]
     if ledger.state(key) == "sent":
         outcomes = ["already_sent"]
     else:
-        folder = _rendered(report, spec, assignment, period, as_at, formats, content_hash, generated_at)
-        claim = _claim_or_wait(ledger, key, role, len(rows))
+        folder, manifest = _finished(send, period)
+        claim = _claim_or_wait(ledger, key, role, rows)
         files, altered = _snapshot(folder, person) if claim is not None else ([], None)
         if claim is None:
             # refused for good earlier: not sent, and its password must not go out either
@@ -144,11 +121,12 @@ def _deliver_one(report, assignment: Assignment, period: Period, as_at: date, tr
             outcomes = ["rejected"]
         else:
             try:
-                tables = publication.summaries
                 content = mail.Content(
                     to=person.email, title=report.spec.title, period=period, slice_label=person.label,
                     classification=CLASSIFICATION[report.spec.sensitivity],
-                    figures=mail.headline(tables, len(rows)), rows=len(rows), attachments=files,
+                    # the figures the copy shows (after disclosure control), as render recorded them
+                    figures=[(label, value) for label, value in manifest["headline"]], rows=rows,
+                    attachments=files,
                     archive_folder=folder, message_id=mail.message_id(*key.__dict__.values()),
                     correction=claim.correction,
                     note=("The attached PDF is encrypted; its password comes in a separate message."
@@ -256,10 +234,8 @@ def _notify_rejections(report: ReportDefinition, period: Period, transport, ledg
     refusals), so a retried task or a second worker never sends it twice, and a temporary failure
     to send it is retried on the next call. It names staff addresses and SMTP replies, not children.
     """
-    import hashlib
     from email.message import EmailMessage
     from email.utils import formatdate
-
 
     refused = sorted((e["recipient"], e["slice_id"], e["kind"], e["last_error"] or "")
                      for e in ledger.entries(report.id, period.end.isoformat())
@@ -291,65 +267,6 @@ def _notify_rejections(report: ReportDefinition, period: Period, transport, ledg
 
 
 # ---- files ---------------------------------------------------------------------------------------
-def _rendered(report: ReportDefinition, spec, assignment: Assignment, period: Period, as_at: date,
-              formats: list[str] | None, content_hash: str, generated_at: datetime) -> Path:
-    """The folder holding this slice's files, rendered now only if the archive lacks them."""
-    person, target = assignment.person, assignment.target
-    wanted = list(formats or settings.output_formats() or spec.outputs)
-    if person.external:
-        wanted = ["pdf"]  # partners and schools get the encrypted PDF only
-    if target == CUSTOM:
-        final = archive.period_dir(report.id, period.end.isoformat()) / "deliveries" / person.slice_id
-    else:
-        final = archive.period_dir(report.id, period.end.isoformat(), target)
-    archive.private_mkdir(final.parent)
-    # one renderer per slice folder at a time: two workers delivering the same period at once
-    # would otherwise swap the folder out from under each other's attachments
-    locks = archive.period_dir(report.id, period.end.isoformat()) / "deliveries" / ".locks"
-    archive.private_mkdir(locks)
-    name = "_all" if target is None else (person.slice_id if target == CUSTOM else f"slice-{target}")
-    with open(locks / f"{name}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not _current(final, content_hash, wanted, person):
-            _render_into(report, spec, assignment, period, as_at, wanted, content_hash, generated_at, final)
-    return final
-
-
-def _render_into(report, spec, assignment: Assignment, period: Period, as_at: date, wanted: list[str],
-                 content_hash: str, generated_at: datetime, final: Path) -> None:
-    person, target = assignment.person, assignment.target
-    definition = definition_for(report, spec) if target == CUSTOM else report
-    extract = Extract([c.name for c in spec.columns], assignment.rows, 0.0)
-    with archive.work_folder(final) as scratch:
-        # a custom slice is rendered as a whole report of just its rows; a burst slice by its key
-        built = render_report(definition, extract, period, as_at, formats=wanted,
-                              slice_key=None if target in (None, CUSTOM) else target,
-                              archive_root=scratch, generated_at=generated_at).folder
-        if person.external:
-            password = sharing.password_for(final.parent, f"{person.slice_id}-{content_hash}")
-            manifest = archive.read_manifest(built)
-            for pdf in built.glob("*.pdf"):
-                encrypted = sharing.encrypted_pdf(pdf, password)
-                # the manifest vouches for what is sent: the encrypted copy, not the plain PDF
-                hashes = manifest["file_hashes"]
-                hashes.pop(pdf.name, None)
-                hashes[encrypted.name] = archive.file_hash(encrypted)
-            archive.write_manifest(built, manifest)
-        if target is None:
-            archive.publish_files(built, final)  # the period folder also holds slices/, deliveries/, sent/
-        else:
-            archive.replace_folder(built, final)
-
-
-def _current(folder: Path, content_hash: str, wanted: list[str], person: Person) -> bool:
-    try:
-        manifest = archive.read_manifest(folder)
-    except (OSError, ValueError):
-        return False
-    names = {p.suffix[1:] for p in folder.iterdir() if p.is_file()}
-    return manifest.get("content_hash") == content_hash and all(f in names for f in wanted)
-
-
 def _attachments(folder: Path, person: Person) -> list[Path]:
     files = [p for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
     if person.external:

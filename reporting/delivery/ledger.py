@@ -20,6 +20,7 @@ slice had no rows and the definition does not ask for empty reports: recorded, n
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -194,13 +195,23 @@ class Ledger:
         with self.engine.connect() as conn:
             return conn.execute(select(deliveries.c.state).where(key.where())).scalar()
 
-    def entries(self, report_id: str | None = None, period_end: str | None = None) -> list[dict]:
+    def entries(self, report_id: str | None = None, period_end: str | None = None, *,
+                since: datetime | None = None, until: datetime | None = None,
+                states: Collection[str] = ()) -> list[dict]:
+        """Ledger rows, filtered: a report, a period (its end date), last recorded in [since, until),
+        in one of `states` (sent, rejected, failed, empty, sending)."""
         query = select(deliveries).order_by(deliveries.c.report_id, deliveries.c.period_end,
                                             deliveries.c.slice_id, deliveries.c.recipient, deliveries.c.id)
         if report_id:
             query = query.where(deliveries.c.report_id == report_id)
         if period_end:
             query = query.where(deliveries.c.period_end == period_end)
+        if since is not None:
+            query = query.where(deliveries.c.updated_at >= since)
+        if until is not None:
+            query = query.where(deliveries.c.updated_at < until)
+        if states:
+            query = query.where(deliveries.c.state.in_(list(states)))
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 

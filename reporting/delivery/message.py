@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import html
 import mimetypes
-import os
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
+from reporting import settings
 from reporting.schedules.periods import Period
 from reporting.text import one_line
 
@@ -22,14 +22,11 @@ ATTACH_ORDER = {"pdf": 0, "xlsx": 1, "csv": 2, "html": 3}
 
 
 def max_attachment_bytes() -> int:
-    try:
-        return int(float(os.environ.get("MI_MAX_ATTACHMENT_MB", "10")) * 1024 * 1024)
-    except ValueError:
-        raise ValueError(f"MI_MAX_ATTACHMENT_MB={os.environ['MI_MAX_ATTACHMENT_MB']!r}: expected a number") from None
+    return int(settings.current().max_attachment_mb * 1024 * 1024)
 
 
 def sender() -> str:
-    return os.environ.get("MI_MAIL_FROM", "MI reports <mi-reports@example.org>")
+    return settings.from_email()
 
 
 def message_id(*parts: str) -> str:
@@ -48,28 +45,6 @@ def subject(title: str, period: Period, slice_label: str, classification: str, *
     (and, raised as an error, stop the delivery)."""
     prefix = "CORRECTION: " if correction else ""
     return one_line(f"[{classification}] {prefix}{title}: {period_text(period)} ({slice_label})")
-
-
-def headline(tables: list[dict], rows: int) -> list[tuple[str, str]]:
-    """(label, value) pairs: the first summary table's total row, else the row count."""
-    if tables and tables[0]["rows"]:
-        table = tables[0]
-        total = next((r for r in table["rows"] if r["group"] == "Total"), None)
-        if total is None and len(table["rows"]) == 1:
-            total = table["rows"][0]
-        if total is not None:
-            return [(c["label"], _fmt(total[c["name"]], c["type"])) for c in table["columns"][1:]]
-    return [("Rows", f"{rows:,}")]
-
-
-def _fmt(value, kind: str) -> str:
-    if value is None:
-        return "none"
-    if kind == "percent":
-        return f"{value:.1f}%"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ SCOPE_COLUMNS = {
     "worker": ("worker_id",),
     "school": ("school_urn", "urn"),
 }
-CUSTOM = "custom"  # a slice rendered at delivery time (not one of the render task's targets)
+CUSTOM = "custom"  # a copy cut for its recipients (a service, a partner, a school), not a burst slice
 
 
 class SliceError(MIError, ValueError):
@@ -48,19 +48,32 @@ def scope_column(spec: Definition, scope: str) -> str | None:
 
 def rows_for(spec: Definition, rows: list[dict], person: Person, directory: Directory) -> list[dict]:
     """The rows `person` may see (for agency: all rows, restricted to partner columns)."""
+    return visible_rows(spec, rows, person, indexes_for(spec, rows, person, directory))
+
+
+def indexes_for(spec: Definition, rows: list[dict], person: Person, directory: Directory) -> list[int]:
+    """The positions in `rows` of the rows `person` may see."""
     scope = person.scope
-    if scope == "all":
-        return rows
     if scope == "agency":
-        allowed = partner_columns(spec)
-        return [{name: row[name] for name in allowed} for row in rows]
+        partner_columns(spec)  # a report without partner columns sends partners nothing
+    if scope in ("all", "agency"):
+        return list(range(len(rows)))
     if not person.key:
         return []  # a blank key would match every unallocated row: it selects nothing
     column = scope_column(spec, scope)
     if scope == "service":
         teams = directory.teams_of(person.key) | {person.key}
-        return [r for r in rows if r[column] is not None and str(r[column]) in teams]
-    return [r for r in rows if r[column] is not None and str(r[column]) == person.key]
+        return [i for i, r in enumerate(rows) if r[column] is not None and str(r[column]) in teams]
+    return [i for i, r in enumerate(rows) if r[column] is not None and str(r[column]) == person.key]
+
+
+def visible_rows(spec: Definition, rows: list[dict], person: Person, indexes: list[int]) -> list[dict]:
+    """The rows at `indexes` as `person` sees them: a partner only the definition's partner columns."""
+    chosen = [rows[i] for i in indexes]
+    if person.scope != "agency":
+        return chosen
+    allowed = partner_columns(spec)
+    return [{name: row[name] for name in allowed} for row in chosen]
 
 
 def partner_columns(spec: Definition) -> list[str]:
@@ -71,11 +84,11 @@ def partner_columns(spec: Definition) -> list[str]:
 
 
 def target_of(spec: Definition, person: Person) -> str | None:
-    """Which rendered target serves `person`: None (the whole report), a burst slice key, or CUSTOM.
+    """Which copy serves `person`: None (the whole report), a burst slice key, or CUSTOM.
 
-    A team manager of a report burst by team_id gets the render task's slice for their team as
-    is; anything the render task did not produce (a service's teams, a partner's columns, a
-    school's encrypted copy) is rendered at delivery time.
+    A team manager of a report burst by team_id gets the burst slice for their team as is;
+    anything that is not a burst slice (a service's teams, a partner's columns, a school's
+    encrypted copy) is a copy of its own, planned and rendered for that slice (reporting.plan).
     """
     if person.scope == "all":
         return None
@@ -86,7 +99,7 @@ def target_of(spec: Definition, person: Person) -> str | None:
 
 
 def slice_definition(spec: Definition, person: Person) -> Definition:
-    """The definition a custom slice is rendered with: the partner column subset, the slice in the title."""
+    """The definition a custom copy is rendered with: the partner column subset, the slice in the title."""
     update: dict = {"title": f"{spec.title}: {person.label}", "burst_key": None, "burst_label": None}
     if person.scope == "agency":
         allowed = set(partner_columns(spec))

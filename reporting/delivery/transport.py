@@ -132,13 +132,9 @@ class OutboxTransport:
         return f"outbox {self.folder}"
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
-
-
 def _airflow_smtp() -> SmtpTransport | None:
     """The `mi_smtp` Airflow connection, when running inside Airflow and it is defined."""
-    if not os.environ.get("AIRFLOW_CTX_DAG_ID") and not os.environ.get("AIRFLOW__CORE__EXECUTOR"):
+    if not settings.current().in_airflow:
         return None
     try:
         from airflow.sdk import BaseHook
@@ -156,20 +152,12 @@ def _airflow_smtp() -> SmtpTransport | None:
 
 
 def from_environment():
-    forced = os.environ.get("MI_TRANSPORT", "").lower()
-    if forced not in ("", "smtp", "outbox"):
-        raise ValueError(f"MI_TRANSPORT={forced!r}: expected smtp or outbox")
+    config = settings.current()
+    forced = config.transport
     if forced != "outbox":
-        host = os.environ.get("MI_SMTP_HOST")
-        if host:
-            try:
-                port = int(os.environ.get("MI_SMTP_PORT", "25"))
-                timeout = float(os.environ.get("MI_SMTP_TIMEOUT", "30"))
-            except ValueError:
-                raise ValueError("MI_SMTP_PORT and MI_SMTP_TIMEOUT must be numbers") from None
-            return SmtpTransport(host, port, _flag("MI_SMTP_STARTTLS"), _flag("MI_SMTP_TLS"),
-                                 os.environ.get("MI_SMTP_USER") or None, os.environ.get("MI_SMTP_PASSWORD"),
-                                 timeout)
+        if config.smtp_host:
+            return SmtpTransport(config.smtp_host, config.smtp_port, config.smtp_starttls, config.smtp_tls,
+                                 config.smtp_user, config.smtp_password, config.smtp_timeout)
         airflow = _airflow_smtp()
         if airflow:
             return airflow

@@ -112,6 +112,9 @@ class IndicatorSession:
         try:
             row = readonly.fetch(self.connection, statement, params).mappings().one()
         except SQLAlchemyError as error:
+            fault = readonly.source_fault(error, indicator.sql_path.name)
+            if fault is not None:
+                raise fault from None
             raise ReportSQLError(f"{indicator.sql_path}: the query failed: "
                                  f"{readonly.reason(error, statement)}") from None
         except KeyError:

@@ -6,7 +6,6 @@ one error naming the file, the field and what was expected, and the others keep 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +19,7 @@ from reporting.indicators.models import Benchmarks, Indicator
 
 
 def indicators_dir() -> Path:
-    return Path(os.environ.get("MI_INDICATORS_DIR", settings.REPO_ROOT / "indicators"))
+    return settings.current().indicators_dir
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ queries. Within one run every report reads the same case database, so a figure o
 computed is the figure the next one needs: `run_batch` opens a store for the run (a SQLite file
 in a private temporary folder under var/, removed when the run ends) and names it to its workers
 in `MI_RUN_FIGURES`; `IndicatorSession` looks there before it queries. Only an indicator's
-numerator and denominator for a window are kept (counts, never a child's record). Delivery
-opens one too, so an overview's team and service copies reuse the whole report's figures (the
-Airflow deliver task included). Elsewhere (`mi report run`, the Airflow render task) every figure
-is queried.
+numerator and denominator for a window are kept (counts, never a child's record). Rendering a
+run's copies (`runner.render_plan`) opens one too, so an overview's team and service copies reuse
+the whole report's figures. Elsewhere (`mi report run`, the Airflow render task of a burst slice)
+every figure is queried. Blocks opened by several threads of one process share one store, removed
+when the last of them ends.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,32 +28,40 @@ from reporting.schedules.periods import Period
 
 ENV = "MI_RUN_FIGURES"
 _connections: dict[str, sqlite3.Connection] = {}
+_lock = threading.Lock()  # the store's environment variable is process-wide: threads open it together
+_open_blocks = 0  # blocks of this process sharing the store it created
 
 
 @contextmanager
 def shared_for_this_run(folder: Path) -> Iterator[None]:
-    """Within this block, this process and the worker processes it starts share figures.
+    """Within this block, this process (every thread of it) and the worker processes it starts
+    share figures.
 
-    Inside a block already open (delivery within `mi run`, a worker of the run) it adds nothing.
+    Inside a block already open (delivery within `mi run`, a worker of the run, another thread's
+    block) it adds nothing; the store is removed when the last block of the process that created
+    it ends.
     """
-    if os.environ.get(ENV):
-        yield
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".run-figures-", dir=folder))  # owner-only (0700)
-    previous = os.environ.get(ENV)
-    path = os.environ[ENV] = str(scratch / "figures.sqlite")
+    global _open_blocks
+    with _lock:
+        inherited = bool(os.environ.get(ENV)) and _open_blocks == 0  # a worker of a run: its parent's
+        if not inherited:
+            if _open_blocks == 0:
+                folder.mkdir(parents=True, exist_ok=True)
+                scratch = Path(tempfile.mkdtemp(prefix=".run-figures-", dir=folder))  # owner-only (0700)
+                os.environ[ENV] = str(scratch / "figures.sqlite")
+            _open_blocks += 1
     try:
         yield
     finally:
-        connection = _connections.pop(path, None)
-        if connection is not None:
-            connection.close()
-        if previous is None:
-            os.environ.pop(ENV, None)
-        else:
-            os.environ[ENV] = previous
-        shutil.rmtree(scratch, ignore_errors=True)
+        if not inherited:
+            with _lock:
+                _open_blocks -= 1
+                if _open_blocks == 0:
+                    path = os.environ.pop(ENV)
+                    connection = _connections.pop(path, None)
+                    if connection is not None:
+                        connection.close()
+                    shutil.rmtree(Path(path).parent, ignore_errors=True)
 
 
 def _store() -> sqlite3.Connection | None:
@@ -61,7 +71,8 @@ def _store() -> sqlite3.Connection | None:
     if path not in _connections:
         # Several worker processes read and write at once: WAL lets readers carry on while one
         # writes, and the file is thrown away after the run, so nothing needs syncing to disk.
-        connection = sqlite3.connect(path, timeout=60, isolation_level=None)
+        # one connection per process, used by its threads in turn (SQLite serialises them)
+        connection = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         connection.execute("pragma journal_mode=wal")
         connection.execute("pragma synchronous=off")
         connection.execute("create table if not exists figures "

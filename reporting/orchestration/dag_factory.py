@@ -13,7 +13,6 @@ render and deliver once. XCom carries paths, counts, slice keys and hashes only.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, cast
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 import pendulum
 from airflow.sdk import DAG, task
 
+from reporting import settings
 from reporting.definitions import Catalogue, DefinitionError, ReportDefinition, load_catalogue
 from reporting.errors import MIError
 from reporting.orchestration import notify
@@ -35,6 +35,10 @@ START_DATE = pendulum.datetime(2026, 1, 1, tz="Europe/London")
 # MI_SCHEDULE_START / MI_SCHEDULE_END (ISO dates, London) bound the period starts and
 # MI_CATCHUP=true schedules every period in the window. Unset: from START_DATE, no catch-up.
 RETRIES = 3
+# The extract task's own: an unreachable source is tried 4 times within about 7 minutes (1, 2, 4).
+SOURCE_RETRIES = 3
+SOURCE_RETRY_DELAY = timedelta(minutes=1)
+SOURCE_MAX_RETRY_DELAY = timedelta(minutes=4)
 RETRY_DELAY = timedelta(minutes=2)
 RETRY_BACKOFF = 2.0  # 2, 4, 8 minutes ...
 MAX_RETRY_DELAY = timedelta(hours=1)
@@ -54,7 +58,7 @@ class DefinitionErrors(MIError):
 
 def casedb_pool() -> str:
     """The Airflow pool that caps concurrent queries on the case database (MI_CASEDB_POOL)."""
-    return os.environ.get("MI_CASEDB_POOL") or "default_pool"
+    return settings.current().casedb_pool
 
 
 def dag_id(report_id: str) -> str:
@@ -111,18 +115,11 @@ def _relative(path) -> str:
 
 
 def _schedule_window() -> tuple[pendulum.DateTime, pendulum.DateTime | None, bool]:
-    def day(name: str) -> pendulum.DateTime | None:
-        value = os.environ.get(name)
-        if not value:
-            return None
-        d = date.fromisoformat(value)
-        return pendulum.datetime(d.year, d.month, d.day, tz="Europe/London")
+    def day(d: date | None) -> pendulum.DateTime | None:
+        return None if d is None else pendulum.datetime(d.year, d.month, d.day, tz="Europe/London")
 
-    catchup = os.environ.get("MI_CATCHUP", "").strip().lower() in ("1", "true", "yes")
-    return day("MI_SCHEDULE_START") or START_DATE, day("MI_SCHEDULE_END"), catchup
-
-
-DEFAULT_SUPERUSERS = "superusers@example.org"
+    config = settings.current()
+    return day(config.schedule_start) or START_DATE, day(config.schedule_end), config.catchup
 
 
 def failure_callbacks(name: str, title: str) -> list:
@@ -130,7 +127,7 @@ def failure_callbacks(name: str, title: str) -> list:
     the MOSAIC superusers (`MI_SUPERUSERS_EMAIL`), who correct the records: one notice each, the
     performance team's first, so either address can change without touching the other."""
     return [notify.failure_notifier(name, title),
-            notify.failure_notifier(name, title, os.environ.get("MI_SUPERUSERS_EMAIL") or DEFAULT_SUPERUSERS)]
+            notify.failure_notifier(name, title, settings.current().superusers_email)]
 
 
 def build_dag(report: ReportDefinition) -> DAG:
@@ -139,6 +136,7 @@ def build_dag(report: ReportDefinition) -> DAG:
     start_date, end_date, catchup = _schedule_window()
     default_args = {
         "owner": spec.owner,
+        "on_failure_callback": failure_callbacks(report_id, spec.title),  # with the task's exception
         "retries": RETRIES,
         "retry_delay": RETRY_DELAY,
         "retry_exponential_backoff": RETRY_BACKOFF,
@@ -146,6 +144,7 @@ def build_dag(report: ReportDefinition) -> DAG:
     }
     with DAG(
         dag_id=dag_id(report_id),
+        dag_display_name=spec.title,  # the DAG lists show the report's title; its id stays mi_<report_id>
         description=spec.title,
         doc_md=doc_md(report),
         schedule=ReportingPeriodTimetable(spec.cadence, spec.due_working_day),
@@ -159,13 +158,24 @@ def build_dag(report: ReportDefinition) -> DAG:
         deadline=notify.deadline_alert(report_id, spec.title),
     ) as dag:
 
-        @task(task_id="extract", multiple_outputs=True, pool=casedb_pool())
+        # An unreachable case database or a timeout is retried within minutes (SOURCE_RETRIES); the
+        # report's own SQL error or a refused login fails at once: a retry would not fix either.
+        @task(task_id="extract", multiple_outputs=True, pool=casedb_pool(), retries=SOURCE_RETRIES,
+              retry_delay=SOURCE_RETRY_DELAY, max_retry_delay=SOURCE_MAX_RETRY_DELAY)
         def extract_task(**context) -> dict:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from reporting.casedb.readonly import SourceAuthenticationError
+            from reporting.definitions import DefinitionLoadError
+            from reporting.extract import ReportSQLError
             from reporting.orchestration import tasks
 
             start, end, as_at = tasks.period_from_interval(context["data_interval_start"],
                                                            context["data_interval_end"])
-            return tasks.extract(report_id, start, end, as_at)
+            try:
+                return tasks.extract(report_id, start, end, as_at)
+            except (ReportSQLError, SourceAuthenticationError, DefinitionLoadError) as error:
+                raise AirflowFailException(f"{type(error).__name__}: {error}") from None
 
         @task(task_id="check_quality")
         def check_quality_task(staging: str, targets: list | None = None) -> list | dict:
@@ -175,26 +185,35 @@ def build_dag(report: ReportDefinition) -> DAG:
             from airflow.sdk.exceptions import AirflowFailException
 
             from reporting.orchestration import tasks
+            from reporting.quality.errors import CriticalDataQualityError
 
             try:
                 result = tasks.check_quality(report_id, staging)
-            except tasks.CriticalDataQualityError as error:
+            except CriticalDataQualityError as error:
                 # Data will not fix itself on a retry: fail now, without retrying.
                 raise AirflowFailException(str(error)) from None
             logging.getLogger(__name__).info("data quality: %d finding(s), 0 critical%s", result["findings"],
                                              "".join(f"; {w}" for w in result["warnings"]))
             return result if targets is None else list(targets)
 
-        @task(task_id="render")
+        # a mapped task is named by its slice in the UI (the team's name), not by its index
+        @task(task_id="render", map_index_template="{{ slice_label }}")
         def render_task(staging: str, slice_key: str | None = None) -> dict:
+            from airflow.sdk import get_current_context
+
             from reporting.orchestration import tasks
 
-            return tasks.render(report_id, staging, slice_key)
+            rendered = tasks.render(report_id, staging, slice_key)
+            get_current_context()["slice_label"] = rendered["slice_label"]  # type: ignore[typeddict-unknown-key]
+            return rendered
 
-        @task(task_id="deliver")
+        @task(task_id="deliver", map_index_template="{{ slice_label }}")
         def deliver_task(rendered: dict) -> dict:
+            from airflow.sdk import get_current_context
+
             from reporting.orchestration import tasks
 
+            get_current_context()["slice_label"] = rendered.get("slice_label")  # type: ignore[typeddict-unknown-key]
             return tasks.deliver(report_id, rendered)
 
         @task(task_id="record")
@@ -293,4 +312,20 @@ def build_housekeeping_dags() -> dict[str, DAG]:
 
         validate_source()
 
-    return {housekeeping.dag_id: housekeeping, quality.dag_id: quality}
+    with _daily_dag("mi_board_digest", "MI board weekly digest",
+                    "Every Monday at 13:00: the MI board of the 7 days to today (reports held by data quality, "
+                    "late, not delivered, incomplete; a count of the rest) e-mailed to the performance team "
+                    "(`MI_PERFORMANCE_TEAM_EMAIL`). The same as `mi board --since <Tuesday before>`.",
+                    "0 13 * * 1") as weekly:
+
+        @task(task_id="send_digest")
+        def send_digest(**context) -> dict:
+            from reporting.orchestration import housekeeping as hk
+            from reporting.schedules.timetables import local_tz
+
+            today = pendulum.instance(context["data_interval_end"]).in_timezone(local_tz()).date()
+            return hk.board_digest(today)
+
+        send_digest()
+
+    return {housekeeping.dag_id: housekeeping, quality.dag_id: quality, weekly.dag_id: weekly}

@@ -20,19 +20,11 @@ from reporting.casedb import readonly
 from reporting.errors import MIError
 
 log = logging.getLogger(__name__)
-DEFAULT_RETENTION_DAYS = 730
 _PERIOD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def retention_days() -> int:
-    value = os.environ.get("MI_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
-    try:
-        days = int(value)
-    except ValueError:
-        raise ValueError(f"MI_RETENTION_DAYS must be a whole number of days, got {value!r}") from None
-    if days < 1:
-        raise ValueError(f"MI_RETENTION_DAYS must be at least 1, got {value!r}")
-    return days
+    return settings.current().retention_days
 
 
 def apply_retention(today: date | str, *, days: int | None = None, root: Path | None = None,
@@ -111,3 +103,16 @@ def source_quality(as_at: date | str, *, url: str | None = None, archive_root: P
                            for f in result.critical)
         raise CriticalSourceQualityError(f"critical source data-quality check(s) failed ({paths['page']}): {detail}")
     return summary
+
+
+def board_digest(today: date) -> dict:
+    """E-mail the performance team the MI board of the 7 days to `today`; returns counts."""
+    from reporting.board import board, digest, slice_names
+    from reporting.orchestration import notify
+
+    since = today - timedelta(days=6)
+    rows = board(since, today, slice_name=slice_names())
+    subject, lines = digest(rows, since, today)
+    notify.send(notify.notice(settings.performance_team_email(), subject, lines))
+    return {"runs": len(rows), "not_ready": sum(r.status != "ready" for r in rows)}
+

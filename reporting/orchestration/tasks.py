@@ -1,6 +1,10 @@
 """The bodies of the report DAG's tasks, as plain functions (no Airflow needed to call them).
 
-extract -> check_quality -> render (per slice) -> deliver (per slice) -> record
+extract (+ plan) -> check_quality -> render (per slice) -> deliver (per slice) -> record
+
+extract resolves the recipients and plans every copy (reporting.plan); check_quality counts the
+gate's findings for each copy; render makes the copies of its target (a burst slice, or the whole
+report with the service, partner and school copies); deliver only claims and sends them.
 
 Rules every function keeps:
 
@@ -11,8 +15,11 @@ Rules every function keeps:
   a re-rendered PDF is byte-identical and the content hash never changes).
 
 Staging: `<archive>/<id>/<period_end>/.staging/extract.json` (0600) holds the typed rows of
-one extract. Rendered output lands where `reporting.archive.period_dir` says: the whole report
-in the period folder itself, each slice in `slices/<key>/`, each with its manifest.
+one extract and the planned assignments (recipients and the positions of their rows);
+`quality.json` beside it the gate's findings for the whole report and for each copy. Rendered
+output lands where `reporting.archive.period_dir` says: the whole report in the period folder
+itself, each burst slice in `slices/<key>/`, each custom copy in `deliveries/<slice>/`, each with
+its manifest.
 """
 
 from __future__ import annotations
@@ -27,12 +34,12 @@ from typing import Any
 from reporting import archive
 from reporting.casedb import readonly
 from reporting.definitions import ReportDefinition, load_catalogue
-from reporting.quality.errors import CriticalDataQualityError
 
 STAGING = ".staging"
 EXTRACT_FILE = "extract.json"
 RUN_FILE = "run.json"
 DELIVERIES = "deliveries"
+QUALITY_FILE = "quality.json"  # the gate's findings, beside the staged extract
 
 
 # ---- helpers -------------------------------------------------------------------------------------
@@ -119,13 +126,22 @@ def _read_staging(report: ReportDefinition, staging: str | Path):
     return data, Extract(data["columns"], rows, data["seconds"], data.get("sample")), period
 
 
+def _staged_plan(report: ReportDefinition, data: dict, rows: list[dict]):
+    """The run's plan from the assignments extract staged."""
+    from reporting.plan import from_json, plan_run
+
+    if "assignments" not in data:
+        raise ValueError(f"{report.id}: the staged extract holds no plan of recipients; run the extract task again")
+    return plan_run(report, rows, from_json(report, rows, data["assignments"]))
+
+
 # ---- tasks ---------------------------------------------------------------------------------------
 def extract(report_id: str, period_start: date | str, period_end: date | str,
             as_at: date | str | None = None) -> dict:
     """Run the report's SQL for the period; stage the typed rows; return path, count and slices."""
 
     from reporting.extract import run_extract
-    from reporting.runner import slice_keys
+    from reporting.plan import assign, plan_run, to_json
 
     report = definition(report_id)
     start, end = date.fromisoformat(_iso(period_start)), date.fromisoformat(_iso(period_end))
@@ -133,9 +149,11 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
     engine = readonly.case_engine()
     try:
         result = run_extract(report, engine, period_start=start, period_end=end, as_at=as_at_date)
+        # recipients are resolved here, with the rows: every later task works from this plan
+        assignments = assign(report, result.rows, as_at_date, engine)
     finally:
         engine.dispose()
-    slices = slice_keys(report.spec, result.rows)
+    slices = plan_run(report, result.rows, assignments).slices  # each is a mapped render and deliver task
     path = staging_dir(report_id, end.isoformat()) / EXTRACT_FILE
     _write_private(path, {
         "report_id": report_id, "period_start": start.isoformat(), "period_end": end.isoformat(),
@@ -143,6 +161,7 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
         "seconds": round(result.seconds, 3), "slices": slices, "sample": result.sample,
         "extracted_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "definition_hash": report.definition_hash, "sql_hash": report.sql_hash,
+        "assignments": to_json(assignments),
     })
     return {"staging": str(path), "rows": len(result.rows), "slices": slices,
             # what render is mapped over: the whole report, then one entry per slice
@@ -153,50 +172,69 @@ def check_quality(report_id: str, staging: str | Path) -> dict:
     """The data-quality gate (GX) on the staged rows; critical failures stop the run before render.
 
     The findings (labels and counts, no row values) go to `quality.json` beside the staging file
-    whatever the outcome, so `render` prints the warnings and a failed run still shows why.
+    whatever the outcome, for the whole report and counted on each planned copy's own rows, so
+    `render` shows each copy its own and a failed run still shows why.
     """
+    from reporting.plan import copy_findings
     from reporting.quality import gate
 
     report = definition(report_id)
-    _, staged, _ = _read_staging(report, staging)
-    findings = gate.evaluate(report, staged.rows)
-    critical = [f for f in findings if f["severity"] == "critical"]
-    _write_private(Path(staging).with_name(gate.QUALITY_FILE), {"findings": findings})
-    if critical:
-        raise CriticalDataQualityError(report_id, critical)
-    return {"findings": len(findings), "critical": 0,
-            "warnings": [f"{f['check']}: {f['failing_rows']} row(s)" for f in findings]}
+    data, staged, _ = _read_staging(report, staging)
+    findings = gate.assess(report, staged.rows)
+    copies = {copy.key: copy_findings(copy, findings) for copy in _staged_plan(report, data, staged.rows).copies}
+    whole = findings.whole()
+    _write_private(Path(staging).with_name(QUALITY_FILE), {"findings": whole, "copies": copies})
+    gate.passed(findings)
+    return {"findings": len(whole), "critical": 0,
+            "warnings": [f"{f['check']}: {f['failing_rows']} row(s)" for f in whole]}
 
 
 def render(report_id: str, staging: str | Path, slice_key: str | None = None) -> dict:
-    """Render the whole report (slice_key None) or one slice into the archive, atomically."""
-    from reporting.quality.gate import staged_findings
-    from reporting.runner import render_report
+    """Render one burst slice, or (slice_key None) the whole report and its service, partner and
+    school copies, into the archive, atomically, each with the gate's findings for its rows."""
+    from reporting.runner import render_copy
 
     report = definition(report_id)
     data, staged, period = _read_staging(report, staging)
+    quality = Path(staging).with_name(QUALITY_FILE)
+    if not quality.exists():
+        raise FileNotFoundError(f"{quality}: the data-quality gate has not run on this extract; "
+                                "run check_quality before render")
+    findings = json.loads(quality.read_text(encoding="utf-8"))["copies"]
     as_at = date.fromisoformat(data["as_at"])
     generated_at = datetime.fromisoformat(data["extracted_at"])
-    # render_report builds in a scratch folder of its own and renames it into place: two runs of the
+    # each copy is built in a scratch folder of its own and renamed into place: two runs of the
     # same period at once (a manual trigger during the scheduled run) cannot delete each other's
     # half-built output, and a killed attempt's scratch is swept by `record` and by retention.
-    result = render_report(report, staged, period, as_at, slice_key=slice_key, generated_at=generated_at,
-                           data_quality=staged_findings(staging, slice_key))
+    copies = _staged_plan(report, data, staged.rows).copies_for(slice_key)
+    results = [render_copy(copy, period, as_at, data_quality=findings[copy.key], generated_at=generated_at)
+               for copy in copies]
+    result = results[0]  # the whole report (listed first) or the burst slice
     final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
-    return {"folder": str(final), "slice": slice_key, "rows": result.rows, "content_hash": result.content_hash,
+    return {"folder": str(final), "slice": slice_key, "slice_label": slice_label(report, copies[0]),
+            "rows": result.rows, "content_hash": result.content_hash,
             "outputs": sorted(result.outputs), "period_end": period.end.isoformat(),
-            "findings": len(result.data_quality)}
+            "findings": len(result.data_quality), "copies": len(results) - 1}
+
+
+def slice_label(report: ReportDefinition, copy) -> str:
+    """What the Airflow UI names a mapped render or deliver task: the team's or worker's name (staff
+    and organisation names, never a child's), or "whole report" (with the service and partner copies)."""
+    if copy.target is None:
+        return "whole report"
+    column = report.spec.burst_label or report.spec.burst_key
+    return str(copy.rows[0][column]) if copy.rows and copy.rows[0].get(column) else str(copy.target)
 
 
 def deliver(report_id: str, rendered: dict) -> dict:
-    """Send this rendered target's recipients their slices, through the delivery ledger.
+    """Send this rendered target's recipients their copies, through the delivery ledger.
 
-    The mapped deliver tasks partition the recipients: a burst slice's task sends that slice to
-    the people it serves; the whole report's task sends the whole report and every slice rendered
-    at delivery time (services, partners). A retry sends only what the ledger has not got as sent.
-    Returns counts; raises when a temporary failure is left, or a recipient is still claimed by
-    another attempt (a dead one holds its claim until the lease ends), so Airflow retries with
-    back-off.
+    The mapped deliver tasks partition the recipients as render partitions the copies: a burst
+    slice's task sends that slice to the people it serves; the whole report's task sends the whole
+    report and the service, partner and school copies. Nothing is rendered here. A retry sends
+    only what the ledger has not got as sent. Returns counts; raises when a temporary failure is
+    left, or a recipient is still claimed by another attempt (a dead one holds its claim until the
+    lease ends), so Airflow retries with back-off.
     """
 
     from reporting.delivery.deliver import deliver_period
@@ -205,12 +243,7 @@ def deliver(report_id: str, rendered: dict) -> dict:
     key = rendered.get("slice")
     staging = staging_dir(report_id, rendered["period_end"]) / EXTRACT_FILE
     data, staged, period = _read_staging(report, staging)
-    engine = readonly.case_engine()
-    try:
-        counts = deliver_period(report, staged.rows, period, date.fromisoformat(data["as_at"]), casedb=engine,
-                                only_target=key, generated_at=datetime.fromisoformat(data["extracted_at"]))
-    finally:
-        engine.dispose()
+    counts = deliver_period(_staged_plan(report, data, staged.rows), period, target=key)
     marker = archive.period_dir(report_id, rendered["period_end"]) / DELIVERIES / (
         "_all.json" if key is None else f"slice-{key}.json")
     entry = {"report_id": report_id, "period_end": rendered["period_end"], "slice": key,

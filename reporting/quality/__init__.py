@@ -10,3 +10,9 @@
 Findings are plain dicts `{check, column, severity, failing_rows, meaning}` (source findings add
 `table`): counts and labels only, never a value from a row.
 """
+
+import logging
+
+# GX logs at INFO while it imports (214 "Skipping registering function ..." lines in every
+# check_quality task log): quiet from before the first GX import, which is always in this package.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)

@@ -13,6 +13,11 @@ from typing import Any
 # BASIC with partial_unexpected_count 0 gives the counts and no values.
 RESULT_FORMAT: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0,
                                  "include_unexpected_rows": False}
+# The positions of failing rows (`unexpected_index_list`), so one run of the gate counts the findings
+# of every copy of a report. COMPLETE brings the failing values too: `finding_from_result` keeps only
+# the positions, and the result object never leaves `report_checks.validate_frame`.
+ROW_POSITIONS: dict[str, Any] = {"result_format": "COMPLETE", "partial_unexpected_count": 0,
+                                 "include_unexpected_rows": False}
 
 
 def quiet_context():
@@ -23,13 +28,19 @@ def quiet_context():
     # GX logs metric SQL and, at DEBUG, values it computed: keep its loggers above INFO whatever
     # the root level of the Airflow task or CLI is.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        # some GX modules set their own logger to INFO on import ("Created temporary directory ...
+        # for ephemeral docs site" on every context): let them follow the package's level
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger) \
+                and logger.level and logger.level < logging.WARNING:
+            logger.setLevel(logging.NOTSET)
     context = gx.get_context(mode="ephemeral")
     # The tqdm "Calculating Metrics" bars write to stderr: noise in every Airflow task log.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
 
 
-def finding_from_result(result, *, table: str | None = None) -> dict:
+def finding_from_result(result, *, table: str | None = None, row_indexes: bool = False) -> dict:
     """One finding (labels and counts only) from a GX ExpectationValidationResult.
 
     Our expectations carry `meta = {check, column, severity, meaning}`; the count of failing rows is
@@ -63,6 +74,11 @@ def finding_from_result(result, *, table: str | None = None) -> dict:
         finding["rows_checked"] = int(body["element_count"])
     if table is not None:
         finding["table"] = table
+    if row_indexes:
+        finding["row_indexes"] = [int(i) for i in body.get("unexpected_index_list") or []]
+        kwargs = result.expectation_config.kwargs or {}
+        finding["columns"] = [meta["column"]] if meta.get("column") else [
+            kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
     if error is not None:
         finding["error"] = error
     return finding

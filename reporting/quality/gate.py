@@ -20,6 +20,8 @@ Report suite file format (GX's own expectation JSON, plus our meta):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from reporting.definitions import ReportDefinition
@@ -84,36 +86,56 @@ def load_report_suite(report: ReportDefinition, root: Path | None = None) -> lis
 
 def evaluate(report: ReportDefinition, rows: list[dict], *, root: Path | None = None) -> list[dict]:
     """Every failing check of the report (YAML checks, then the report suite), critical ones first."""
+    return assess(report, rows, root=root).whole()
+
+
+@dataclass(frozen=True)
+class Findings:
+    """One run of the gate over a report's rows, able to give the findings of any copy of it.
+
+    Each check keeps the positions of its failing rows (not their values), so a team's copy shows
+    how many of *its* rows fail each check, counted exactly as the gate counts them for the whole
+    report, without running the checks again per copy.
+    """
+
+    report_id: str
+    checks: tuple[dict, ...]  # public finding + row_indexes + columns
+
+    def whole(self) -> list[dict]:
+        return [public(c) for c in self.checks]
+
+    def for_rows(self, indexes: Iterable[int], columns: Iterable[str]) -> list[dict]:
+        """The findings of a copy holding the rows at `indexes` and showing `columns`: checks of
+        columns the copy does not show (a partner's column subset) are left out."""
+        chosen, shown = set(indexes), set(columns)
+        findings = []
+        for check in self.checks:
+            if not set(check["columns"]) <= shown:
+                continue
+            failing = len(chosen.intersection(check["row_indexes"]))
+            if failing or check.get("error"):
+                findings.append(public({**check, "failing_rows": failing}))
+        return findings
+
+
+def assess(report: ReportDefinition, rows: list[dict], *, root: Path | None = None) -> Findings:
+    """Run the gate's checks once, keeping which rows fail each (see `Findings`)."""
     expectations = compile_checks(report.spec) + load_report_suite(report, root)
-    findings = validate_frame(dataframe(report.spec, rows), expectations, name=f"report.{report.id}")
-    failing = [public(f) for f in findings if not f["success"] and (f["failing_rows"] or f.get("error"))]
-    failing += unreadable_text(report.spec, rows)
-    return sorted(failing, key=lambda f: f["severity"] != "critical")
+    results = validate_frame(dataframe(report.spec, rows), expectations, name=f"report.{report.id}",
+                             failing_rows=True)
+    failing = [f for f in results if not f["success"] and (f["failing_rows"] or f.get("error"))]
+    failing += [{**f, "columns": [f["column"]]} for f in unreadable_text(report.spec, rows)]
+    return Findings(report.id, tuple(sorted(failing, key=lambda f: f["severity"] != "critical")))
 
 
 def gate(report: ReportDefinition, rows: list[dict], *, root: Path | None = None) -> list[dict]:
     """The warnings to print with the report; raises CriticalDataQualityError on any critical failure."""
-    findings = evaluate(report, rows, root=root)
-    critical = [f for f in findings if f["severity"] == "critical"]
+    return passed(assess(report, rows, root=root)).whole()
+
+
+def passed(findings: Findings) -> Findings:
+    """`findings` when nothing critical failed; otherwise CriticalDataQualityError (checks and counts)."""
+    critical = [f for f in findings.whole() if f["severity"] == "critical"]
     if critical:
-        raise CriticalDataQualityError(report.id, critical)
+        raise CriticalDataQualityError(findings.report_id, critical)
     return findings
-
-
-# ---- hand-over between the Airflow tasks check_quality and render -------------------------------
-QUALITY_FILE = "quality.json"
-
-
-def staged_findings(staging: str | Path, slice_key: str | None) -> list[dict] | None:
-    """The gate's findings for rendering the whole report, from `quality.json` beside the staging file.
-
-    None for a slice (and when the gate has not run): `render_report` then counts the checks on the
-    slice's own rows, so a team manager's copy gives their team's counts, not the service's.
-    """
-    path = Path(staging).with_name(QUALITY_FILE)
-    if slice_key is not None or not path.exists():
-        return None
-    findings = json.loads(path.read_text(encoding="utf-8"))["findings"]
-    from reporting.quality.report_checks import DEFAULT_MEANING
-
-    return [{"meaning": DEFAULT_MEANING, **f} for f in findings]

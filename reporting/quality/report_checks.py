@@ -5,17 +5,17 @@
     accepted_values  -> ExpectColumnValuesToBeInSet          "<label> not one of a, b"
     min / max        -> ExpectColumnValuesToBeBetween        "<label> below n" / "<label> above n"
 
-Findings have the shape `reporting.runner.column_checks` has always returned, so the rendered
-data-quality section and the manifest do not change: `{check, column, severity, failing_rows,
-meaning}`, only for checks with failing rows. Two differences from the old pure-Python checks,
-both deliberate: `unique` counts every row whose value is repeated (both copies: either may be
-the wrong one), and checks run by GX, which is what the source suites and report suites use too.
+Findings are `{check, column, severity, failing_rows, meaning}`, only for checks with failing
+rows: what the report's data-quality section and manifest show. `unique` counts every row whose
+value is repeated (both copies: either may be the wrong one). `validate_frame(..., failing_rows=True)`
+also gives the positions of the failing rows (never their values), so one run of the gate counts
+the findings of every copy of the report: a team's copy counts its own rows (`gate.Findings`).
 """
 
 from __future__ import annotations
 
 from reporting.definitions import Checks, Column, Definition
-from reporting.quality.context import RESULT_FORMAT, finding_from_result, quiet_context
+from reporting.quality.context import RESULT_FORMAT, ROW_POSITIONS, finding_from_result, quiet_context
 from reporting.text import REPLACEMENT
 
 DEFAULT_MEANING = "Rows affected may be miscounted or missing from the figures until the record is corrected."
@@ -63,15 +63,18 @@ UNREADABLE_MEANING = ("The case record holds characters that cannot be shown (co
 
 def unreadable_text(spec: Definition, rows: list[dict]) -> list[dict]:
     """A finding per text column with cells whose unreadable characters were replaced by U+FFFD
-    (`reporting.text.readable`, applied at extract): counted, never quoted."""
+    (`reporting.text.readable`, applied at extract): counted, never quoted; `row_indexes` holds the
+    positions of those rows."""
     findings = []
     for column in spec.columns:
         if column.type != "text":
             continue
-        count = sum(1 for row in rows if isinstance(row.get(column.name), str) and REPLACEMENT in row[column.name])
-        if count:
+        failing = [i for i, row in enumerate(rows)
+                   if isinstance(row.get(column.name), str) and REPLACEMENT in row[column.name]]
+        if failing:
             findings.append({"check": f"{column.label} has unreadable characters", "column": column.name,
-                             "severity": "warning", "failing_rows": count, "meaning": UNREADABLE_MEANING})
+                             "severity": "warning", "failing_rows": len(failing), "meaning": UNREADABLE_MEANING,
+                             "row_indexes": failing})
     return findings
 
 
@@ -92,8 +95,12 @@ def dataframe(spec: Definition, rows: list[dict]):
     return frame
 
 
-def validate_frame(frame, expectations: list, *, name: str) -> list[dict]:
-    """Run expectations on a DataFrame; one finding per expectation (passed ones included)."""
+def validate_frame(frame, expectations: list, *, name: str, failing_rows: bool = False) -> list[dict]:
+    """Run expectations on a DataFrame; one finding per expectation (passed ones included).
+
+    failing_rows: each finding also gets `row_indexes`, the positions of its failing rows. GX's
+    COMPLETE format gives them, with the failing values too: those stay in this function.
+    """
     import great_expectations as gx
 
     if not expectations:
@@ -102,15 +109,15 @@ def validate_frame(frame, expectations: list, *, name: str) -> list[dict]:
     batch = context.data_sources.add_pandas("rows").add_dataframe_asset(name=name) \
         .add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=name, expectations=expectations)
-    result = batch.validate(suite, result_format=RESULT_FORMAT)
-    findings = [finding_from_result(r) for r in result.results]
+    result = batch.validate(suite, result_format=ROW_POSITIONS if failing_rows else RESULT_FORMAT)
+    findings = [finding_from_result(r, row_indexes=failing_rows) for r in result.results]
     # GX may reorder results; keep the definition's order so the report lists checks as written.
     order = {e.meta["check"]: i for i, e in enumerate(expectations)}
     return sorted(findings, key=lambda f: order.get(f["check"], len(order)))
 
 
 def report_findings(spec: Definition, rows: list[dict]) -> list[dict]:
-    """The failing YAML checks of a report, in `column_checks` shape (no rows, no values)."""
+    """The failing YAML checks of a report (labels and counts: no rows, no values)."""
     findings = validate_frame(dataframe(spec, rows), compile_checks(spec), name=f"report.{spec.id}")
     return [public(f) for f in findings if not f["success"] and (f["failing_rows"] or f.get("error"))]
 

@@ -49,8 +49,7 @@ def venv_dir() -> Path:
     Under the repository rather than `MI_VAR_DIR`, so tests (which point MI_VAR_DIR at a
     temporary folder) and every clone re-use one venv instead of installing it per run.
     """
-    value = os.environ.get("VALIDATORS_VENV")
-    return Path(value) if value else settings.REPO_ROOT / "var" / "validators-venv"
+    return settings.current().validators_venv or settings.REPO_ROOT / "var" / "validators-venv"
 
 
 def create_command(venv: Path) -> str:
@@ -93,7 +92,7 @@ def ensure_venv(venv: Path | None = None, *, create: bool | None = None) -> Path
     """
     venv = venv or venv_dir()
     if create is None:
-        create = os.environ.get("MI_VALIDATORS_CREATE", "true").strip().lower() not in ("0", "false", "no")
+        create = settings.current().validators_create
     if venv_ready(venv):
         return _python(venv)
     if not create:

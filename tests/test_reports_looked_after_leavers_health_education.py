@@ -1,4 +1,4 @@
-"""Issue 8: the 28 looked-after, care leaver, health, education, housing and CYPDS reports.
+"""The 28 looked-after, care leaver, health, education, housing and CYPDS reports.
 
 Each report is run with `run_report` (CSV only) against the seeded authority on SQLite and
 PostgreSQL, and a headline figure read back from its CSV is compared with the same figure
