@@ -1,7 +1,10 @@
 """Every setting the pipeline reads from its environment, in one typed, frozen object.
 
 `current()` reads the environment once (pydantic-settings: `MI_<NAME>` for each field below) and
-keeps the result until the environment changes; every module asks it, never `os.environ`. One set
+keeps the result until the environment changes; every module asks it, never `os.environ`. A
+setting may also be a file named like its variable in `MI_SECRETS_DIR` (default `/run/secrets`,
+where Docker mounts secrets): a password then never sits in a process's environment. The
+environment wins over the file. One set
 of environment variables points the whole pipeline at a different database, archive or mail relay.
 A value that cannot be used fails the first read, naming the variable, its value and what was
 expected. Paths and URLs not set are derived from `MI_VAR_DIR` (or the repository).
@@ -190,6 +193,7 @@ HELP = {  # what the fields without a description set
 
 # Variables that are not ours but are read here: a change to one of them is a new Settings.
 FOREIGN = ("AIRFLOW_CTX_DAG_ID", "AIRFLOW__CORE__EXECUTOR", "VALIDATORS_VENV")
+SECRETS_DIR = "/run/secrets"  # Docker's; MI_SECRETS_DIR names another
 
 
 def current() -> Settings:
@@ -200,8 +204,9 @@ def current() -> Settings:
 
 @lru_cache(maxsize=32)
 def _read(environment: tuple[tuple[str, str], ...]) -> Settings:
+    secrets = Path(dict(environment).get("MI_SECRETS_DIR") or SECRETS_DIR)
     try:
-        return Settings()
+        return Settings(_secrets_dir=secrets if secrets.is_dir() else None)
     except ValidationError as error:
         problems = []
         for problem in error.errors():

@@ -157,7 +157,7 @@ def test_compose_init_migrates_seeds_and_creates_the_casedb_pool(compose):
     script = init["command"] if isinstance(init["command"], str) else " ".join(init["command"])
     assert "airflow db migrate" in script
     assert re.search(r"airflow pools set casedb \$\{?MI_CASEDB_POOL_SLOTS", script), script
-    assert re.search(r"mi db seed --url \"?\$+\{?MI_CASEDB_URL", script), script
+    assert re.search(r"mi db seed --scale \$\{MI_SEED_SCALE", script), script
     assert init["depends_on"]["casedb"]["condition"] == "service_healthy"
     mailpit = compose["services"]["mailpit"]
     assert any(str(p).endswith("8025") for p in mailpit["ports"])  # the web UI
@@ -392,3 +392,68 @@ def test_a_broken_definition_is_reported_but_never_stops_the_stack(compose, tmp_
 def test_the_fernet_key_is_required(compose):
     env = _environment(compose["services"]["airflow-scheduler"])
     assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW_FERNET_KEY:?"), env["AIRFLOW__CORE__FERNET_KEY"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The council override: real database, SMTP relay, secrets in files
+# ---------------------------------------------------------------------------------------------
+OVERRIDE = REPO / "docker-compose.override.example.yml"
+SECRETS = {"MI_CASEDB_URL", "MI_STATE_URL", "MI_SMTP_PASSWORD", "AIRFLOW_DB_CONN", "AIRFLOW_FERNET_KEY"}
+
+
+class _ComposeLoader(yaml.SafeLoader):
+    """Compose's merge tags: `!reset` (drop the base value) and `!override` (replace it whole)."""
+
+
+_ComposeLoader.add_constructor("!reset", lambda loader, node: None)
+_ComposeLoader.add_constructor(
+    "!override", lambda loader, node: loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.MappingNode) else loader.construct_sequence(node, deep=True))
+
+
+def test_the_council_override_keeps_every_secret_out_of_the_environment(compose):
+    import jsonschema
+
+    override = yaml.load(OVERRIDE.read_text(encoding="utf-8"), Loader=_ComposeLoader)
+    schema = _compose_schema()
+    errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(override))
+    assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+    assert set(override["secrets"]) == SECRETS
+    assert all(s["file"] == f"./secrets/{name}" for name, s in override["secrets"].items())
+    assert "secrets/" in (REPO / ".gitignore").read_text().split()
+    # the demo's synthetic database and mail catcher do not start; nothing waits for them
+    assert override["services"]["casedb"]["profiles"] == ["demo"] == override["services"]["mailpit"]["profiles"]
+    airflow = [name for name in compose["services"] if name.startswith("airflow-")]
+    first = override["services"][airflow[0]]
+    for name in airflow:
+        service = override["services"][name]
+        assert set(service["secrets"]) == SECRETS, name
+        assert service["environment"] == first["environment"], f"{name} differs from {airflow[0]}"
+        assert not {"casedb", "mailpit"} & set(service["depends_on"]), name
+        env = {**_environment(compose["services"][name]), **service["environment"]}
+        live = {k: v for k, v in env.items() if v is not None}  # !reset drops the base value
+        passwords = [k for k, v in live.items() if re.search(r"://[^/@\s]+:[^/@\s]+@", v)]
+        assert passwords == [], f"{name}: a password in the environment: {passwords}"
+        assert live["MI_SEED_CASEDB"] == "never"
+        assert "MI_CASEDB_URL" not in live and "MI_STATE_URL" not in live
+
+
+def test_airflow_reads_its_secrets_through_the_cmd_options_of_the_override(tmp_path):
+    """The `_CMD` options in the override, run as Airflow runs them, against files standing in for
+    /run/secrets: Airflow gets its connection strings and Fernet key from the files."""
+    override = yaml.load(OVERRIDE.read_text(encoding="utf-8"), Loader=_ComposeLoader)
+    env = {k: v for k, v in override["services"]["airflow-scheduler"]["environment"].items()
+           if k.startswith("AIRFLOW__") and k.endswith("_CMD")}
+    (tmp_path / "AIRFLOW_DB_CONN").write_text("postgresql+psycopg://airflow:a-long-password@postgres:5432/airflow")
+    (tmp_path / "AIRFLOW_FERNET_KEY").write_text("fernet-key-from-file")
+    env = {k: v.replace("/run/secrets", str(tmp_path)) for k, v in env.items()}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    expected = {("database", "sql_alchemy_conn"): "postgresql+psycopg://airflow:a-long-password@postgres:5432/airflow",
+                ("database", "sql_alchemy_conn_async"): "postgresql+psycopg_async://airflow:a-long-password@postgres:5432/airflow",
+                ("celery", "result_backend"): "db+postgresql+psycopg://airflow:a-long-password@postgres:5432/airflow",
+                ("core", "fernet_key"): "fernet-key-from-file"}
+    for (section, option), value in expected.items():
+        got = subprocess.run([airflow, "config", "get-value", section, option], capture_output=True, text=True,
+                             env={**base, **env, "AIRFLOW_HOME": str(tmp_path / "home")}, timeout=120)
+        assert got.stdout.strip().splitlines()[-1] == value, (section, option, got.stderr[-1000:])
