@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reporting import catalogue_cache, errors, settings
 from reporting.coverage import Cover
-from reporting.errors import DefinitionError, DefinitionLoadError, expected
+from reporting.errors import DefinitionError, DefinitionLoadError, did_you_mean, expected, location
 from reporting.indicators import loader as indicator_loader
 from reporting.schedules.periods import CADENCES
 
@@ -263,8 +263,7 @@ def parse_definition(yaml_path: Path) -> ReportDefinition:
         spec = Definition.model_validate(raw)
     except ValidationError as error:
         raise DefinitionLoadError([
-            DefinitionError(yaml_path, ".".join(str(p) for p in e["loc"]) or "(definition)",
-                            expected(e))
+            DefinitionError(yaml_path, location(e["loc"], raw) or "(definition)", expected(e, FIELD_NAMES))
             for e in error.errors()
         ]) from None
     problems = []
@@ -298,8 +297,10 @@ def link(definition: ReportDefinition, roles: dict[str, dict], indicator_ids: se
     spec, problems = definition.spec, []
     for r in spec.recipients:
         if r.role not in roles:
-            problems.append(DefinitionError(definition.yaml_path, "recipients",
-                                            f"unknown recipient role {r.role!r}; expected one of config/roles.yml"))
+            problems.append(DefinitionError(
+                definition.yaml_path, f"recipients[{r.role}]",
+                f"unknown recipient role {r.role!r}{did_you_mean(r.role, roles)}; expected one of config/roles.yml: "
+                f"{', '.join(sorted(roles))}"))
         elif r.scope not in roles[r.role]["scopes"]:
             problems.append(DefinitionError(definition.yaml_path, "recipients",
                                             f"role {r.role} cannot be sent scope {r.scope!r}; "
@@ -310,6 +311,21 @@ def link(definition: ReportDefinition, roles: dict[str, dict], indicator_ids: se
                                         f"unknown indicator(s) {', '.join(map(repr, unknown))}; expected ids of "
                                         "indicators/*.yml (see docs/indicators.md)"))
     return problems
+
+
+def _field_names(model: type[BaseModel]) -> set[str]:
+    """Every field name of a model and the models it holds (a misspelt key is matched against them)."""
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(name)
+        for inner in (info.annotation, *get_args(info.annotation)):
+            for candidate in (inner, *get_args(inner)):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel) and candidate is not model:
+                    names |= _field_names(candidate)
+    return names
+
+
+FIELD_NAMES = _field_names(Definition)
 
 
 def definition_paths(root: Path | None = None) -> list[Path]:

@@ -55,6 +55,14 @@ def _write_broken(root: Path, name: str, mutate) -> Path:
         ("bad_role", lambda t: t.replace("role: SP", "role: WIZARD"), "recipients", "unknown recipient role"),
         ("bad_burst", lambda t: t.replace("burst_key: team_id", "burst_key: team"), "(definition)",
          "burst_key names column 'team'"),
+        # what a data officer got wrong (issue 24's table): each told the fix, in the file's own terms
+        ("qualified_role", lambda t: t.replace("{role: TM, scope: team}", "{role: LAC_TM, scope: team}"),
+         "recipients[LAC_TM]", "unknown recipient role 'LAC_TM' (did you mean TM?); expected one of "
+                               "config/roles.yml: ADULT_SOCIAL_WORK, "),
+        ("type_typo", lambda t: t.replace("type: date}", "type: dat}", 1), "columns[plan_start].type",
+         "Input should be 'text', 'int', 'decimal', 'percent', 'date' or 'datetime'"),
+        ("misspelt_field", lambda t: t.replace("burst_label:", "burst_lable:"), "burst_lable",
+         "unknown field (did you mean burst_label?)"),
     ],
 )
 def test_bad_definition_names_file_field_and_expectation(sql_copy, name, mutate, field, expected):
@@ -204,3 +212,18 @@ def test_aggregate_report_applies_disclosure_control(sql_copy, seeded_sqlite_url
     assert lines[1:] == ["Team A,c,c", "Team B,c,c", "Team C,30,50"]
     manifest = json.loads((result.folder / "manifest.json").read_text())
     assert manifest["disclosure_control"] == {"primary": 2, "secondary": 2}
+
+
+def test_mi_reports_validate_prints_the_field_as_named_never_as_markup(sql_copy, monkeypatch):
+    """`columns[plan_start]` is not a rich markup tag: the printed line keeps it."""
+    from typer.testing import CliRunner
+
+    from reporting.cli.main import app
+
+    _write_broken(sql_copy, "type_typo", lambda t: t.replace("type: date}", "type: dat}", 1))
+    monkeypatch.setenv("MI_SQL_DIR", str(sql_copy))
+    monkeypatch.setenv("MI_CATALOGUE_CACHE", "false")
+    monkeypatch.setenv("COLUMNS", "300")
+    result = CliRunner().invoke(app, ["reports", "validate"])
+    assert result.exit_code == 1
+    assert "type_typo.yml (field: columns[plan_start].type): Input should be" in " ".join(result.output.split())

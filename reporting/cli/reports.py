@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -41,7 +42,7 @@ def _formats(value: str | None) -> list[str] | None:
 def _catalogue():
     catalogue = load_catalogue()
     for error in catalogue.errors:
-        err.print(f"[yellow]skipped broken definition[/] {error}")
+        err.print(f"[yellow]skipped broken definition[/] {escape(str(error))}")
     return catalogue
 
 
@@ -76,7 +77,7 @@ def reports_show(report_id: str) -> None:
     try:
         d = load_catalogue().get(report_id)
     except (KeyError, DefinitionLoadError) as error:
-        err.print(f"[red]{error}[/]")
+        err.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(1) from None
     s = d.spec
     out.print(f"[bold]{s.title}[/] ({d.id})\n{s.description.strip()}\n")
@@ -121,7 +122,7 @@ def reports_validate(
     if path is None:
         problems += _address_problems()
     for problem in problems:
-        err.print(f"[red]✗[/] {problem}")
+        err.print(f"[red]✗[/] {escape(problem)}")
     out.print(f"{len(definitions)} definitions checked, {len(problems)} problems")
     if problems:
         raise typer.Exit(1)
@@ -265,13 +266,13 @@ def reports_render(
     try:
         d = load_catalogue().get(report_id)
     except (KeyError, DefinitionLoadError) as error:
-        err.print(f"[red]{error}[/]")
+        err.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(1) from None
     period = latest_complete_period(d.spec.cadence, as_at)
     try:
         result = run_report(d, _engine(), period, period.end, formats=_formats(fmt), archive_root=out_dir)
     except Exception as error:  # noqa: BLE001 - shown to the user without a traceback
-        err.print(f"[red]{report_id} failed:[/] {error}")
+        err.print(f"[red]{report_id} failed:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
     out.print(f"{report_id}: {result.rows} rows for {period.start} to {period.end}")
     for finding in result.data_quality:
