@@ -1,8 +1,10 @@
 """The MI board inside Airflow: an Airflow 3 plugin (a FastAPI app and a nav entry), not a web
 server of its own. Registered by the `airflow.plugins` entry point in pyproject.toml.
 
-    /mi-board/          the board page for a week (`?since=YYYY-MM-DD`; default this week)
-    /mi-board/api       the same rows as JSON (`?since=&until=`)
+    /mi-board/                              the board page for a week (`?since=YYYY-MM-DD`; default this week)
+    /mi-board/api                           the same rows as JSON (`?since=&until=`)
+    /mi-board/report/<report_id>/<period>   the archived whole report (HTML) of that period
+    /mi-board/quality/                      the latest source data-quality page (and its trend)
 
 Both need a signed-in Airflow user: FastAPI plugin routes are not protected by Airflow unless they
 ask, and the board names staff and recipients.
@@ -10,9 +12,11 @@ ask, and the board names staff and recipients.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import jinja2
 import pendulum
@@ -20,8 +24,10 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 
-from reporting import settings
+from reporting import archive, settings
 from reporting.board import ORDER, board, slice_names, week_of
+from reporting.definitions import load_catalogue
+from reporting.quality.source import quality_root
 from reporting.schedules.timetables import local_tz
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("board_templates")),
@@ -51,6 +57,30 @@ def create_app(authenticated=None) -> FastAPI:
     def rows_as_json(since: date | None = None, until: date | None = None) -> list[dict]:
         first, last = window(since, until)
         return [r.as_json() for r in board(first, last, slice_name=slice_names())]
+
+    @app.get("/report/{report_id}/{period_end}", response_class=HTMLResponse)
+    def archived_report(report_id: str, period_end: date) -> str:
+        """The whole report's HTML as archived: only a report of the catalogue, only the file its
+        manifest vouches for, byte for byte (no path from the request reaches the filesystem)."""
+        if report_id not in load_catalogue().reports:
+            raise HTTPException(404, "no such report")
+        folder = archive.period_dir(report_id, period_end.isoformat())
+        name = f"{report_id}.html"
+        try:
+            recorded = archive.read_manifest(folder)["file_hashes"][name]
+            data = (folder / name).read_bytes()
+        except (OSError, ValueError, KeyError):
+            raise HTTPException(404, "not archived for this period (yet)") from None
+        if hashlib.sha256(data).hexdigest() != recorded:
+            raise HTTPException(409, "the archived file does not match its manifest")
+        return data.decode("utf-8")
+
+    @app.get("/quality/{page}", response_class=HTMLResponse)
+    def quality_page(page: Literal["index.html", "trend.html"]) -> str:
+        try:
+            return (quality_root() / page).read_text(encoding="utf-8")
+        except OSError:
+            raise HTTPException(404, "no source data-quality run is published yet") from None
 
     @app.get("/", response_class=HTMLResponse)
     def page(since: date | None = None, until: date | None = None) -> str:

@@ -174,3 +174,38 @@ def test_the_weekly_digest_tells_the_performance_team_what_needs_them(week, monk
     assert "held by: Person ID is repeated: 2 row(s)" in body
     assert "old@example.org (all): rejected: 550 mailbox unavailable" in body
     assert "1 run(s) went to plan: 1 e-mails sent." in body
+
+
+def test_the_board_links_to_the_archived_report_and_the_quality_page_and_nothing_else(week):
+    """Behind the same sign-in: the whole report's HTML exactly as archived (checked against its
+    manifest), the source data-quality page; no other path of the archive."""
+    import hashlib
+
+    from fastapi.testclient import TestClient
+
+    from reporting import settings
+    from reporting.board_plugin import create_app
+
+    folder = archive.period_dir(SENT, "2026-10-25")
+    html = "<html><body>Initial CP conferences, the archived copy</body></html>"
+    (folder / f"{SENT}.html").write_text(html)
+    archive.write_manifest(folder, {"rows": 216, "content_hash": "h",
+                                    "file_hashes": {f"{SENT}.html": hashlib.sha256(html.encode()).hexdigest()}})
+    client = TestClient(create_app(authenticated=lambda: None))
+    page = client.get("/", params={"since": "2026-10-26"}).text
+    assert f'href="report/{SENT}/2026-10-25"' in page and 'href="quality/index.html"' in page
+    assert client.get(f"/report/{SENT}/2026-10-25").text == html
+    assert client.get(f"/report/{HELD}/2026-10-25").status_code == 404  # held: nothing rendered
+    assert client.get("/report/no_such_report/2026-10-25").status_code == 404
+    assert client.get(f"/report/{SENT}/..%2F..").status_code in (404, 422)  # a period is a date, nothing else
+    assert client.get(f"/report/{SENT}/2026-13-45").status_code == 422
+    (folder / f"{SENT}.html").write_text(html.replace("archived", "altered"))
+    assert client.get(f"/report/{SENT}/2026-10-25").status_code == 409  # not what the manifest vouches for
+    assert client.get("/quality/index.html").status_code == 404  # no source check published yet
+    quality = Path(settings.archive_dir()) / "_quality"
+    quality.mkdir(parents=True)
+    (quality / "index.html").write_text("<p>source data quality</p>")
+    assert client.get("/quality/index.html").text == "<p>source data quality</p>"
+    assert client.get("/quality/summary.json").status_code == 422
+    refused = TestClient(create_app()).get(f"/report/{SENT}/2026-10-25")
+    assert refused.status_code == 401 and "archived copy" not in refused.text
