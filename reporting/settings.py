@@ -193,7 +193,7 @@ HELP = {  # what the fields without a description set
 
 # Variables that are not ours but are read here: a change to one of them is a new Settings.
 FOREIGN = ("AIRFLOW_CTX_DAG_ID", "AIRFLOW__CORE__EXECUTOR", "VALIDATORS_VENV")
-SECRETS_DIR = "/run/secrets"  # Docker's; MI_SECRETS_DIR names another
+SETTING_FILES_DIR = "/run/secrets"  # where Docker mounts secrets; MI_SECRETS_DIR names another
 
 
 def current() -> Settings:
@@ -204,7 +204,7 @@ def current() -> Settings:
 
 @lru_cache(maxsize=32)
 def _read(environment: tuple[tuple[str, str], ...]) -> Settings:
-    secrets = Path(dict(environment).get("MI_SECRETS_DIR") or SECRETS_DIR)
+    secrets = Path(dict(environment).get("MI_SECRETS_DIR") or SETTING_FILES_DIR)
     try:
         return Settings(_secrets_dir=secrets if secrets.is_dir() else None)
     except ValidationError as error:

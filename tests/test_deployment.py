@@ -444,14 +444,14 @@ def test_airflow_reads_its_secrets_through_the_cmd_options_of_the_override(tmp_p
     override = yaml.load(OVERRIDE.read_text(encoding="utf-8"), Loader=_ComposeLoader)
     env = {k: v for k, v in override["services"]["airflow-scheduler"]["environment"].items()
            if k.startswith("AIRFLOW__") and k.endswith("_CMD")}
-    (tmp_path / "AIRFLOW_DB_CONN").write_text("postgresql+psycopg://airflow:a-long-password@postgres:5432/airflow")
+    (tmp_path / "AIRFLOW_DB_CONN").write_text("postgresql+psycopg://airflow:Sup3r-S3cret-pw@postgres:5432/airflow")
     (tmp_path / "AIRFLOW_FERNET_KEY").write_text("fernet-key-from-file")
     env = {k: v.replace("/run/secrets", str(tmp_path)) for k, v in env.items()}
     base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
     airflow = str(Path(sys.executable).with_name("airflow"))
-    expected = {("database", "sql_alchemy_conn"): "postgresql+psycopg://airflow:a-long-password@postgres:5432/airflow",
-                ("database", "sql_alchemy_conn_async"): "postgresql+psycopg_async://airflow:a-long-password@postgres:5432/airflow",
-                ("celery", "result_backend"): "db+postgresql+psycopg://airflow:a-long-password@postgres:5432/airflow",
+    expected = {("database", "sql_alchemy_conn"): "postgresql+psycopg://airflow:Sup3r-S3cret-pw@postgres:5432/airflow",
+                ("database", "sql_alchemy_conn_async"): "postgresql+psycopg_async://airflow:Sup3r-S3cret-pw@postgres:5432/airflow",
+                ("celery", "result_backend"): "db+postgresql+psycopg://airflow:Sup3r-S3cret-pw@postgres:5432/airflow",
                 ("core", "fernet_key"): "fernet-key-from-file"}
     for (section, option), value in expected.items():
         got = subprocess.run([airflow, "config", "get-value", section, option], capture_output=True, text=True,

@@ -63,12 +63,12 @@ def test_the_cli_takes_the_schedule_cadences_and_refuses_others():
 def test_a_secret_can_be_a_file_and_the_environment_wins(monkeypatch, tmp_path):
     """Docker secrets: /run/secrets/<VARIABLE> (here MI_SECRETS_DIR) is read as the setting, so the
     case database's password need not be in any process's environment."""
-    (tmp_path / "MI_CASEDB_URL").write_text("postgresql+psycopg://mi_reader:s3cret@ssd.council.example.org/ssd")
+    (tmp_path / "MI_CASEDB_URL").write_text("postgresql+psycopg://mi_reader:Sup3r-S3cret-pw@ssd.council.example.org/ssd")
     (tmp_path / "MI_SMTP_PASSWORD").write_text("relay-password")
     monkeypatch.setenv("MI_SECRETS_DIR", str(tmp_path))
     monkeypatch.delenv("MI_CASEDB_URL", raising=False)
     monkeypatch.delenv("MI_SMTP_PASSWORD", raising=False)
-    assert settings.casedb_url() == "postgresql+psycopg://mi_reader:s3cret@ssd.council.example.org/ssd"
+    assert settings.casedb_url() == "postgresql+psycopg://mi_reader:Sup3r-S3cret-pw@ssd.council.example.org/ssd"
     assert settings.current().smtp_password == "relay-password"
     monkeypatch.setenv("MI_SMTP_PASSWORD", "from-the-environment")
     assert settings.current().smtp_password == "from-the-environment"
