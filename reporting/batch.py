@@ -83,7 +83,7 @@ TASKS_PER_CHILD = 4
 # Imported once in the fork server, so each worker starts with them loaded: WeasyPrint ~1.5 s,
 # Great Expectations (the quality gate) several seconds, per worker otherwise.
 _PRELOAD = ["reporting.batch", "reporting.runner", "reporting.extract", "reporting.quality.gate",
-            "reporting.delivery.deliver", "reporting.plan", "weasyprint", "pandas", "great_expectations",
+            "reporting.delivery.deliver", "reporting.publish", "weasyprint", "pandas", "great_expectations",
             "great_expectations.expectations"]
 
 
@@ -201,9 +201,9 @@ def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Perio
 def _stages(definition: ReportDefinition, engine: Engine, period: Period, formats, deliver: bool):
     from reporting.delivery.deliver import deliver_period
     from reporting.extract import run_extract
-    from reporting.plan import plan_period
+    from reporting.publish import render_period
     from reporting.quality.gate import assess, passed
-    from reporting.runner import render_plan, render_report
+    from reporting.runner import render_report
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -218,8 +218,9 @@ def _stages(definition: ReportDefinition, engine: Engine, period: Period, format
     started = time.perf_counter()
     if deliver:
         # every copy (whole report, slices, service and partner copies) before anything is sent
-        run_plan = plan_period(definition, extract.rows, period.end, engine)
-        result = render_plan(run_plan, period, period.end, findings=findings, formats=formats, engine=engine)[0]
+        run_plan, results = render_period(definition, extract.rows, period, period.end, casedb=engine,
+                                          findings=findings, formats=formats)
+        result = results[0]
     else:
         result = render_report(definition, extract, period, period.end, formats=formats,
                                data_quality=findings.whole(), engine=engine)

@@ -186,10 +186,6 @@ def copy_findings(copy: Copy, findings: Findings) -> list[dict]:
     return findings.for_rows(copy.indexes, [c.name for c in copy.definition.spec.columns])
 
 
-def plan_period(report: ReportDefinition, rows: list[dict], as_at: date, casedb: Engine, **kwargs) -> RunPlan:
-    return plan_run(report, rows, assign(report, rows, as_at, casedb, **kwargs))
-
-
 # ---- stored with the staged extract (the Airflow tasks) ------------------------------------------
 def to_json(assignments: list[Assignment]) -> list[dict]:
     """The assignments as JSON: each person and the positions of their rows (no row values)."""

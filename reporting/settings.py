@@ -51,54 +51,68 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MI_", frozen=True, extra="ignore", env_ignore_empty=True)
 
     # where things are
-    var_dir: Path = REPO_ROOT / "var"
+    var_dir: Path = Field(REPO_ROOT / "var", description="Folder for the embedded databases, archive, outbox "
+                          "and caches (derived paths sit under it).")
     casedb_url: str | None = Field(None, description="The case database (default: var/casedb.sqlite).")
     state_url: str | None = Field(None, description="The delivery ledger's database (default: var/state.sqlite). "
                                   "Apart from the case database, which the pipeline only reads.")
-    archive_dir: Path | None = None
-    outbox_dir: Path | None = None
+    archive_dir: Path | None = Field(None, description="Report archive (default var/archive).")
+    outbox_dir: Path | None = Field(None, description="Where messages go when no SMTP relay is set "
+                                    "(default var/outbox).")
     commentary_dir: Path | None = Field(None, description="The performance team's commentary for overviews "
                                         "(`<report_id>/<period_end>/<area>.txt`; default var/commentary).")
-    sql_dir: Path = REPO_ROOT / "sql"
-    config_dir: Path = REPO_ROOT / "config"
-    indicators_dir: Path = REPO_ROOT / "indicators"
-    calendar_file: Path | None = None
-    catalogue_cache: bool = True
+    sql_dir: Path = Field(REPO_ROOT / "sql", description="Report definitions (`<area>/<id>.sql` + `.yml`).")
+    config_dir: Path = Field(REPO_ROOT / "config", description="Roles, partners, mail domains, calibration and "
+                             "code tables.")
+    indicators_dir: Path = Field(REPO_ROOT / "indicators", description="The indicator library.")
+    calendar_file: Path | None = Field(None, description="The working calendar YAML (default config/calendar.yml).")
+    catalogue_cache: bool = Field(True, description="Keep the validated catalogue under var/cache (false: "
+                                  "validate every time).")
 
     # what is rendered
     output_formats: str | None = Field(None, description="e.g. 'csv,html': render only these where a definition "
                                        "asks for more (dry runs, tests); partners always get their encrypted PDF.")
     pdf_max_rows: int = Field(PDF_MAX_ROWS, description="Rows a PDF's list shows when the definition sets none "
                               "(0: no cap); the spreadsheet beside it holds them all.")
-    query_timeout_seconds: float = 1800.0
+    query_timeout_seconds: float = Field(1800.0, description="How long one report or indicator query may run.")
 
     # mail
-    mail_from: str = "MI reports <mi-reports@example.org>"
-    performance_team_email: str = "performance-team@example.org"
-    superusers_email: str = "superusers@example.org"
-    max_attachment_mb: float = 10.0
-    transport: Literal["smtp", "outbox"] | None = None
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    smtp_timeout: float = 30.0
-    smtp_starttls: bool = False
-    smtp_tls: bool = False
-    smtp_user: str | None = None
-    smtp_password: str | None = Field(None, repr=False)
+    mail_from: str = Field("MI reports <mi-reports@example.org>", description="The sender of every message (an "
+                           "address the relay may send as).")
+    performance_team_email: str = Field("performance-team@example.org", description="Who hears about failed, late "
+                                        "and refused runs.")
+    superusers_email: str = Field("superusers@example.org", description="The case system's superusers, told of "
+                                  "failed runs (they correct the records).")
+    max_attachment_mb: float = Field(10.0, description="Largest attachment sent outside the council.")
+    transport: Literal["smtp", "outbox"] | None = Field(None, description="Force `smtp` or `outbox` (default: SMTP "
+                                                        "when MI_SMTP_HOST or the `mi_smtp` connection is set).")
+    smtp_host: str | None = Field(None, description="SMTP relay (unset: the Airflow connection `mi_smtp`, else the "
+                                  "outbox).")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_timeout: float = Field(30.0, description="Seconds before an SMTP connection or command gives up.")
+    smtp_starttls: bool = Field(False, description="STARTTLS after connecting.")
+    smtp_tls: bool = Field(False, description="TLS from the start (SMTPS).")
+    smtp_user: str | None = Field(None, description="SMTP login.")
+    smtp_password: str | None = Field(None, repr=False, description="SMTP password.")
 
     # Airflow
-    casedb_pool: str = "default_pool"
-    schedule_start: date | None = None
-    schedule_end: date | None = None
-    catchup: bool = False
-    deadline_hours: float = 6.0
-    retention_days: int = DEFAULT_RETENTION_DAYS
-    airflow_dag_id: str | None = Field(None, validation_alias=AliasChoices("AIRFLOW_CTX_DAG_ID"))
-    airflow_executor: str | None = Field(None, validation_alias=AliasChoices("AIRFLOW__CORE__EXECUTOR"))
+    casedb_pool: str = Field("default_pool", description="Airflow pool capping concurrent case-database queries.")
+    schedule_start: date | None = Field(None, description="First period the DAGs schedule (YYYY-MM-DD).")
+    schedule_end: date | None = Field(None, description="Last period the DAGs schedule.")
+    catchup: bool = Field(False, description="Let the scheduler run past periods from MI_SCHEDULE_START.")
+    deadline_hours: float = Field(6.0, description="Hours after a run is queued before the LATE alert.")
+    retention_days: int = Field(DEFAULT_RETENTION_DAYS, description="Days an archived period is kept after it ends.")
+    airflow_dag_id: str | None = Field(None, validation_alias=AliasChoices("AIRFLOW_CTX_DAG_ID"),
+                                       description="Set by Airflow in a task: the pipeline is running inside Airflow.")
+    airflow_executor: str | None = Field(None, validation_alias=AliasChoices("AIRFLOW__CORE__EXECUTOR"),
+                                         description="Airflow's executor: set in every process of the Airflow "
+                                         "deployment.")
 
     # the DfE validators (`mi returns validate`)
-    validators_venv: Path | None = Field(None, validation_alias=AliasChoices("VALIDATORS_VENV"))
-    validators_create: bool = True
+    validators_venv: Path | None = Field(None, validation_alias=AliasChoices("VALIDATORS_VENV"),
+                                         description="Virtualenv of the DfE validators (default var/validators-venv).")
+    validators_create: bool = Field(True, description="Create the validators' virtualenv when it is missing (false "
+                                    "on a worker without internet).")
 
     @field_validator("pdf_max_rows", mode="before")
     @classmethod
@@ -141,7 +155,7 @@ def reference_markdown() -> str:
             "unset" if default is None else f"`{default}`")
         if field.repr is False:
             shown = "unset (a secret: never printed)"
-        lines.append(f"| `{variable}` | {kind} | {shown} | {(field.description or HELP.get(name, '')).strip()} |")
+        lines.append(f"| `{variable}` | {kind} | {shown} | {(field.description or '').strip()} |")
     return "\n".join(lines) + "\n"
 
 
@@ -156,39 +170,6 @@ def _kind(annotation) -> str:
 
 
 DERIVED = {"casedb_url", "state_url", "archive_dir", "outbox_dir", "commentary_dir"}
-HELP = {  # what the fields without a description set
-    "var_dir": "Folder for the embedded databases, archive, outbox and caches (derived paths sit under it).",
-    "archive_dir": "Report archive (default var/archive).",
-    "outbox_dir": "Where messages go when no SMTP relay is set (default var/outbox).",
-    "sql_dir": "Report definitions (`<area>/<id>.sql` + `.yml`).",
-    "config_dir": "Roles, partners, mail domains, calibration and code tables.",
-    "indicators_dir": "The indicator library.",
-    "calendar_file": "The working calendar YAML (default config/calendar.yml).",
-    "catalogue_cache": "Keep the validated catalogue under var/cache (false: validate every time).",
-    "query_timeout_seconds": "How long one report or indicator query may run.",
-    "mail_from": "The sender of every message (an address the relay may send as).",
-    "performance_team_email": "Who hears about failed, late and refused runs.",
-    "superusers_email": "The case system's superusers, told of failed runs (they correct the records).",
-    "max_attachment_mb": "Largest attachment sent outside the council.",
-    "transport": "Force `smtp` or `outbox` (default: SMTP when MI_SMTP_HOST or the `mi_smtp` connection is set).",
-    "smtp_host": "SMTP relay (unset: the Airflow connection `mi_smtp`, else the outbox).",
-    "smtp_port": "SMTP port.",
-    "smtp_timeout": "Seconds before an SMTP connection or command gives up.",
-    "smtp_starttls": "STARTTLS after connecting.",
-    "smtp_tls": "TLS from the start (SMTPS).",
-    "smtp_user": "SMTP login.",
-    "smtp_password": "SMTP password.",
-    "casedb_pool": "Airflow pool capping concurrent case-database queries.",
-    "schedule_start": "First period the DAGs schedule (YYYY-MM-DD).",
-    "schedule_end": "Last period the DAGs schedule.",
-    "catchup": "Let the scheduler run past periods from MI_SCHEDULE_START.",
-    "deadline_hours": "Hours after a run is queued before the LATE alert.",
-    "retention_days": "Days an archived period is kept after it ends.",
-    "airflow_dag_id": "Set by Airflow in a task: the pipeline is running inside Airflow.",
-    "airflow_executor": "Airflow's executor: set in every process of the Airflow deployment.",
-    "validators_venv": "Virtualenv of the DfE validators (default var/validators-venv).",
-    "validators_create": "Create the validators' virtualenv when it is missing (false on a worker without internet).",
-}
 
 
 # Variables that are not ours but are read here: a change to one of them is a new Settings.

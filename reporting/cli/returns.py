@@ -14,6 +14,9 @@ returns_app = typer.Typer(help="Statutory returns and Ofsted Annex A lists from 
                           no_args_is_help=True)
 
 
+CollectionYear = Annotated[int, typer.Option(help="Collection year ending 31 March, e.g. 2026.")]
+
+
 def _engine(url: str | None):
     from reporting.casedb import readonly
 
@@ -35,7 +38,7 @@ def _report(result) -> None:
 
 @returns_app.command("cin-census")
 def cin_census_command(
-    year: Annotated[int, typer.Option(help="Collection year ending 31 March, e.g. 2026.")],
+    year: CollectionYear,
     url: CaseDbUrl = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: var/returns/cin).")] = None,
 ) -> None:
@@ -47,7 +50,7 @@ def cin_census_command(
 
 @returns_app.command("ssda903")
 def ssda903_command(
-    year: Annotated[int, typer.Option(help="Collection year ending 31 March, e.g. 2026.")],
+    year: CollectionYear,
     url: CaseDbUrl = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: var/returns/ssda903).")] = None,
 ) -> None:
@@ -88,7 +91,7 @@ def annex_a_command(
 
 @returns_app.command("validate")
 def validate_command(
-    year: Annotated[int, typer.Option(help="Collection year ending 31 March, e.g. 2026.")],
+    year: CollectionYear,
     url: CaseDbUrl = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: var/returns-check).")] = None,
     create_venv: Annotated[bool, typer.Option("--create-venv/--no-create-venv",
