@@ -18,7 +18,7 @@ def catalogue_markdown(catalogue: Catalogue) -> str:
              "|---|---|---|---|---|---|"]
     for d in catalogue.reports.values():
         s = d.spec
-        recipients = ", ".join(f"{r.role} ({r.scope})" for r in s.recipients)
+        recipients = ", ".join(r.describe() for r in s.recipients)
         lines.append(f"| [{s.title}](#{d.id}) | {s.cadence} | {d.area} | {recipients} | "
                      f"{s.burst_label or s.burst_key or ''} | {s.sensitivity} |")
     for d in catalogue.reports.values():

@@ -60,11 +60,44 @@ class Column(Strict):
     rag: str | None = Field(None, description="Column holding red/amber/green for this cell.")
     hidden: bool = Field(False, description="Used for slicing or RAG only, not shown.")
     checks: Checks | None = None
+    derived_from: list[str] | None = Field(
+        None, min_length=1, description="Aggregate reports: the int columns (counts) a percent or decimal is "
+        "worked out from, e.g. [attended, invited]; it is hidden only when one of them is. Without it, it is "
+        "hidden when any count in its row is (reporting/disclosure.py).")
+
+    @model_validator(mode="after")
+    def _derived_only_for_rates(self) -> Column:
+        if self.derived_from is not None and self.type not in ("percent", "decimal"):
+            raise ValueError(f"derived_from is for percent and decimal columns (a figure worked out from "
+                             f"counts); {self.name!r} is of type {self.type}")
+        return self
+
+
+# The columns each recipient scope slices the rows on, in order of preference (reporting/delivery/slices.py).
+SCOPE_COLUMNS = {
+    "team": ("team_id",),
+    "service": ("team_id",),
+    "worker": ("worker_id",),
+    "school": ("school_urn", "urn"),
+}
 
 
 class Recipient(Strict):
     role: str
     scope: Scope = "all"
+    team_kinds: list[str] | None = Field(None, min_length=1, description="Only staff whose team is of one of "
+                                         "these kinds (ext_teams.team_kind: LAC, LC, CIN...).")
+    services: list[str] | None = Field(None, min_length=1, description="Only staff in one of these services "
+                                       "(ext_services.serv_service_id).")
+
+    def describe(self) -> str:
+        """'TM (team), only LAC and LC teams': who the entry sends to, as `mi recipients resolve` shows it."""
+        text = f"{self.role} ({self.scope})"
+        if self.team_kinds:
+            text += f", only {' and '.join(self.team_kinds)} teams"
+        if self.services:
+            text += f", only service {' and '.join(self.services)}"
+        return text
 
 
 class Measure(Strict):
@@ -202,6 +235,13 @@ class Definition(Strict):
                 raise ValueError(f"partner_columns names {name!r}, which is not in columns")
         if len(names) != len(self.columns):
             raise ValueError("column names must be unique")
+        kinds = {c.name: c.type for c in self.columns}
+        for column in self.columns:
+            for name in column.derived_from or []:
+                if kinds.get(name) != "int":
+                    found = f"of type {kinds[name]}" if name in kinds else "not in columns"
+                    raise ValueError(f"columns.{column.name}.derived_from names column {name!r}, which is {found}; "
+                                     "expected the int columns (counts) the figure is worked out from")
         return self
 
 
@@ -302,15 +342,39 @@ def link(definition: ReportDefinition, roles: dict[str, dict], indicator_ids: se
                 f"unknown recipient role {r.role!r}{did_you_mean(r.role, roles)}; expected one of config/roles.yml: "
                 f"{', '.join(sorted(roles))}"))
         elif r.scope not in roles[r.role]["scopes"]:
-            problems.append(DefinitionError(definition.yaml_path, "recipients",
+            problems.append(DefinitionError(definition.yaml_path, f"recipients[{r.role}]",
                                             f"role {r.role} cannot be sent scope {r.scope!r}; "
                                             f"allowed: {', '.join(roles[r.role]['scopes'])}"))
+        elif (r.team_kinds or r.services) and roles[r.role]["source"] != "staff":
+            problems.append(DefinitionError(definition.yaml_path, f"recipients[{r.role}]",
+                                            f"team_kinds and services narrow staff roles only; {r.role} is a "
+                                            "partner role (config/partners.yml chooses who receives it)"))
+        else:
+            problems += _slicing_problems(definition, r)
     unknown = [i for i in spec.indicators or [] if i not in indicator_ids]
     if unknown:
         problems.append(DefinitionError(definition.yaml_path, "indicators",
                                         f"unknown indicator(s) {', '.join(map(repr, unknown))}; expected ids of "
                                         "indicators/*.yml (see docs/indicators.md)"))
     return problems
+
+
+def _slicing_problems(definition: ReportDefinition, recipient: Recipient) -> list[DefinitionError]:
+    """A scope needs the column it slices on (team_id, worker_id, school_urn) and a partner needs
+    `partner_columns`: found here, not as a SliceError when the report is first sent."""
+    names = {c.name for c in definition.spec.columns}
+    where = f"recipients[{recipient.role}]"
+    wanted = SCOPE_COLUMNS.get(recipient.scope, ())
+    if wanted and not names & set(wanted):
+        return [DefinitionError(definition.yaml_path, where, (
+            f"scope {recipient.scope!r} slices the rows on a column named {' or '.join(wanted)}, which the report "
+            f"does not have: return {wanted[0]} from the SQL and declare it in columns (hidden: true), or send "
+            "this role scope all"))]
+    if recipient.scope == "agency" and not definition.spec.partner_columns:
+        return [DefinitionError(definition.yaml_path, where, (
+            "a partner (scope agency) sees only the columns listed in partner_columns, and the report lists "
+            "none: add partner_columns with the columns partners may see"))]
+    return []
 
 
 def _field_names(model: type[BaseModel]) -> set[str]:

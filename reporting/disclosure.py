@@ -170,7 +170,9 @@ def suppress_rows(columns: list[dict], rows: list[dict],
 
     Each count column is treated as a line whose total is the column sum, as if the total were
     published (summaries and other reports do publish such totals), so no column is left with a
-    single hidden cell. Percent and mean cells of a row with a hidden count are hidden too.
+    single hidden cell. A percent or mean cell is hidden when a count it is worked out from is
+    hidden in its row: the counts its column's `derived_from` names, or, without that, any count of
+    the row (it could be drawn from any of them; see `_drawn_from_hidden`).
     `group_sums`: (count column, each row's group) for each summary that publishes sums of the
     column by group; see `_spread`.
     """
@@ -193,13 +195,27 @@ def suppress_rows(columns: list[dict], rows: list[dict],
         for j, name in enumerate(counts):
             if (i, j) in hidden:
                 new[name] = SUPPRESSED
-        if any((i, j) in hidden for j in range(len(counts))):
-            for column in columns:
-                if column.get("type") in ("percent", "decimal"):
-                    new[column["name"]] = SUPPRESSED
+        hidden_here = {name for j, name in enumerate(counts) if (i, j) in hidden}
+        for column in columns:
+            if _drawn_from_hidden(column, hidden_here):
+                new[column["name"]] = SUPPRESSED
         out.append(new)
     shown = {cell for cell in hidden if cell[0] < len(rows)}
     return out, {"primary": len(primary & shown), "secondary": len(secondary & shown)}
+
+
+def _drawn_from_hidden(column: dict, hidden_counts: AbstractSet[str]) -> bool:
+    """Whether a percent or decimal cell would give a hidden count of its row back.
+
+    A column that says which counts it is worked out from (`derived_from`, e.g. attended of
+    invited) is hidden only when one of those is: "8 of 53" shown beside a hidden 3 elsewhere in
+    the row gives nothing away, so 15.1% shows. Without `derived_from` nothing says which counts
+    it uses, so any hidden count of the row hides it (the safe reading).
+    """
+    if column.get("type") not in ("percent", "decimal") or not hidden_counts:
+        return False
+    sources = column.get("derived_from")
+    return bool(hidden_counts & set(sources)) if sources else True
 
 
 def _spread(values: dict[Cell, int], hidden: set[Cell], j: int, groups: list) -> set[Cell]:

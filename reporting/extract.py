@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from reporting import settings
 from reporting.casedb import readonly
 from reporting.definitions import ReportDefinition
-from reporting.errors import MIError
+from reporting.errors import MIError, did_you_mean
 from reporting.rates import yearly_rate_sql
 from reporting.text import readable
 
@@ -61,27 +61,48 @@ def _environment(blocks_dir: Path) -> jinja2.Environment:
     return env
 
 
-_TOKENS = re.compile(r"('(?:[^']|'')*')|(--[^\n]*)|(/\*.*?\*/)", re.DOTALL)
+# A string literal (group 1), a line comment (2) or a block comment (3): what SQL text is made of
+# for finding comments without mistaking "--" inside a quoted value for one.
+SQL_TOKENS = re.compile(r"('(?:[^']|'')*')|(--[^\n]*)|(/\*.*?\*/)", re.DOTALL)
 
 
 def _without_comments(sql: str) -> str:
     """Comments removed, string literals kept: a ':name' in a comment must not become a bind."""
-    return _TOKENS.sub(lambda m: m.group(1) or "", sql)
+    return SQL_TOKENS.sub(lambda m: m.group(1) or "", sql)
 
 
 def _strip_comments(sql: str) -> str:
     """Comments removed and string literals emptied, for checking the statement's code."""
-    return _TOKENS.sub(lambda m: "''" if m.group(1) else "", sql)
+    return SQL_TOKENS.sub(lambda m: "''" if m.group(1) else "", sql)
+
+
+_UNDEFINED = re.compile(r"^'(\w+)' is undefined$")
 
 
 def expand_text(text: str, where: str) -> str:
     """SQL text with the building blocks expanded (in the sandbox); `where` names it in errors."""
+    env = _environment(settings.sql_dir() / "_blocks")
     try:
-        return _environment(settings.sql_dir() / "_blocks").from_string(text).render()
+        return env.from_string(text).render()
     except jinja2.TemplateError as error:
-        line = getattr(error, "lineno", None)
+        # A syntax error carries its line; an undefined name is found while rendering, and its line
+        # is the report text's frame in the traceback Jinja rewrites to template lines.
+        frames = [tb for tb in _frames(error.__traceback__) if tb.tb_frame.f_code.co_filename == "<template>"]
+        line = getattr(error, "lineno", None) or (frames[0].tb_lineno if frames else None)
         at = f" line {line}" if line else ""
+        unknown = _UNDEFINED.match(str(error.message or ""))
+        if unknown:  # a misspelt block: name the nearest and where all are listed
+            blocks = [name for name, value in env.globals.items() if isinstance(value, jinja2.runtime.Macro)]
+            raise ReportSQLError(f"{where}{at}: building block error: {unknown.group(1)!r} is not a building "
+                                 f"block{did_you_mean(unknown.group(1), blocks)}; every block is listed in "
+                                 "docs/adding-a-report.md (Building blocks)") from None
         raise ReportSQLError(f"{where}{at}: building block error: {error}") from None
+
+
+def _frames(tb):
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
 
 
 def expand_sql(definition: ReportDefinition) -> str:
@@ -152,7 +173,8 @@ def run_extract(definition: ReportDefinition, engine: Engine, *, period_start: d
         fault = readonly.source_fault(error, definition.sql_path.name)
         if fault is not None:
             raise fault from None
-        raise ReportSQLError(f"{definition.sql_path}: the query failed: {readonly.reason(error, sql)}") from None
+        raise ReportSQLError(f"{definition.sql_path}: the query failed: {readonly.reason(error, sql)}; "
+                             f"`mi reports validate {definition.yaml_path} --show-sql` shows the line") from None
     seconds = time.perf_counter() - started
     declared = [c.name for c in definition.spec.columns]
     missing = [c for c in declared if c not in names]

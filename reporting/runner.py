@@ -112,11 +112,14 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             write_pdf(pdf_html, work / f"{stem}.pdf", title=spec.title, created=generated_at)
             timings["render_pdf"] = time.perf_counter() - started
         started = time.perf_counter()
+        # The spreadsheets hold the columns the HTML and PDF show, no hidden one (a team ID, a RAG
+        # or flag column); the content hash below still covers every column, so a changed hidden
+        # value (a child moved team) is still a change to the report.
         table_columns = [c.model_dump() for c in spec.columns]
         if "csv" in formats:
-            write_csv(table_columns, rows, work / f"{stem}.csv")
+            write_csv(visible, rows, work / f"{stem}.csv")
         if "xlsx" in formats:
-            write_xlsx(table_columns, rows, work / f"{stem}.xlsx", title=spec.title,
+            write_xlsx(visible, rows, work / f"{stem}.xlsx", title=spec.title,
                        fixed_timestamp=datetime.combine(as_at, datetime.min.time()))
         timings["render_tabular"] = time.perf_counter() - started
         for path in sorted(work.iterdir()):

@@ -80,6 +80,20 @@ def test_extension_tables_are_marked_local(inspector, seeded_url):
             assert (inspector.get_table_comment(name)["text"] or "").startswith("SSD")
 
 
+@pytest.mark.parametrize("seeded_url", SEEDED_DB_PARAMS, indirect=True)
+def test_every_extension_column_is_described(inspector):
+    """`mi db columns` shows the column comment: an ext_ column without one is blank to a data officer."""
+    metadata_ext = {name: t for name, t in case_metadata().tables.items() if name.startswith("ext_")}
+    assert len(metadata_ext) >= 25
+    undescribed = [f"{name}.{c.name}" for name, table in metadata_ext.items() for c in table.columns
+                   if not (c.comment or "").strip()]
+    assert not undescribed, f"ext_ columns without a comment: {undescribed}"
+    if inspector.dialect.name == "postgresql":  # SQLite has no column comments
+        expected = {(name, c.name): c.comment for name, table in metadata_ext.items() for c in table.columns}
+        found = {(name, c["name"]): c.get("comment") for name in metadata_ext for c in inspector.get_columns(name)}
+        assert found == expected
+
+
 @pytest.mark.parametrize("seeded_url", SEEDED_DB_PARAMS[1:], indirect=True)
 def test_declared_foreign_keys_exist_in_postgresql(inspector):
     declared = {

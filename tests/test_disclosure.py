@@ -166,7 +166,7 @@ def test_a_hidden_bar_is_not_drawn(report, tmp_path):
     html = render(report, attendance(TYPICAL), tmp_path)
     chart = html[html.index(f"<figcaption>{CHART}</figcaption>"):]
     chart = chart[:chart.index("</svg>")]
-    labels = re.findall(r'<text x="192"[^>]*>([^<]*)</text>\s*<rect [^>]*width="([0-9.]+)"', chart)
+    labels = re.findall(r'<text class="bar-label"[^>]*>([^<]*)</text>\s*<rect [^>]*width="([0-9.]+)"', chart)
     widths = dict(labels)
     assert float(widths["Housing"]) == 0, "a hidden value is not plotted"
     assert float(widths["Police"]) > 0

@@ -55,7 +55,7 @@ def _write_broken(root: Path, name: str, mutate) -> Path:
         ("bad_role", lambda t: t.replace("role: SP", "role: WIZARD"), "recipients", "unknown recipient role"),
         ("bad_burst", lambda t: t.replace("burst_key: team_id", "burst_key: team"), "(definition)",
          "burst_key names column 'team'"),
-        # what a data officer got wrong (issue 24's table): each told the fix, in the file's own terms
+        # what a data officer got wrong (as a data officer reported them): each told the fix, in the file's own terms
         ("qualified_role", lambda t: t.replace("{role: TM, scope: team}", "{role: LAC_TM, scope: team}"),
          "recipients[LAC_TM]", "unknown recipient role 'LAC_TM' (did you mean TM?); expected one of "
                                "config/roles.yml: ADULT_SOCIAL_WORK, "),

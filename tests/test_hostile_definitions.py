@@ -28,7 +28,7 @@ DEFINITION = """id: {id}
 title: Hostile report {id}
 description: One row per visit (a test of what report SQL can do).
 cadence: weekly
-recipients: [{{role: TM, scope: team}}]
+recipients: [{{role: TM, scope: all}}]  # what the SQL may do is the subject, not slicing
 columns:
   - {{name: visit_id, label: Visit}}
 """

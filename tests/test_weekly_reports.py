@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from published_rows import published_rows
 from sqlalchemy import create_engine, text
 
 from reporting.definitions import load_catalogue
@@ -304,6 +305,8 @@ def test_report_figures(seeded: str, report_id: str, tmp_path: Path):
     try:
         first = run_report(definition, engine, period, period.end, archive_root=tmp_path / "first")
         again = run_report(definition, engine, period, period.end, formats=["csv"], archive_root=tmp_path / "again")
+        # the rows the report published, hidden flags included (the CSV shows only the shown columns)
+        published = published_rows(definition, engine, period, period.end, first)
     finally:
         engine.dispose()
 
@@ -312,17 +315,20 @@ def test_report_figures(seeded: str, report_id: str, tmp_path: Path):
     assert first.content_hash == again.content_hash
     assert first.rows == again.rows
 
-    rows = _rows(definition, Path(first.outputs["csv"]))
+    rows = _rows(definition, Path(first.outputs["csv"]), published)
     assert len(rows) == first.rows
     for figure, (expected, actual) in EXPECTATIONS[report_id](_source(seeded), period, period.end).items():
         assert actual(rows) == expected, f"{report_id}: {figure}"
 
 
-def _rows(definition, csv_path: Path) -> list[dict]:
-    """The report's rows, typed as the definition says, read back from its CSV output."""
+def _rows(definition, csv_path: Path, published: list[dict]) -> list[dict]:
+    """The report's rows, typed as the definition says: the shown columns read back from its CSV,
+    the hidden ones (`is_missing`, `is_overdue`, `team_id`, ...), which the CSV leaves out, from the
+    rows it published (`published_rows` checked those are the rows rendered and the CSV shows them)."""
     import csv
 
-    kinds = {c.label: (c.name, c.type) for c in definition.spec.columns}
+    kinds = {c.label: (c.name, c.type) for c in definition.spec.columns if not c.hidden}
+    hidden = [c.name for c in definition.spec.columns if c.hidden]
     with csv_path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         out = []
@@ -337,4 +343,7 @@ def _rows(definition, csv_path: Path) -> list[dict]:
                 else:
                     row[name] = value
             out.append(row)
+    assert len(out) == len(published)
+    for row, full in zip(out, published):
+        row.update({name: full[name] for name in hidden})
     return out

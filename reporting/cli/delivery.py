@@ -57,8 +57,10 @@ def recipients_resolve(
     if as_json:
         print(json.dumps({"report_id": report.id, "period_start": period.start.isoformat(),
                           "period_end": period.end.isoformat(), "extract_rows": len(extract.rows),
+                          "sent_to": [r.describe() for r in report.spec.recipients],
                           "recipients": entries}, indent=2))
         return
+    out.print("sent to: " + "; ".join(r.describe() for r in report.spec.recipients))
     table = Table(title=f"{report.spec.title}: {period.start} to {period.end} ({len(extract.rows)} rows)")
     for column in ("recipient", "roles", "slice", "rows", "sent?"):
         table.add_column(column, justify="right" if column == "rows" else "left")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from reporting import settings
 from reporting.casedb import readonly
-from reporting.cli.common import CaseDbUrl, date_option, err, redact, table_console
+from reporting.cli.common import CaseDbUrl, date_option, err, redact, table_console, wide_console
 
 app = typer.Typer(help="Children's social care MI reporting pipeline.", no_args_is_help=True)
 db_app = typer.Typer(help="The case-management database (SSD schema).", no_args_is_help=True)
@@ -23,8 +24,12 @@ DEMO_DAY = date.fromisoformat(settings.DEMO_AS_AT)
 
 def _register_commands() -> None:
     from reporting.cli.airflow import dags_app
+    from reporting.cli.blocks import reports_blocks
+    from reporting.cli.preview import preview_command
     from reporting.cli.reports import reports_app, run_command, schedule_command
 
+    reports_app.command("blocks")(reports_blocks)
+    reports_app.command("preview")(preview_command)
     app.add_typer(reports_app, name="reports")
     app.add_typer(dags_app, name="dags")
     app.command("run")(run_command)
@@ -131,6 +136,88 @@ def db_seed(
     table_console().print(table)
     console.print(f"generated in {result.generate_seconds:.1f}s, loaded in {result.load_seconds:.1f}s "
                   f"into {redact(url)}")
+
+
+@db_app.command("tables")
+def db_tables(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: one object per table.")] = False,
+) -> None:
+    """Every table of the case database schema (SSD, local ext_* extensions, the calendar) with its
+    description and number of columns. Reads the schema definition: no database needed.
+
+    Example: mi db tables
+    """
+    import json
+
+    from reporting.casedb.schema_doc import schema_tables
+
+    tables = schema_tables()
+    if as_json:
+        print(json.dumps([t.as_json(with_columns=False) for t in tables], indent=1))
+        return
+    table = Table(title="Case database tables (mi db columns TABLE for the columns of one)")
+    table.add_column("table", no_wrap=True)
+    table.add_column("part")
+    table.add_column("columns", justify="right")
+    table.add_column("description", overflow="fold")
+    for t in tables:
+        table.add_row(t.name, t.part, str(len(t.columns)), t.description)
+    wide_console().print(table)
+
+
+@db_app.command("columns")
+def db_columns(
+    table_name: Annotated[str, typer.Argument(metavar="TABLE", help="A table name, e.g. ssd_cp_plans.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: the table and one object per column.")] = False,
+) -> None:
+    """Every column of one table: type, key or foreign key, description and code list where one is
+    declared. Reads the schema definition: no database needed.
+
+    Example: mi db columns ssd_cp_plans
+    """
+    import json
+
+    from reporting.casedb.schema_doc import UnknownTable, table_doc
+
+    try:
+        doc = table_doc(table_name)
+    except UnknownTable as error:
+        console.print(f"[red]{error}[/]", soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps(doc.as_json(with_columns=True), indent=1))
+        return
+    table = Table(title=f"{doc.name}: {doc.description}")
+    for name in ("column", "type", "key", "description", "codes"):
+        table.add_column(name, overflow="fold", no_wrap=name == "column")
+    for c in doc.columns:
+        codes = f"{', '.join(c.codes.values)}\n[dim]{c.codes.source}[/]" if c.codes else ""
+        table.add_row(c.name, c.type, c.key, c.description, codes)
+    wide_console().print(table)
+
+
+@db_app.command("docs")
+def db_docs(
+    path: Annotated[Path, typer.Option(help="The schema guide to update.")] = settings.REPO_ROOT / "docs" / "schema.md",
+) -> None:
+    """Regenerate the table-and-column section of docs/schema.md (between its columns markers) from
+    the schema definition; tests/test_docs.py checks it is current.
+
+    Example: mi db docs
+    """
+    from reporting.casedb.schema_doc import schema_tables, with_schema_section
+
+    try:
+        before = path.read_text(encoding="utf-8")
+        after = with_schema_section(before)
+    except (OSError, ValueError) as error:
+        console.print(f"[red]cannot update {path}: {error}[/]", soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
+    if after == before:
+        console.print(f"{path}: already current ({len(schema_tables())} tables)")
+        return
+    path.write_text(after, encoding="utf-8")
+    console.print(f"{path}: columns section regenerated ({len(schema_tables())} tables)")
 
 
 _register_commands()

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from reporting import settings
 from reporting.casedb import readonly
-from reporting.cli.common import INDEX_DIR, CadenceChoice, Formats, RunDate, err, out, run_date_option
+from reporting.cli.common import INDEX_DIR, CadenceChoice, CaseDbUrl, Formats, RunDate, err, out, run_date_option
 from reporting.definitions import DefinitionLoadError, load_catalogue, load_definition
 
 reports_app = typer.Typer(help="Report definitions: list, show, validate, scaffold, render.", no_args_is_help=True)
@@ -82,7 +82,7 @@ def reports_show(report_id: str) -> None:
     s = d.spec
     out.print(f"[bold]{s.title}[/] ({d.id})\n{s.description.strip()}\n")
     out.print(f"cadence: {s.cadence}   area: {d.area}   sensitivity: {s.sensitivity}   outputs: {', '.join(s.outputs)}")
-    out.print("recipients: " + ", ".join(f"{r.role} ({r.scope})" for r in s.recipients))
+    out.print("recipients: " + "; ".join(r.describe() for r in s.recipients))
     if s.burst_key:
         out.print(f"sliced by: {s.burst_label or s.burst_key}")
     table = Table("column", "label", "type", "checks")
@@ -96,14 +96,25 @@ def reports_show(report_id: str) -> None:
 @reports_app.command("validate")
 def reports_validate(
     path: Annotated[Path | None, typer.Argument(help="One .yml file; default: every definition.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Only the static checks: do not run the queries.")] = False,
+    schema_only: Annotated[bool, typer.Option(
+        "--schema-only", help="Run the queries on an empty database with the case schema (no case data needed), "
+                              "not on the case database.")] = False,
+    show_sql: Annotated[bool, typer.Option("--show-sql", help="Print the expanded SQL around each failing line.")]
+    = False,
+    url: CaseDbUrl = None,
 ) -> None:
-    """Validate definitions and their SQL; exit 1 naming each problem (file, field, expectation).
+    """Check definitions and run each query for no rows; exit 1 naming each problem (file, line or field, fix).
 
-    Example: mi reports validate sql/child_protection/cp_visits_due_next_week.yml
+    The query runs on the case database (MI_CASEDB_URL or --url) with `LIMIT 0`, read-only, so the
+    database reports misspelt columns and syntax errors, and the columns it returns are compared
+    with the YAML. Without a case database it runs on an empty one built from the schema.
+
+    Example: mi reports validate sql/child_protection/cp_visits_due_next_week.yml --show-sql
     """
-    from reporting.extract import ReportSQLError, expand_sql
+    from reporting.render import template_problems
 
-    problems: list[str] = []
+    problems: list = []
     if path is not None:
         try:
             definitions = [load_definition(path)]
@@ -114,35 +125,63 @@ def reports_validate(
         definitions = list(catalogue.reports.values())
         problems = [str(e) for e in catalogue.errors]
     for d in definitions:
-        try:
-            expand_sql(d)
-        except ReportSQLError as error:
-            problems.append(str(error))
-        problems += _template_problems(d)
+        problems += template_problems(d.yaml_path, d.spec.template)
+    if not offline:
+        problems += _query_problems(definitions, url, schema_only)
+    else:
+        problems += _static_sql_problems(definitions)
     if path is None:
         problems += _address_problems()
     for problem in problems:
-        err.print(f"[red]✗[/] {escape(problem)}")
-    out.print(f"{len(definitions)} definitions checked, {len(problems)} problems")
+        err.print(f"[red]✗[/] {escape(str(problem))}", soft_wrap=True)  # one line each: grep finds it whole
+        if show_sql and getattr(problem, "excerpt", None):
+            err.print("  the expanded SQL around it (line numbers of the expanded statement):", style="dim")
+            err.print(escape(problem.excerpt), highlight=False)
+    out.print(f"{len(definitions)} definitions checked{' (offline: queries not run)' if offline else ''}, "
+              f"{len(problems)} problems")
     if problems:
         raise typer.Exit(1)
 
 
-def _template_problems(d) -> list[str]:
-    """The definition's template must exist (beside the YAML or in report_templates/) and compile."""
-    import jinja2
+def _static_sql_problems(definitions) -> list[str]:
+    from reporting.extract import ReportSQLError, expand_sql
 
-    from reporting.render import template_environment
+    problems = []
+    for d in definitions:
+        try:
+            expand_sql(d)
+        except ReportSQLError as error:
+            problems.append(str(error))
+    return problems
 
-    try:
-        template_environment([d.yaml_path.parent]).get_template(d.spec.template)
-    except jinja2.TemplateNotFound:
-        return [f"{d.yaml_path} (field: template): {d.spec.template!r} not found beside the YAML or in "
-                "report_templates/"]
-    except jinja2.TemplateSyntaxError as error:
-        return [f"{d.yaml_path} (field: template): {error.name or d.spec.template} line {error.lineno}: "
-                f"{error.message}"]
-    return []
+
+def _query_problems(definitions, url: str | None, schema_only: bool) -> list:
+    """Each definition's query run for no rows, on the case database or an empty schema-only one."""
+    from contextlib import ExitStack
+
+    from reporting.casedb.readonly import SourceUnreachableError, reason
+    from reporting.query_check import check_query, recipient_problems, schema_only_database
+
+    with ExitStack() as stack:
+        engine = None
+        if not schema_only:
+            try:
+                engine = readonly.case_engine(url)
+                with engine.connect():
+                    pass
+            except (SourceUnreachableError, Exception) as error:  # noqa: BLE001 - any reason: say it, carry on
+                err.print(f"[yellow]case database not reachable ({escape(reason(error))}); running the queries on "
+                          "an empty database with the case schema instead[/]", soft_wrap=True)
+                engine = None
+        if engine is None:
+            engine = stack.enter_context(schema_only_database())
+        problems: list = []
+        for d in definitions:
+            try:
+                problems += check_query(d, engine) + recipient_problems(d, engine)
+            except Exception as error:  # noqa: BLE001 - the database went away mid-way: one line, not a traceback
+                problems.append(f"{d.sql_path}: could not run the query: {type(error).__name__}: {reason(error)}")
+        return problems
 
 
 def _address_problems() -> list[str]:

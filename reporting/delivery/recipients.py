@@ -23,7 +23,7 @@ from sqlalchemy import Engine, Row, text
 
 from reporting import settings
 from reporting.config_files import load_model
-from reporting.definitions import Definition, known_roles
+from reporting.definitions import Definition, Recipient, known_roles
 from reporting.delivery import addresses
 from reporting.errors import ConfigError
 
@@ -100,6 +100,14 @@ class Directory:
     team_names: dict[str, str]
     team_service: dict[str, str]
     service_names: dict[str, str]
+    team_kinds: dict[str, str] = field(default_factory=dict)
+
+    def narrows_out(self, recipient: Recipient, unit: str | None) -> bool:
+        """True when a definition's `team_kinds` / `services` leave out staff placed in `unit` (a
+        team, or a service for a service manager)."""
+        if recipient.team_kinds and self.team_kinds.get(unit or "") not in recipient.team_kinds:
+            return True
+        return bool(recipient.services) and self.service_of(unit) not in (recipient.services or [])
 
     def service_of(self, unit: str | None) -> str | None:
         if unit in self.service_names:
@@ -116,11 +124,11 @@ class Directory:
 def load_directory(engine: Engine) -> Directory:
     with engine.connect() as conn:
         teams = conn.execute(text(
-            "SELECT d.dept_team_id, d.dept_team_name, t.team_service_id FROM ssd_department d "
+            "SELECT d.dept_team_id, d.dept_team_name, t.team_service_id, t.team_kind FROM ssd_department d "
             "LEFT JOIN ext_teams t ON t.team_team_id = d.dept_team_id")).all()
         services = conn.execute(text("SELECT serv_service_id, serv_service_name FROM ext_services")).all()
     return Directory({t[0]: t[1] for t in teams}, {t[0]: t[2] for t in teams if t[2]},
-                     {s[0]: s[1] for s in services})
+                     {s[0]: s[1] for s in services}, {t[0]: t[3] for t in teams if t[3]})
 
 
 # ---- people --------------------------------------------------------------------------------------
@@ -203,6 +211,8 @@ def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerD
         source = roles[role]["source"]
         if source == "staff":
             for worker_id, email, unit, name in _staff(engine, role, as_at):
+                if directory.narrows_out(recipient, unit):
+                    continue
                 if scope == "all":
                     key, label = None, "whole report"
                 elif scope == "team":

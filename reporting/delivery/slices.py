@@ -16,17 +16,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reporting.definitions import Definition
+from reporting.definitions import SCOPE_COLUMNS, Definition
 from reporting.delivery.recipients import Directory, Person
 from reporting.errors import MIError
 
-# The columns each scope filters on, in order of preference.
-SCOPE_COLUMNS = {
-    "team": ("team_id",),
-    "service": ("team_id",),
-    "worker": ("worker_id",),
-    "school": ("school_urn", "urn"),
-}
 CUSTOM = "custom"  # a copy cut for its recipients (a service, a partner, a school), not a burst slice
 
 

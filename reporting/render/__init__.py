@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .html import TEMPLATE_DIR, TemplateRenderError, fmt, longdate, render_html, template_environment
+from .html import TEMPLATE_DIR, TemplateRenderError, fmt, longdate, render_html, template_environment, template_problems
 from .pdf import encrypt_pdf, render_pdf_bytes, write_pdf
 from .tabular import atomic_write_bytes, write_csv, write_xlsx
 
@@ -23,6 +23,7 @@ __all__ = [
     "render_html",
     "render_pdf_bytes",
     "template_environment",
+    "template_problems",
     "write_csv",
     "write_pdf",
     "write_xlsx",

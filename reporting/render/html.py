@@ -55,6 +55,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from reporting.errors import MIError
 
+from .charts import bar_chart_layout, centred_inside, line_chart_layout, text_width
+
 if TYPE_CHECKING:
     from _typeshed import ConvertibleToFloat, ConvertibleToInt
 
@@ -240,6 +242,18 @@ def template_environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
     return _environment(tuple(str(Path(d)) for d in extra_dirs) + (str(TEMPLATE_DIR),))
 
 
+def template_problems(yaml_path: Path, template: str) -> list[str]:
+    """A definition's template must exist (beside its YAML or in report_templates/) and compile:
+    what `mi reports validate` and `mi reports preview` check before rendering, in one wording."""
+    try:
+        template_environment([yaml_path.parent]).get_template(template)
+    except jinja2.TemplateNotFound:
+        return [f"{yaml_path} (field: template): {template!r} not found beside the YAML or in report_templates/"]
+    except jinja2.TemplateSyntaxError as error:
+        return [f"{yaml_path} (field: template): {error.name or template} line {error.lineno}: {error.message}"]
+    return []
+
+
 @lru_cache(maxsize=64)
 def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     # Sandboxed: a data officer's template (beside the report's YAML) is untrusted input, and
@@ -261,6 +275,10 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env.globals["cell_specs"] = cell_specs
     env.globals["column_widths"] = column_widths
     env.globals["numeric_kinds"] = NUMERIC_KINDS
+    env.globals["bar_chart_layout"] = bar_chart_layout
+    env.globals["line_chart_layout"] = line_chart_layout
+    env.globals["text_width"] = text_width
+    env.globals["centred_inside"] = centred_inside
     return env
 
 

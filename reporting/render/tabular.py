@@ -94,13 +94,21 @@ def csv_row(values: Sequence[object]) -> list[str]:
     return ["" if v is None else neutralised(str(v)) for v in values]
 
 
+def shown_columns(columns: Sequence[Mapping]) -> list[Mapping]:
+    """The columns a reader is shown, in order: a ``hidden`` column (a team ID for slicing, a RAG or
+    flag column behind a summary, a partner's unshown name) never goes into a spreadsheet, as it never
+    goes into the HTML or PDF."""
+    return [c for c in columns if not c.get("hidden")]
+
+
 def write_csv(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path) -> None:
     """Write rows as UTF-8 CSV (no BOM, CRLF line ends per RFC 4180).
 
-    :param columns: column dicts; the header row uses their ``label``.
+    :param columns: column dicts; the header row uses their ``label``; ``hidden`` ones are left out.
     :param rows: row dicts keyed by column ``name``.
     :param path: destination, written atomically.
     """
+    columns = shown_columns(columns)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(csv_row([c["label"] for c in columns]))
@@ -182,13 +190,15 @@ def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, 
     thousands of rows) and it takes about a quarter less time. Only cells that need a number
     format (or must be kept as text) get a cell object.
 
-    :param columns: column dicts; header row uses ``label``, formats follow the kind.
+    :param columns: column dicts; header row uses ``label``, formats follow the kind; ``hidden``
+        ones are left out.
     :param rows: row dicts keyed by column ``name``.
     :param path: destination, written atomically.
     :param title: document title and (trimmed) sheet name.
     :param fixed_timestamp: stored as created/modified so the bytes do not
         depend on when the file was written; use the report's as-at or run time.
     """
+    columns = shown_columns(columns)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_sheet_title(title))
     names = [c["name"] for c in columns]

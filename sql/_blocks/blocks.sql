@@ -32,12 +32,14 @@
                                where d_base.cal_date = {{ from_date }}) + ({{ n }}))
 {%- endmacro %}
 
+{#- A condition that is always true, `(1 = 1)`: compare a boolean column with it
+    (`x.flag = {{ true_() }}`), which reads the same on SQLite (0/1) and PostgreSQL (true/false). -#}
 {% macro true_() -%}
 (1 = 1)
 {%- endmacro %}
 
-{#- Who holds each child's case on date `at`: one row per person (the most recent allocation),
-    with the worker, team, service and team manager. -#}
+{#- Who holds each child's case on date `at`: one row per person (the most recent allocation):
+    `person_id`, `worker_id`, `team_id`, `allocated_from`. -#}
 {% macro allocation_at(at) -%}
 (select ranked.person_id, ranked.worker_id, ranked.team_id, ranked.allocated_from
    from (select invo_person_id as person_id, invo_professional_id as worker_id,
@@ -50,7 +52,8 @@
   where ranked.rn = 1)
 {%- endmacro %}
 
-{#- Teams with their names, kind, service and head of service. -#}
+{#- Teams with their names, kind and service: `team_id`, `team_name`, `team_kind`, `service_id`,
+    `service_name`. -#}
 {% macro teams() -%}
 (select t.team_team_id as team_id, d.dept_team_name as team_name, t.team_kind as team_kind,
         s.serv_service_id as service_id, s.serv_service_name as service_name
@@ -59,7 +62,8 @@
    join ext_services s on s.serv_service_id = t.team_service_id)
 {%- endmacro %}
 
-{#- Children with an open CIN episode (an open case) on date `at`, one row per person. -#}
+{#- Children with an open CIN episode (an open case) on date `at`, one row per person:
+    `person_id`, `case_open_date`. -#}
 {% macro open_cases_at(at) -%}
 (select e.cine_person_id as person_id, min(e.cine_referral_date) as case_open_date
    from ssd_cin_episodes e
@@ -68,7 +72,7 @@
   group by e.cine_person_id)
 {%- endmacro %}
 
-{#- Child protection plans open on date `at`. -#}
+{#- Child protection plans open on date `at`: `cp_plan_id`, `person_id`, `plan_start`, `category`. -#}
 {% macro cp_plans_at(at) -%}
 (select p.cppl_cp_plan_id as cp_plan_id, p.cppl_person_id as person_id,
         p.cppl_cp_plan_start_date as plan_start, p.cppl_cp_plan_latest_category as category
@@ -77,7 +81,8 @@
     and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date > {{ at }}))
 {%- endmacro %}
 
-{#- CP plans open at any time in the report period (started by its end, not ended before its start). -#}
+{#- CP plans open at any time in the report period (started by its end, not ended before its start):
+    `cp_plan_id`, `person_id`, `plan_start`, `plan_end`. -#}
 {% macro cp_plans_in_period() -%}
 (select p.cppl_cp_plan_id as cp_plan_id, p.cppl_person_id as person_id,
         p.cppl_cp_plan_start_date as plan_start, p.cppl_cp_plan_end_date as plan_end
@@ -86,7 +91,8 @@
     and (p.cppl_cp_plan_end_date is null or p.cppl_cp_plan_end_date >= :period_start))
 {%- endmacro %}
 
-{#- A person's display name and age in whole years on date `at`. -#}
+{#- A person's display name, forename and surname, from an `ssd_person` alias (`alias` is the
+    alias as text, e.g. 'per'). -#}
 {% macro child_name(alias) -%}
 ({{ alias }}.pers_forename || ' ' || {{ alias }}.pers_surname)
 {%- endmacro %}

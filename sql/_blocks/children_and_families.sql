@@ -7,10 +7,15 @@
 
 {#- Local practice standards, in one place (the configuration the issue asks for): change a
     number here and every report that uses it follows. -#}
+{#- Working days within which a child on a CIN plan is visited again (local standard: 20). -#}
 {% macro cf_cin_visit_standard_wd() -%}20{%- endmacro %}
+{#- Working days within which a child on a CP plan is visited again (local standard: 10). -#}
 {% macro cf_cp_visit_standard_wd() -%}10{%- endmacro %}
+{#- Working days from strategy discussion to initial CP conference (Working Together: 15). -#}
 {% macro cf_icpc_standard_wd() -%}15{%- endmacro %}
+{#- Working days from referral to the assessment's authorisation (Working Together: 45). -#}
 {% macro cf_assessment_standard_wd() -%}45{%- endmacro %}
+{#- Calendar days within which a social worker is supervised again (local standard: 35). -#}
 {% macro cf_supervision_standard_days() -%}35{%- endmacro %}
 
 {#- The months of the 12 ending with the month of `at`: one row per month with its first and
@@ -113,13 +118,13 @@ case when exists (select 1 from ssd_cp_plans ct_cp where ct_cp.cppl_person_id = 
  - case when substr(cast({{ at }} as varchar(10)), 6, 5) < substr(cast({{ alias }}.pers_dob as varchar(10)), 6, 5) then 1 else 0 end)
 {%- endmacro %}
 
+{% set CF_FACTOR_CODES = ["1B", "1C", "2B", "2C", "3B", "3C", "4B", "4C", "5B", "5C", "6B", "6C", "7B", "7C",
+                          "8B", "8C", "8D", "8E", "8F", "9B", "9C", "10A", "11A", "12A", "13A", "14A", "15A",
+                          "16A", "17A", "18B", "18C", "19B", "19C", "20", "21", "22A", "23A", "24A"] %}
 {#- The DfE assessment factor codes (CIN census) as a one-column table (`code`). A factors form
     is a JSON list of quoted codes; a report counts the codes on it (`cf_json_list_length`) and
     the valid ones it contains (a LIKE per code): plain SQL, because SQLite and PostgreSQL read
     JSON differently (and nested replace() over 38 codes overflows SQLite's parser). -#}
-{% set CF_FACTOR_CODES = ["1B", "1C", "2B", "2C", "3B", "3C", "4B", "4C", "5B", "5C", "6B", "6C", "7B", "7C",
-                          "8B", "8C", "8D", "8E", "8F", "9B", "9C", "10A", "11A", "12A", "13A", "14A", "15A",
-                          "16A", "17A", "18B", "18C", "19B", "19C", "20", "21", "22A", "23A", "24A"] %}
 {% macro cf_factor_codes() -%}
 (select '{{ CF_FACTOR_CODES[0] }}' as code{% for code in CF_FACTOR_CODES[1:] %} union all select '{{ code }}'{% endfor %})
 {%- endmacro %}

@@ -172,7 +172,8 @@ exists (select 1 from ssd_legal_status sbo
    join {{ allocation_at(at) }} al on al.person_id = cl.clea_person_id)
 {%- endmacro %}
 
-{#- Latest date of a CYPDS review / assessment / visit row before `at` per person. -#}
+{#- Children whose case is held by a CYPDS (disability service) team on `at`: one row per child
+    (`person_id`, `team_id`, `worker_id`), from their allocation on that date. -#}
 {% macro cypds_open_at(at) -%}
 (select al.person_id, al.team_id, al.worker_id
    from {{ allocation_at(at) }} al
@@ -180,11 +181,13 @@ exists (select 1 from ssd_legal_status sbo
   where cyt.team_kind = 'CYPDS')
 {%- endmacro %}
 
-{#- The Pupil Premium Plus rate per looked-after child for the financial year of the date `at`,
-    and where it comes from: configuration by year (config/rates.yml), not data. -#}
+{#- The Pupil Premium Plus rate per looked-after child for the financial year of the date `at`:
+    configuration by year (config/rates.yml), not data. -#}
 {% macro pupil_premium_plus_rate(at) -%}
 {{ yearly_rate('pupil_premium_plus', at) }}
 {%- endmacro %}
+{#- Where the Pupil Premium Plus rate for the financial year of `at` comes from (the source
+    config/rates.yml names for that year), to show beside the figure. -#}
 {% macro pupil_premium_plus_source(at) -%}
 {{ yearly_rate('pupil_premium_plus', at, want='source') }}
 {%- endmacro %}
@@ -198,11 +201,12 @@ exists (select 1 from ssd_legal_status sbo
     and substr({{ iso('mb_t.cal_date') }}, 9, 2) <= substr({{ iso('mb_b.cal_date') }}, 9, 2))
 {%- endmacro %}
 
-{#- First and last day of the fiscal (April-March) year containing `at`: the SSDA903 collection year. -#}
+{#- First day of the fiscal (April-March) year containing `at`: the SSDA903 collection year. -#}
 {% macro fiscal_year_start(at) -%}
 (select min(fy.cal_date) from ext_calendar fy
   where fy.cal_fiscal_year = (select fy_b.cal_fiscal_year from ext_calendar fy_b where fy_b.cal_date = {{ at }}))
 {%- endmacro %}
+{#- Last day of the fiscal (April-March) year containing `at`: the SSDA903 collection year. -#}
 {% macro fiscal_year_end(at) -%}
 (select max(fy.cal_date) from ext_calendar fy
   where fy.cal_fiscal_year = (select fy_b.cal_fiscal_year from ext_calendar fy_b where fy_b.cal_date = {{ at }}))

@@ -1,0 +1,54 @@
+"""A misspelt building block in a report's SQL: the error names the file, the line, the
+unknown name, the block meant and where every block is listed."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from reporting import settings
+from reporting.definitions import load_definition
+from reporting.extract import ReportSQLError, expand_sql, expand_text
+
+EXAMPLE = settings.REPO_ROOT / "sql" / "child_protection" / "cp_visits_due_next_week.yml"
+
+
+@pytest.fixture
+def sql_copy(tmp_path, monkeypatch):
+    """A private copy of sql/ that the test may add to; MI_SQL_DIR points at it."""
+    root = tmp_path / "sql"
+    shutil.copytree(settings.sql_dir(), root)
+    monkeypatch.setenv("MI_SQL_DIR", str(root))
+    return root
+
+
+def test_an_unknown_block_is_named_with_its_line_and_the_block_meant(sql_copy):
+    folder = sql_copy / "broken"
+    folder.mkdir()
+    path = folder / "misspelt_block.yml"
+    path.write_text(EXAMPLE.read_text().replace("id: cp_visits_due_next_week", "id: misspelt_block"))
+    path.with_suffix(".sql").write_text(
+        "-- open cases, with the block's name misspelt on line 3\n"
+        "select o.person_id\n"
+        "from {{ open_case_at(':as_at') }} o\n")
+    definition = load_definition(path)
+    with pytest.raises(ReportSQLError) as caught:
+        expand_sql(definition)
+    message = str(caught.value)
+    assert message.startswith(f"{path.with_suffix('.sql')} line 3: ")
+    assert "'open_case_at' is not a building block" in message
+    assert "did you mean open_cases_at?" in message
+    assert "docs/adding-a-report.md" in message
+
+
+def test_a_name_like_no_block_gets_no_guess():
+    with pytest.raises(ReportSQLError) as caught:
+        expand_text("select 1\nfrom {{ zzqx_frobnicate() }} z", "sql/x/y.sql")
+    assert str(caught.value) == ("sql/x/y.sql line 2: building block error: 'zzqx_frobnicate' is not a building "
+                                 "block; every block is listed in docs/adding-a-report.md (Building blocks)")
+
+
+def test_other_block_errors_keep_their_own_message():
+    with pytest.raises(ReportSQLError, match=r"sql/x/y.sql line 1: building block error: .*expression"):
+        expand_text("select {% if %}", "sql/x/y.sql")
