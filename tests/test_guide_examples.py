@@ -10,6 +10,7 @@ from that file (see tests/test_handworked_authority.py for the open cases and as
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -122,3 +123,34 @@ def test_the_totals_summary_adds_up_every_team(aggregate_example, engine):
     # 18 + 12 + 8 + 2 = 40 open cases; 8 + 0 + 0 + 0 = 8 on a CP plan: the column totals that disclosure
     # control already treats as published, so both show.
     assert totals["rows"] == [{"group": "All", "open_cases": 40, "cp_plans": 8}]
+
+
+def test_the_example_validates_previews_and_resolves_as_a_data_officer_would(aggregate_example, engine, monkeypatch):
+    """The guide's steps, by command: validate (the query run for no rows on the case database),
+    preview (one render of the HTML the browser gets), recipients resolve."""
+    from typer.testing import CliRunner
+
+    from reporting.cli.main import app
+    from reporting.preview import Preview
+
+    monkeypatch.setenv("MI_CASEDB_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("MI_CATALOGUE_CACHE", "false")
+    report_id = aggregate_example.stem
+    validated = CliRunner().invoke(app, ["reports", "validate", str(aggregate_example)])
+    assert validated.exit_code == 0 and "1 definitions checked, 0 problems" in validated.output, validated.output
+
+    preview = Preview(report_id, date(2024, 4, 1), engine=engine, port=0, say=lambda _line: None)
+    try:
+        assert preview.render()
+        page = preview.page()
+    finally:
+        preview.stop()
+    # March 2024, the latest complete month at 1 April: Family Intervention's 8 of 18 = 44.4 shows
+    assert "Family Intervention Team" in page and "44.4" in page
+
+    resolved = CliRunner().invoke(app, ["recipients", "resolve", report_id, "--as-at", "2024-04-01", "--json"])
+    assert resolved.exit_code == 0, resolved.output
+    answer = json.loads(resolved.stdout)
+    assert answer["sent_to"] == ["DIRECTOR (all)", "CSCP (agency)"]
+    # the hand-worked authority has no director on its staff; the partnership is config/partners.yml's
+    assert {(r["scope"], r["slice"]) for r in answer["recipients"]} == {("agency", "agency-cscp")}
