@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from reporting import archive, disclosure, settings
+from reporting import archive, commentary, disclosure, settings, since_last
 from reporting.coverage import describe
 from reporting.definitions import CLASSIFICATION, Definition, ReportDefinition
 from reporting.delivery import partners as encryption
@@ -48,11 +48,16 @@ class RenderResult:
 def render_report(definition: ReportDefinition, extract: Extract, period: Period, as_at: date, *,
                   data_quality: list[dict], formats: list[str] | None = None, slice_key: str | None = None,
                   archive_root: Path | None = None, generated_at: datetime | None = None,
-                  engine: Engine | None = None) -> RenderResult:
+                  engine: Engine | None = None, history: since_last.Location | None = None,
+                  part_of_report: bool | None = None) -> RenderResult:
     """Render the rows of `extract` into the report's archive folder (a burst slice's when
     `slice_key` is given: the extract then holds that slice's rows), atomically.
 
     data_quality: the gate's findings for these rows (`quality.gate.Findings`).
+    history: where this copy's earlier periods are archived, for "since the last list" (default:
+    the folder rendered into; a custom copy rendered in scratch names its own).
+    part_of_report: the rows are a part of the report (a team's slice, a service's copy), listed as
+    that part's list (reporting.render.listing); by default when `slice_key` is given.
     """
     spec = definition.spec
     formats = list(formats or settings.output_formats() or spec.outputs)
@@ -61,15 +66,23 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
     findings = data_quality
     visible = [c.model_dump() for c in spec.columns if not c.hidden]
     slice_label = None
+    slice_columns: list[str] = []
     if slice_key is not None:
         label_column = spec.burst_label or spec.burst_key
         slice_label = str(rows[0][label_column]) if rows else slice_key
+        slice_columns = [c for c in (spec.burst_key, spec.burst_label) if c]
     unsuppressed = rows  # the overview context applies its own disclosure control to its tables
     # Aggregate reports publish figures: counts 1-5 become "c", with secondary suppression (DfE
     # convention), in the rows (and so in every output and the content hash), the summaries and
     # their charts, all read together. The e-mail's headline figures come from the same function.
     publication = disclosure.published(spec, rows)
     rows, table_summaries, cells_hidden = publication.rows, publication.summaries, publication.disclosure
+    # A list says what changed since the previous period's list of the same copy (reporting.since_last)
+    comparison = None
+    if since_last.applies(spec):
+        where = history or since_last.Location(archive_root, "" if slice_key is None else f"slices/{slice_key}")
+        comparison = since_last.compare(spec, spec.id, rows, period.end, where)
+    changes = comparison.summary() if comparison else None
     context = {
         "report": {"id": spec.id, "title": spec.title, "description": spec.description,
                    "classification": CLASSIFICATION[spec.sensitivity], "standard": spec.standard,
@@ -80,11 +93,20 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
         "generated_at": generated_at.strftime("%d %b %Y %H:%M UTC"),
         "columns": visible, "rows": rows, "summaries": table_summaries,
         "data_quality": findings, "slice_label": slice_label,
+        # a team's slice (or a service's copy) reads as that part's list (reporting.render.listing)
+        "part_of_report": slice_key is not None if part_of_report is None else part_of_report,
+        "slice_columns": slice_columns,
+        # the performance team's Markdown for this report and period, or None: no section at all
+        "commentary_html": commentary.commentary_html(spec.id, period.end),
+        "since_last": comparison.context() if comparison else None,
     }
+    sheets: list[tuple[str, list[dict], list[dict]]] = []  # the XLSX's sheets before the rows' own
     if spec.indicators:  # an overview: tiles, trends and benchmarks from the indicator library
         from reporting.indicators.overview import overview_context
 
-        context.update(overview_context(spec, unsuppressed, period, as_at, engine))
+        overview = overview_context(spec, unsuppressed, period, as_at, engine)
+        context.update(overview)
+        sheets = overview["workbook_sheets"]  # every indicator and its trend
     final = archive.period_dir(spec.id, period.end.isoformat(), slice_key, archive_root)
     timings: dict[str, float] = {}
     outputs: dict[str, str] = {}
@@ -120,7 +142,7 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             write_csv(visible, rows, work / f"{stem}.csv")
         if "xlsx" in formats:
             write_xlsx(visible, rows, work / f"{stem}.xlsx", title=spec.title,
-                       fixed_timestamp=datetime.combine(as_at, datetime.min.time()))
+                       fixed_timestamp=datetime.combine(as_at, datetime.min.time()), sheets=sheets)
         timings["render_tabular"] = time.perf_counter() - started
         for path in sorted(work.iterdir()):
             outputs[path.suffix.lstrip(".")] = str(final / path.name)
@@ -132,7 +154,10 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             "parameters": {"period_start": period.start, "period_end": period.end, "as_at": as_at},
             "definition_hash": definition.definition_hash, "sql_hash": definition.sql_hash,
             "rows": len(rows), "pdf_rows": pdf_rows if "pdf" in formats else None, "content_hash": content,
-            "headline": headline(table_summaries, len(rows)),
+            "headline": headline(table_summaries, len(rows), changes),
+            "since_last": changes,
+            # each row's key fingerprint and RAG, for the next period's comparison (no row values)
+            "row_fingerprints": since_last.fingerprints(spec, spec.id, rows) if comparison else None,
             "file_hashes": hashes, "disclosure_control": cells_hidden,
             "sample": extract.sample,
             "data_quality": [{k: f[k] for k in ("check", "severity", "failing_rows")} for f in findings],
@@ -172,7 +197,8 @@ def render_copy(copy: Copy, period: Period, as_at: date, *, data_quality: list[d
     data_quality: the gate's findings for the copy's own rows (`copy_findings`).
 
     A custom copy (a service's teams, a partner's columns, a school's pupils) is rendered as a
-    whole report of its rows with its cut definition; outside the council, the PDF alone,
+    whole report of its rows with its cut definition, its list read as a part's (a column with one
+    value on every row in the heading, rows by worker); outside the council, the PDF alone,
     encrypted, with its password kept for the separate message.
     """
     definition = copy.definition
@@ -187,7 +213,8 @@ def render_copy(copy: Copy, period: Period, as_at: date, *, data_quality: list[d
     final = copy.folder(period_end, archive_root)
     with archive.work_folder(final) as scratch:
         result = render_report(definition, extract, period, as_at, data_quality=data_quality, formats=wanted,
-                               archive_root=scratch, generated_at=generated_at, engine=engine)
+                               archive_root=scratch, generated_at=generated_at, engine=engine,
+                               history=since_last.Location(archive_root, copy.key), part_of_report=True)
         built = result.folder
         if copy.external:
             password = encryption.password_for(final.parent, f"{copy.slice_id}-{copy.content_hash}")

@@ -59,8 +59,9 @@ class Settings(BaseSettings):
     archive_dir: Path | None = Field(None, description="Report archive (default var/archive).")
     outbox_dir: Path | None = Field(None, description="Where messages go when no SMTP relay is set "
                                     "(default var/outbox).")
-    commentary_dir: Path | None = Field(None, description="The performance team's commentary for overviews "
-                                        "(`<report_id>/<period_end>/<area>.txt`; default var/commentary).")
+    commentary_dir: Path | None = Field(None, description="The performance team's commentary: "
+                                        "`<report_id>/<period_end>.md` (Markdown, any report) and an overview's "
+                                        "`<report_id>/<period_end>/<area>.txt`; default var/commentary.")
     sql_dir: Path = Field(REPO_ROOT / "sql", description="Report definitions (`<area>/<id>.sql` + `.yml`).")
     config_dir: Path = Field(REPO_ROOT / "config", description="Roles, partners, mail domains, calibration and "
                              "code tables.")
@@ -75,6 +76,10 @@ class Settings(BaseSettings):
     pdf_max_rows: int = Field(PDF_MAX_ROWS, description="Rows a PDF's list shows when the definition sets none "
                               "(0: no cap); the spreadsheet beside it holds them all.")
     query_timeout_seconds: float = Field(1800.0, description="How long one report or indicator query may run.")
+    row_key_secret: str | None = Field(None, repr=False, description="Key of the HMAC-SHA256 fingerprints of each "
+                                       "list row's key kept in its manifest to say what is new since the last "
+                                       "list (unset: SHA-256 of the report id and the row key, which anyone "
+                                       "can recompute from a guessed ID).")
 
     # mail
     mail_from: str = Field("MI reports <mi-reports@example.org>", description="The sender of every message (an "
@@ -249,6 +254,11 @@ def pdf_max_rows() -> int:
 
 def query_timeout_seconds() -> float:
     return current().query_timeout_seconds
+
+
+def row_key_secret() -> str | None:
+    """`MI_ROW_KEY_SECRET`: the per-deployment key of the list rows' fingerprints (reporting.since_last)."""
+    return current().row_key_secret
 
 
 def performance_team_email() -> str:

@@ -111,9 +111,15 @@ def _shown(value, kind: str) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
-def headline(tables: list[dict], rows: int) -> list[tuple[str, str]]:
+def headline(tables: list[dict], rows: int, changes: dict | None = None) -> list[tuple[str, str]]:
     """The e-mail's headline figures, as (label, value) pairs: the first summary table's Total row,
-    else the row count. Kept in the manifest, so delivery sends what render published."""
+    else the row count; then, for a list compared with the previous period's (`since_last`
+    counts), what is new, resolved and still overdue since then. Kept in the manifest, so delivery
+    sends what render published."""
+    return _figures(tables, rows) + _since_last(changes)
+
+
+def _figures(tables: list[dict], rows: int) -> list[tuple[str, str]]:
     if tables and tables[0]["rows"]:
         table = tables[0]
         total = next((r for r in table["rows"] if r["group"] == "Total"), None)
@@ -122,6 +128,16 @@ def headline(tables: list[dict], rows: int) -> list[tuple[str, str]]:
         if total is not None:
             return [(c["label"], _fmt(total[c["name"]], c["type"])) for c in table["columns"][1:]]
     return [("Rows", f"{rows:,}")]
+
+
+def _since_last(changes: dict | None) -> list[tuple[str, str]]:
+    if not changes or not changes.get("compared_with"):
+        return []
+    figures = [("New since the last list", _fmt(changes["new"], "int")),
+               ("Resolved since the last list", _fmt(changes["resolved"], "int"))]
+    if changes.get("still_overdue") is not None:
+        figures.append(("Still overdue (red on both lists)", _fmt(changes["still_overdue"], "int")))
+    return figures
 
 
 def _fmt(value, kind: str) -> str:

@@ -108,6 +108,9 @@ def test_long_list_pdf_shows_first_rows_and_notice_spreadsheets_keep_every_row(t
     assert REF.findall(text) == expected_refs  # exactly the first 40, in the given order
     assert ("Showing the first 40 of 250 records. The full list is in the attached spreadsheet "
             "(long_list.xlsx / .csv).") in text
+    # and what the 210 rows not shown are: rows 40..249 (n), status by n % 5: 0 red, 1 amber, 2-4 green;
+    # red n = 40, 45, ..., 245: (245 - 40) / 5 + 1 = 42; amber n = 41, ..., 246: 42; green 210 - 84 = 126
+    assert "210 further records are in the spreadsheet (42 red, 42 amber, 126 green)." in text
     # summaries are over every row, not the 40 shown
     for status, count in Counter(r["status"] for r in rows).items():
         assert f"{status} {count}" in text
@@ -162,7 +165,7 @@ def test_short_list_and_pdf_without_spreadsheet_are_not_capped(tmp_path):
     rows = synthetic_rows()
     short = render(definition, rows[:40], tmp_path / "a1", formats=("pdf", "csv"))
     text = pdf_text(Path(short.outputs["pdf"]).read_bytes())
-    assert len(REF.findall(text)) == 40 and "Showing the first" not in text
+    assert len(REF.findall(text)) == 40 and "Showing the first" not in text and "further record" not in text
     # a PDF with no spreadsheet beside it would lose rows if capped: it shows them all
     alone = render(definition, rows, tmp_path / "a2", formats=("pdf",))
     assert REF.findall(pdf_text(Path(alone.outputs["pdf"]).read_bytes())) == [r["ref"] for r in rows]
@@ -209,6 +212,8 @@ def test_staff_get_capped_pdf_with_spreadsheets_partner_gets_full_encrypted_pdf(
     text = pdf_text(attached["long_list.pdf"])
     assert REF.findall(text) == [r["ref"] for r in rows[:30]]
     assert "Showing the first 30 of 250 records" in text
+    # rows 30..249 left out (220): red n % 5 == 0: 30..245 = 44; amber 44; green 220 - 88 = 132
+    assert "220 further records are in the spreadsheet (44 red, 44 amber, 132 green)." in text
     csv_text = attached["long_list.csv"]
     csv_text = csv_text.decode("utf-8") if isinstance(csv_text, bytes) else csv_text
     assert [line["Reference"] for line in csv.DictReader(io.StringIO(csv_text))] == [r["ref"] for r in rows]
@@ -222,3 +227,15 @@ def test_staff_get_capped_pdf_with_spreadsheets_partner_gets_full_encrypted_pdf(
     text = pdf_text(files[0].get_content(), password=password)
     assert REF.findall(text) == [r["ref"] for r in rows]  # every row: partners get nothing else
     assert "Showing the first" not in text
+
+
+def test_left_out_rows_all_green_say_so(tmp_path):
+    """When every row the PDF leaves to the spreadsheet is green, the notice says "all green"."""
+    definition = make_definition(tmp_path / "sql" / "lists", "pdf_max_rows: 100\n")
+    # the red and amber rows first (n % 5 in 0, 1: 50 + 50 = 100 rows), then the 150 green ones
+    rows = sorted(synthetic_rows(), key=lambda r: r["rag"] == "green")
+    assert sum(r["rag"] != "green" for r in rows) == 100
+    text = pdf_text(Path(render(definition, rows, tmp_path / "archive", formats=("pdf", "csv")).outputs["pdf"])
+                    .read_bytes())
+    assert REF.findall(text) == [r["ref"] for r in rows[:100]]
+    assert "150 further records are in the spreadsheet (all green)." in text

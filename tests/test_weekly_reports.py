@@ -185,8 +185,13 @@ def expect_cp_conferences_incomplete(src, period, at):
 def expect_cp_lists_to_agencies(src, period, at):
     people = sorted({p["cppl_person_id"] for p in open_cp_plans(src, at)})
     new = sum(1 for p in open_cp_plans(src, at) if p["cppl_cp_plan_start_date"] >= period.start)
-    return {"children on a plan": (people, lambda rows: sorted(r["person_id"] for r in rows)),
-            "new this week": (new, lambda rows: sum(r["is_new"] for r in rows))}
+    # the rows with on_list 0 are plans ended in the week (the first page's changes table), not the list
+    ended = sorted({p["cppl_person_id"] for p in src.rows("ssd_cp_plans")
+                    if p["cppl_cp_plan_end_date"] is not None
+                    and period.start <= p["cppl_cp_plan_end_date"] <= period.end} - set(people))
+    return {"children on a plan": (people, lambda rows: sorted(r["person_id"] for r in rows if r["on_list"])),
+            "new this week": (new, lambda rows: sum(r["is_new"] for r in rows)),
+            "plans ended in the week": (ended, lambda rows: sorted(r["person_id"] for r in rows if not r["on_list"]))}
 
 
 def expect_cp_last_visit_seen_alone(src, period, at):

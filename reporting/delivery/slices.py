@@ -100,7 +100,7 @@ def slice_definition(spec: Definition, person: Person) -> Definition:
         # hidden partner columns stay hidden; RAG links to columns the partner cannot see are dropped
         columns = [c.model_copy(update={"rag": c.rag if c.rag in allowed else None}) for c in columns]
         summaries = [s for s in spec.summaries
-                     if (s.group_by is None or s.group_by in allowed)
+                     if (s.group_by is None or s.group_by in allowed) and (s.where is None or s.where in allowed)
                      and all((m.column is None or m.column in allowed) and (m.where is None or m.where in allowed)
                              for m in s.measures)]
         update |= {"columns": columns, "summaries": summaries}

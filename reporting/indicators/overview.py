@@ -1,4 +1,5 @@
-"""Template context for overview reports: KPI tiles, 48-month trends, benchmarks, team table.
+"""Template context for overview reports: the front page, KPI tiles, 48-month trends, benchmarks,
+team table, and the XLSX's Indicators and Trend sheets.
 
 `reporting.runner.render_report` calls `overview_context` when a definition lists
 `indicators:`. Every figure comes from the indicator library (one definition per figure) and is
@@ -20,9 +21,11 @@ from reporting.casedb import readonly
 from reporting.definitions import Definition
 from reporting.indicators import population
 from reporting.indicators.compute import IndicatorSession, IndicatorValue, add_months, month_period
+from reporting.indicators.front_page import Figure, front_page, period_words
 from reporting.indicators.history import history
 from reporting.indicators.loader import IndicatorDefinition, library, load_benchmarks
 from reporting.indicators.models import Indicator
+from reporting.indicators.workbook import indicator_sheets
 from reporting.schedules.periods import Period
 
 NO_BENCHMARK = "no benchmark"
@@ -133,6 +136,9 @@ def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Perio
         "numerator": None if hidden else current.numerator,
         "denominator": None if hidden else current.denominator,
         "target": None if spec.target_for(period.end) is None else display(spec, spec.target_for(period.end)),
+        # the numbers behind the front page (reporting.indicators.front_page) and the Indicators sheet
+        "target_raw": spec.target_for(period.end), "polarity": spec.polarity,
+        "previous_raw": None if aggregate and _suppressed(spec, previous) else previous.value, "withheld": unmoved,
         "rag": None if hidden else rag(spec, current.value),
         "direction": None if unmoved else move, "judgement": None if unmoved else judgement(spec, move),
         "previous": _shown(spec, previous, aggregate),
@@ -243,10 +249,22 @@ def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: 
     areas: dict[str, list[dict]] = {}
     for tile in kpis:
         areas.setdefault(tile["area"], []).append(tile)
+    figures = [front_figure(library().get(k["id"]).spec, k) for k in kpis]
     return {"kpis": kpis, "kpi_areas": areas, "indicator_trends": trends,
             "team_table": team_table(spec, rows, aggregate), "sdc_applied": aggregate,
             "indicator_queries": queries, "comparison": comparison_labels(period),
-            "commentary": commentary(spec.id, period, list(areas))}
+            "commentary": commentary(spec.id, period, list(areas)),
+            "front_page": front_page(figures, period, shift(period, months_in(period))),
+            # the XLSX's sheets before the team table's (reporting.runner.render_report)
+            "workbook_sheets": indicator_sheets(kpis, trends, period_words(period))}
+
+
+def front_figure(spec: Indicator, tile: dict) -> Figure:
+    """A KPI tile's figures for the front page: the same values, target and RAG the tile shows."""
+    return Figure(id=spec.id, title=spec.title, unit=spec.unit, polarity=spec.polarity, value=tile["raw"],
+                  previous=tile["previous_raw"], target=tile["target_raw"], rag=tile["rag"],
+                  green=spec.rag.green if spec.rag else None, amber=spec.rag.amber if spec.rag else None,
+                  decimals=spec.decimals, withheld=tile["withheld"])
 
 
 def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period,

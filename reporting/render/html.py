@@ -36,6 +36,19 @@ blank):
     ``{shown, total, spreadsheet}``: the PDF copy of a long list shows the first ``shown`` rows
     and a notice naming the ``spreadsheet`` (e.g. ``"cin_visits.xlsx / .csv"``) that holds all
     ``total``. Set by ``reporting.runner.render_report`` for the PDF only.
+``part_of_report`` (optional bool)
+    The copy is a part of the report (a burst slice, a service's or partner's copy): its list
+    reads as that part's (``reporting.render.listing``: columns with one value on every row in the
+    heading, rows grouped by allocated worker, how many records are red). Absent or false: the
+    whole report, every column in the table.
+``slice_columns`` (optional list of str)
+    The columns a burst slice was cut by (its burst key and label), named in the heading even
+    when the slice has a single row.
+``since_last`` (optional dict)
+    ``{compared_with, new, resolved, still_overdue, reason, key, new_keys, overdue_keys}`` from
+    :mod:`reporting.since_last`: the list against the previous period's list of the same copy
+    (``compared_with`` None: nothing to compare with, ``reason`` says why). A row whose ``key``
+    column value (as text) is in ``new_keys`` is marked "New", in ``overdue_keys`` "Still overdue".
 ``kpis`` (optional list of dict)
     Keyword arguments for the ``kpi_tile`` macro
     (``label, value, target, rag, direction, benchmark``).
@@ -56,6 +69,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from reporting.errors import MIError
 
 from .charts import bar_chart_layout, centred_inside, line_chart_layout, text_width
+from .listing import list_layout
 
 if TYPE_CHECKING:
     from _typeshed import ConvertibleToFloat, ConvertibleToInt
@@ -279,6 +293,7 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env.globals["line_chart_layout"] = line_chart_layout
     env.globals["text_width"] = text_width
     env.globals["centred_inside"] = centred_inside
+    env.globals["list_layout"] = list_layout
     return env
 
 

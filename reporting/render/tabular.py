@@ -182,8 +182,10 @@ def _normalised_zip(data: bytes) -> bytes:
 
 
 def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, *,
-               title: str, fixed_timestamp: dt.datetime) -> None:
-    """Write rows to a one-sheet workbook, byte-identical for identical inputs.
+               title: str, fixed_timestamp: dt.datetime,
+               sheets: Sequence[tuple[str, Sequence[Mapping], Sequence[Mapping]]] = ()) -> None:
+    """Write rows to a workbook, byte-identical for identical inputs: one sheet of the rows,
+    after any other `sheets` (an overview's Indicators and Trend sheets).
 
     Written in openpyxl's write-only mode: rows stream into the sheet instead of becoming cell
     objects first, so memory does not grow with the list (a london-scale list has hundreds of
@@ -197,9 +199,34 @@ def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, 
     :param title: document title and (trimmed) sheet name.
     :param fixed_timestamp: stored as created/modified so the bytes do not
         depend on when the file was written; use the report's as-at or run time.
+    :param sheets: ``(sheet title, columns, rows)`` of sheets written first, in the same way.
     """
-    columns = shown_columns(columns)
     wb = Workbook(write_only=True)
+    for sheet_title, sheet_columns, sheet_rows in sheets:
+        _write_sheet(wb, sheet_title, sheet_columns, sheet_rows)
+    _write_sheet(wb, title, columns, rows)
+
+    stamp = fixed_timestamp
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    wb.properties.title = title
+    wb.properties.creator = "mi-reporting"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.lastModifiedBy = "mi-reporting"
+
+    # ExcelWriter rather than wb.save(): save_workbook() overwrites
+    # properties.modified with now() just before writing.
+    # Stored, not deflated: _normalised_zip compresses every entry once when it re-packs.
+    raw_zip = io.BytesIO()
+    archive = zipfile.ZipFile(raw_zip, "w", zipfile.ZIP_STORED, allowZip64=True)
+    ExcelWriter(wb, archive).save()  # closes the archive
+    atomic_write_bytes(path, _normalised_zip(raw_zip.getvalue()))
+
+
+def _write_sheet(wb: Workbook, title: str, columns: Sequence[Mapping], rows: Sequence[Mapping]) -> None:
+    """One sheet of a write-only workbook: the header, frozen and filtered, then the rows."""
+    columns = shown_columns(columns)
     ws = wb.create_sheet(_sheet_title(title))
     names = [c["name"] for c in columns]
     kinds = [col_kind(c) for c in columns]
@@ -238,20 +265,3 @@ def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, 
                 value.number_format = _EXCEL_FORMATS[kind]
             values.append(value)
         ws.append(values)
-
-    stamp = fixed_timestamp
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
-    wb.properties.title = title
-    wb.properties.creator = "mi-reporting"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.lastModifiedBy = "mi-reporting"
-
-    # ExcelWriter rather than wb.save(): save_workbook() overwrites
-    # properties.modified with now() just before writing.
-    # Stored, not deflated: _normalised_zip compresses every entry once when it re-packs.
-    raw_zip = io.BytesIO()
-    archive = zipfile.ZipFile(raw_zip, "w", zipfile.ZIP_STORED, allowZip64=True)
-    ExcelWriter(wb, archive).save()  # closes the archive
-    atomic_write_bytes(path, _normalised_zip(raw_zip.getvalue()))
