@@ -26,3 +26,18 @@ def one_line(text: str) -> str:
     """`text` for an e-mail header or a log line: any run of whitespace or control characters
     (a line break in a team name) becomes one space."""
     return _LINE_BREAKS.sub(" ", readable(str(text))).strip()
+
+
+# The services name themselves by these initials; "Cypds" or "Gosh" in a heading is a typo to them.
+_AS_THE_SERVICE_WRITES_IT = {"cypds": "CYPDS", "gosh": "GOSH", "cin": "CIN", "cp": "CP", "lac": "LAC", "mash": "MASH",
+                             "qau": "QAU", "iro": "IRO", "sw": "SW"}
+
+
+def area_name(area: str) -> str:
+    """An area id as a heading: `child_protection` -> "Child protection", `cypds` -> "CYPDS",
+    `cin_cp` -> "CIN CP" (initials as the service writes them, other words in sentence case)."""
+    words = area.replace("_", " ").split()
+    shown = [_AS_THE_SERVICE_WRITES_IT.get(w.lower(), w.lower()) for w in words]
+    if shown and shown[0] == words[0].lower():
+        shown[0] = shown[0].capitalize()
+    return " ".join(shown)

@@ -57,6 +57,12 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
             shown = "c" if hidden else display(indicator.spec, value.value)
             assert f">{shown} " in row or f">{shown}<" in row, (indicator_id, shown)
     assert "no benchmark" in html  # gaps are named, not filled
+    # area headings as the services write their names: CYPDS, GOSH, never "Cypds" or "Gosh"
+    areas = {library().get(i).spec.area for i in ids}
+    expected = {"cypds": "CYPDS", "gosh": "GOSH", "child_protection": "Child protection", "front_door": "Front door"}
+    for area in areas & set(expected):
+        assert f"<h3>{expected[area]}</h3>" in html, area
+    assert "Cypds" not in html and "Gosh" not in html
     if "icpc_within_15wd_pct" in ids:
         assert "2025: 81.4%" in html
     # no placeholder text: commentary comes from the performance team's files, else is left out

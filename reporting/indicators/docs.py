@@ -14,6 +14,7 @@ from reporting.indicators import population
 from reporting.indicators.benchmark_import import SYMBOLS, Computed, load_sources
 from reporting.indicators.loader import load_benchmarks, load_library
 from reporting.indicators.models import COMPARATORS
+from reporting.text import area_name
 
 UNITS = {"percent": "percent", "rate_per_10000": "rate per 10,000 children", "count": "count",
          "days": "working days (mean)"}
@@ -35,7 +36,7 @@ def render() -> str:
              "`config/benchmarks.yml` (source named per series); a missing value is shown as \"no benchmark\".",
              _population_line(), ""]
     for area in sorted({i.spec.area for i in library.indicators.values()}):
-        lines += [f"## {area.replace('_', ' ').capitalize()}", ""]
+        lines += [f"## {area_name(area)}", ""]
         for indicator in (i for i in library.indicators.values() if i.spec.area == area):
             s = indicator.spec
             lines += [f"### {s.title} (`{s.id}`)", "", s.description, "",

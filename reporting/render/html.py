@@ -67,6 +67,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from reporting.errors import MIError
+from reporting.text import area_name
 
 from .charts import bar_chart_layout, centred_inside, line_chart_layout, text_width
 from .listing import list_layout
@@ -285,6 +286,7 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env.filters["fmt"] = fmt
     env.filters["longdate"] = longdate
     env.filters["col_kind"] = col_kind
+    env.filters["area_name"] = area_name
     env.globals["rag_label"] = rag_label
     env.globals["cell_specs"] = cell_specs
     env.globals["column_widths"] = column_widths
