@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from reporting.errors import ConfigError
+from reporting.errors import ConfigError, location
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +34,7 @@ def load_model(model: type[M], path: Path | str, error: type[ConfigError], *, hi
     try:
         return model.model_validate(data)
     except ValidationError as problem:
-        found = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                          for e in problem.errors())
+        # list items by their id or name (partners[uclh].password_to), not a 0-based position
+        found = "; ".join(f"{location(e['loc'], data) if isinstance(data, dict) else e['loc']}: "
+                          f"{e['msg'].removeprefix('Value error, ')}" for e in problem.errors())
         raise error(f"{path}: {found}") from None

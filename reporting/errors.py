@@ -59,7 +59,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 def location(loc: Sequence[Any], document: Mapping[str, Any]) -> str:
     """A pydantic error location as a data officer reads it: list positions named by the item's
-    `name` (or `role`, `title`) where it has one, counted from 1 otherwise.
+    `id` (or `name`, `role`, `title`) where it has one, counted from 1 otherwise.
 
     ("columns", 3, "type") -> "columns[visit_date].type"; ("summaries", 0) -> "summaries[1]"
     """
@@ -68,7 +68,8 @@ def location(loc: Sequence[Any], document: Mapping[str, Any]) -> str:
     for step in loc:
         if isinstance(step, int):
             item = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
-            label = next((item[k] for k in ("name", "role", "title") if isinstance(item, dict) and item.get(k)), None)
+            label = next((item[k] for k in ("id", "name", "role", "title") if isinstance(item, dict) and item.get(k)),
+                         None)
             suffix = f"[{label if label is not None else step + 1}]"
             if parts:
                 parts[-1] += suffix

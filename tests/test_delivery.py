@@ -333,7 +333,12 @@ def test_partner_gets_only_partner_columns_as_encrypted_pdf_and_password_separat
     by_to = {m["To"]: m for m in server.messages}
     assert set(by_to) == {"royal-free.safeguarding@example.org", "cait.north@example.org",
                           "royal-free.safeguarding-admin@example.org"}
-    password = by_to["royal-free.safeguarding-admin@example.org"].get_content().split("is:")[1].split()[0]
+    password_message = by_to["royal-free.safeguarding-admin@example.org"]
+    password = password_message.get_content().split("is:")[1].split()[0]
+    # the password message carries the protective marking the report's message carries
+    assert password_message["Subject"].startswith("[OFFICIAL-SENSITIVE] Password: ")
+    assert by_to["royal-free.safeguarding@example.org"]["Subject"].startswith("[OFFICIAL-SENSITIVE] ")
+    assert "Classification: OFFICIAL-SENSITIVE." in password_message.get_content()
     oob = list(csv.DictReader(out_of_band_list().open()))
     assert [r["partner"] for r in oob] == ["cait"]
     # what partners must not see: the allocated worker (column and names); the worker's team and its
@@ -533,10 +538,16 @@ def test_a_school_gets_only_its_own_pupils_as_an_encrypted_pdf_and_the_password_
     ours = {str(r["person_id"]) for r in rows if str(r["school_urn"]) == urn}
     others = {str(r["person_id"]) for r in rows if str(r["school_urn"]) != urn}
     assert ours and others
+    # the school's two contacts (CP lead, assistant head): each one's password goes to the other
+    contacts = sorted(a.person.email for a in chosen)
+    assert len(contacts) == 2 and {a.person.password_to for a in chosen} == set(contacts)
     for assignment in chosen:
-        to = assignment.person.email
+        to, other = assignment.person.email, next(c for c in contacts if c != assignment.person.email)
         [report_message] = [m for m in server.messages if m["To"] == to and "Password" not in m["Subject"]]
-        [password_message] = [m for m in server.messages if m["To"] == to and "Password" in m["Subject"]]
+        [password_message] = [m for m in server.messages if m["To"] == other and "Password" in m["Subject"]
+                              and assignment.person.name in m["Subject"]]
+        assert not [m for m in server.messages if m["To"] == to and "Password" in m["Subject"]
+                    and assignment.person.name in m["Subject"]], "never the file and its password to one mailbox"
         password = password_message.get_content().split("is:")[1].split()[0]
         files = list(report_message.iter_attachments())
         assert [f.get_filename() for f in files] == ["open_cases_by_school.encrypted.pdf"], \

@@ -133,6 +133,30 @@ def test_a_staff_address_naming_an_outsider_is_refused_recorded_and_notified(cas
     ledger.dispose()
 
 
+def test_a_partner_without_a_separate_password_route_is_refused_at_validation(env, monkeypatch):
+    """The password never goes by the file's route: a partner with no password_to, or with the same
+    address as its e-mail, is refused by `mi reports validate`, naming the partner and the fix."""
+    config = env / "config"
+    shutil.copytree(settings.config_dir(), config)
+    partners = (config / "partners.yml").read_text()
+    tampered = partners.replace("    password_to: uclh.safeguarding.passwords@example.org\n", "").replace(
+        "password_to: tavistock.safeguarding.passwords@example.org", "password_to: Tavistock.Safeguarding@example.org")
+    assert tampered.count("password_to:") == partners.count("password_to:") - 1
+    (config / "partners.yml").write_text(tampered)
+    monkeypatch.setenv("MI_CONFIG_DIR", str(config))
+    monkeypatch.setenv("COLUMNS", "2000")
+    from typer.testing import CliRunner
+
+    from reporting.cli.main import app
+
+    result = CliRunner().invoke(app, ["reports", "validate", "--offline"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    line = next(x for x in result.output.splitlines() if "partners.yml" in x)
+    assert "partners[uclh].password_to: Field required" in line
+    assert ("partners[tavistock]: partner 'tavistock': password_to is the address the PDF goes to; the password "
+            "must go by another route: a second address (another mailbox) or out_of_band") in line
+
+
 @SEED
 def test_a_partner_address_naming_an_outsider_gets_no_report_and_no_password(seeded_sqlite_url, env, monkeypatch):
     config = env / "config"
@@ -154,7 +178,9 @@ def test_a_partner_address_naming_an_outsider_gets_no_report_and_no_password(see
         counts = deliver_all(report, rows, period, seeded_sqlite_url,
                              SmtpTransport("127.0.0.1", server.port, timeout=5), ledger, assignments=chosen)
     received = sorted(m["To"] for m in server.messages)
-    assert received == sorted(["uclh.safeguarding@example.org", "uclh.safeguarding@example.org", PERFORMANCE])
+    # uclh's encrypted PDF, its password to the partner's second mailbox, the notice of royal_free's refusal
+    assert received == sorted(["uclh.safeguarding@example.org", "uclh.safeguarding.passwords@example.org",
+                               PERFORMANCE])
     assert counts["rejected"] == 1 and counts["sent"] == 1 and counts["passwords_sent"] == 1
     # `mi reports validate` names the bad address before any run
     from reporting.cli.main import app
@@ -187,7 +213,7 @@ class PasswordsFailUntilRecovered:
         self.recovered = False
 
     def send(self, message):
-        if message["Subject"].startswith("Password:") and not self.recovered:
+        if "] Password: " in message["Subject"] and not self.recovered:
             raise TemporaryFailure("SMTP 451 try again later")
         self.smtp.send(message)
 
@@ -221,7 +247,7 @@ def test_rerendering_a_delivered_period_keeps_what_was_sent_and_a_partner_retry_
     engine.dispose()
     assert retry["already_sent"] == 1 and retry["passwords_sent"] == 1 and retry["failed"] == 0
     [pdf_message] = [m for m in server.messages if m["To"] == "royal-free.safeguarding@example.org"]
-    [password_message] = [m for m in server.messages if m["Subject"].startswith("Password:")]
+    [password_message] = [m for m in server.messages if "] Password: " in m["Subject"]]
     password = password_message.get_content().split("is:")[1].split()[0]
     attachment = next(pdf_message.iter_attachments()).get_content()
     assert PdfReader(io.BytesIO(attachment), password=password).pages[0].extract_text()

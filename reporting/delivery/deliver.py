@@ -312,6 +312,7 @@ def _send_password(report: ReportDefinition, person: Person, period: Period, rep
     if claim is None:
         return []
     message = sharing.password_message(to, report.spec.title, period, person.name, filename, password,
-                                       mail.message_id(*key.__dict__.values()))
+                                       mail.message_id(*key.__dict__.values()),
+                                       CLASSIFICATION[report.spec.sensitivity])
     outcome = _send(transport, ledger, claim, message, attempts, backoff)
     return ["passwords_sent"] if outcome == "sent" else [outcome]

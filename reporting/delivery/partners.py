@@ -3,10 +3,12 @@
 A partner's PDF is already restricted to `partner_columns` (`slices.slice_definition`); a school's
 holds its own pupils. The PDF is encrypted with AES-256 (`reporting.render.encrypt_pdf`); only
 the encrypted copy is attached. The password never
-travels with it: it goes in a second message (to the partner's `password_to` address when one
-is configured, else to the same address as a separate message), or, for `password_to:
-out_of_band`, onto the out-of-band list (var/partner-passwords.csv, owner-only) that the
-performance team reads out by phone.
+travels with it or by its route: it goes in a second message to another mailbox (the partner's
+`password_to` address; a school contact's password to the school's other contact), or, for
+`password_to: out_of_band`, onto the out-of-band list (var/partner-passwords.csv, owner-only)
+that the performance team reads out by phone. Configuration without a separate route is refused
+(config/partners.yml), and a recipient without one is never sent the file. The password message
+carries the report's protective marking, as the file's message does.
 
 One password per slice content: it is kept (0600) beside the slice in the archive, so a retried
 delivery attaches the same encrypted file the password message describes.
@@ -59,16 +61,17 @@ def encrypted_pdf(pdf: Path, password: str) -> Path:
 
 
 def password_message(to: str, title: str, period: Period, partner: str, filename: str, password: str,
-                     msg_id: str) -> EmailMessage:
+                     msg_id: str, classification: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = mail.sender()
     message["To"] = to
-    message["Subject"] = f"Password: {title}: {mail.period_text(period)} ({partner})"
+    message["Subject"] = f"[{classification}] Password: {title}: {mail.period_text(period)} ({partner})"
     message["Message-ID"] = msg_id
     message["Date"] = formatdate(usegmt=True)
     message.set_content(
         f"The password to open {filename}, sent to {partner} in a separate message, is:\n\n"
-        f"    {password}\n\nKeep it apart from the file. Do not reply with it or forward it.\n")
+        f"    {password}\n\nKeep it apart from the file. Do not reply with it or forward it.\n\n"
+        f"Classification: {classification}. Do not forward outside the intended recipients.\n")
     return message
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Engine, Row, text
 
 from reporting import settings
@@ -40,7 +41,16 @@ class Partner(_Strict):
     # Checked per recipient when a report is delivered (reporting.delivery.addresses): a bad
     # address refuses that partner's copies, not every partner's; `mi reports validate` lists it.
     email: str
-    password_to: str | None = Field(None, description="Second address, or 'out_of_band'.")
+    password_to: str = Field(description="Where the password of the partner's encrypted PDFs goes: a second "
+                             "address (another mailbox than `email`) or 'out_of_band'.")
+
+    @model_validator(mode="after")
+    def _password_by_another_route(self) -> Partner:
+        # the file and its password by one route is one interception away from both
+        if self.password_to.strip().lower() == self.email.strip().lower():
+            raise ValueError(f"partner {self.id!r}: password_to is the address the PDF goes to; the password must "
+                             "go by another route: a second address (another mailbox) or out_of_band")
+        return self
 
     @field_validator("roles")
     @classmethod
@@ -56,6 +66,9 @@ class Schools(_Strict):
     maintained_only: bool = True
     in_borough_only: bool = True
     contacts: list[str] = ["scho_cp_lead_email", "scho_assistant_head_email"]
+    password_to: Literal["other_contact", "out_of_band"] = Field(
+        "other_contact", description="A school's passwords: to its other contact (one contact only: the "
+        "out-of-band list), or all to the out-of-band list.")
 
     @field_validator("contacts")
     @classmethod
@@ -188,6 +201,14 @@ def _schools(engine: Engine, config: Schools) -> list[tuple[str, str, str]]:
     return [(r[0], r[1], email) for r in rows for email in r[2:] if email]
 
 
+def _school_password_route(config: Schools, email: str, contacts: list[str]) -> str:
+    """Where a school contact's password goes: the school's other contact, else the out-of-band list."""
+    others = sorted({c for c in contacts if c.strip().lower() != email.strip().lower()})
+    if config.password_to == "other_contact" and others:
+        return others[0]
+    return OUT_OF_BAND
+
+
 def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerDirectory | None = None,
             directory: Directory | None = None) -> list[Person]:
     """Every person who receives `spec` on `as_at`, with their scope and slice key; sorted."""
@@ -228,9 +249,12 @@ def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerD
                     continue  # not placed in a team/service (None or blank): nothing they may see
                 add(Person(email, name or worker_id, scope, key, label, "staff", (role,)))
         elif scope == "school":
-            for urn, school, email in _schools(engine, partners.schools):
+            found_schools = _schools(engine, partners.schools)
+            for urn, school, email in found_schools:
                 add(Person(email, f"{school} ({'CP lead' if 'cp-lead' in email else 'contact'})", scope,
-                           urn, school, "school", (role,)))
+                           urn, school, "school", (role,),
+                           _school_password_route(partners.schools, email, [e for u, _, e in found_schools
+                                                                            if u == urn])))
         else:
             for partner in partners.partners:
                 if role in partner.roles:
@@ -254,6 +278,11 @@ def _checked(person: Person, rules: addresses.MailPolicy) -> Person:
     kind = _ADDRESS_KIND[person.kind]
     try:
         email = addresses.checked(person.email, kind, field=_ADDRESS_FIELD[person.kind], rules=rules)
+        if person.external and (person.password_to is None
+                                or person.password_to.strip().lower() == person.email.strip().lower()):
+            # never the file and its password by one route (config refuses it; this is the last guard)
+            raise addresses.AddressError(f"{person.scope} {person.key}: no separate route for the password "
+                                         "(password_to missing or the same address as the file)")
         if person.password_to not in (None, OUT_OF_BAND):
             addresses.checked(person.password_to, kind, field="config/partners.yml password_to", rules=rules)
         if person.kind == "school" and not _URN.fullmatch(str(person.key)):
