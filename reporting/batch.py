@@ -30,6 +30,7 @@ class BatchItem:
     error: str | None = None
     delivery: dict | None = None  # counts from reporting.delivery (None: not delivered)
     seconds: dict[str, float] | None = None  # extract, quality, render (with --deliver: every copy), deliver
+    due: list | None = None  # reporting.delivery.deliver.Due: what the run's digests carry (not in the JSON)
 
     def as_json(self) -> dict:
         return {"id": self.report_id, "status": self.status, "rows": self.rows, "delivery": self.delivery,
@@ -53,12 +54,17 @@ def select_reports(catalogue: Catalogue, run_date: date, *, cadence: str | None 
 
 def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, *,
               formats: list[str] | None = None, on_done=None, deliver: bool = False,
-              jobs: int = 1) -> list[BatchItem]:
+              jobs: int = 1, run_date: date | None = None) -> list[BatchItem]:
     """Run each report; with `deliver`, send each recipient their slice (reporting.delivery).
 
     With `jobs` > 1 each report (extract -> gate -> render -> deliver) runs in a worker process,
     `jobs` at a time: WeasyPrint is single-threaded and keeps its memory until its process ends.
     `on_done` is called as reports finish; the list returned is always in `selection` order.
+
+    Delivering, staff whose roles take a digest (config/mail.yml `digest`) are not sent each report
+    as it finishes: when every report has run, each gets ONE e-mail (`deliver_digests`) with the
+    reports of this run owed to them, dated `run_date` (default: the latest period end). Each
+    report's counts then include its part of the digests.
     """
     from reporting import settings
     from reporting.indicators.run_figures import shared_for_this_run
@@ -67,14 +73,49 @@ def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, 
     # the overviews of this run share indicator figures (worker processes too: MI_RUN_FIGURES)
     with shared_for_this_run(settings.var_dir()):
         if jobs > 1 and len(selection) > 1 and url is not None:
-            return _run_parallel(selection, url, formats, deliver, jobs, on_done)
-        items = []
-        for definition, period in selection:
-            item = _run_one(definition, period, engine, formats, deliver)
-            items.append(item)
-            if on_done:
-                on_done(item)
-        return items
+            items = _run_parallel(selection, url, formats, deliver, jobs, on_done)
+        else:
+            items = []
+            for definition, period in selection:
+                item = _run_one(definition, period, engine, formats, deliver)
+                items.append(item)
+                if on_done:
+                    on_done(item)
+    if deliver:
+        _send_digests(items, run_date)
+    return items
+
+
+def _send_digests(items: list[BatchItem], run_date: date | None) -> None:
+    """The run's digests, then each report's status again with its part of them counted."""
+    from reporting.delivery.deliver import deliver_digests
+
+    due = [d for item in items for d in (item.due or [])]
+    if not due:
+        return
+    when = run_date or max(d.period.end for d in due)
+    try:
+        result = deliver_digests(due, when)
+    except Exception as error:  # noqa: BLE001 - the reports are rendered; say which ones went unsent
+        for item in items:
+            if item.due:
+                item.status, item.error = "failed", f"digest: {type(error).__name__}: {error}"
+        return
+    for item in items:
+        counts = result["reports"].get(item.report_id)
+        if counts is None or item.delivery is None:
+            continue
+        item.delivery = {name: item.delivery.get(name, 0) + (0 if name in ("recipients", "in_digest") else value)
+                         for name, value in counts.items()}
+        _delivery_status(item)
+
+
+def _delivery_status(item: BatchItem) -> None:
+    delivery = item.delivery
+    if delivery and (delivery["failed"] or delivery["rejected"] or delivery["in_progress"]):
+        item.status = "failed"
+        item.error = (f"delivery: {delivery['failed']} failed, {delivery['rejected']} rejected, "
+                      f"{delivery['in_progress']} claimed by another attempt")
 
 
 # A worker process runs this many reports, then is replaced, returning WeasyPrint's memory.
@@ -171,34 +212,35 @@ def _run_in_worker(definition: ReportDefinition, period: Period, url: str, forma
 
 def _run_one(definition: ReportDefinition, period: Period, engine: Engine, formats, deliver: bool) -> BatchItem:
     try:
-        result, delivery, seconds = _run_and_deliver(definition, engine, period, formats, deliver)
-        status = "warning" if result.data_quality else "ok"
-        if delivery and (delivery["failed"] or delivery["rejected"] or delivery["in_progress"]):
-            status = "failed"
-        return BatchItem(definition.id, definition.spec.title, period, status, result.rows, result.outputs,
-                         error=(f"delivery: {delivery['failed']} failed, {delivery['rejected']} rejected, "
-                                f"{delivery['in_progress']} claimed by another attempt"
-                                if status == "failed" else None), delivery=delivery, seconds=seconds)
+        due: list = []
+        result, delivery, seconds = _run_and_deliver(definition, engine, period, formats, deliver, due)
+        item = BatchItem(definition.id, definition.spec.title, period, "warning" if result.data_quality else "ok",
+                         result.rows, result.outputs, delivery=delivery, seconds=seconds, due=due)
+        _delivery_status(item)
+        return item
     except Exception as error:  # noqa: BLE001 - one broken report must not stop the others
         return BatchItem(definition.id, definition.spec.title, period, "failed",
                          error=f"{type(error).__name__}: {error}")
 
 
-def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Period, formats, deliver: bool = True):
+def _run_and_deliver(definition: ReportDefinition, engine: Engine, period: Period, formats, deliver: bool = True,
+                     due: list | None = None):
     """One extract for both: the rendered whole report and every recipient's slice of the same rows.
 
     The data-quality gate stands between them, as in the DAG: a critical failure raises before
     anything is rendered or sent. Without delivery, critical findings are shown in the report
     instead (as `mi report run` does): only delivery is gated. Returns the render result, the
-    delivery counts (None without delivery) and the seconds each stage took.
+    delivery counts (None without delivery) and the seconds each stage took. `due`: a list to put
+    what goes in the run's digests in (reporting.delivery.deliver.deliver_period), instead of sending it.
     """
     from reporting import archive
 
     with archive.period_lock(definition.id, period.end.isoformat()):  # one `mi run` of it at a time
-        return _stages(definition, engine, period, formats, deliver)
+        return _stages(definition, engine, period, formats, deliver, due)
 
 
-def _stages(definition: ReportDefinition, engine: Engine, period: Period, formats, deliver: bool):
+def _stages(definition: ReportDefinition, engine: Engine, period: Period, formats, deliver: bool,
+            due: list | None = None):
     from reporting.delivery.deliver import deliver_period
     from reporting.extract import run_extract
     from reporting.publish import render_period
@@ -227,7 +269,7 @@ def _stages(definition: ReportDefinition, engine: Engine, period: Period, format
     seconds["render"] = time.perf_counter() - started
     if deliver:
         started = time.perf_counter()
-        delivery = deliver_period(run_plan, period)
+        delivery = deliver_period(run_plan, period, digest=due)
         seconds["deliver"] = time.perf_counter() - started
     return result, delivery, {name: round(value, 3) for name, value in seconds.items()}
 

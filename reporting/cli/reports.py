@@ -360,6 +360,7 @@ def run_command(
                   console=err, disable=as_json) as bar:
         task = bar.add_task("running reports", total=len(selection))
         items = run_batch(selection, _engine(), formats=formats, deliver=deliver, jobs=jobs or os.cpu_count() or 1,
+                          run_date=run_date,
                           on_done=lambda item: bar.update(task, advance=1, description=item.report_id))
     index = write_index(items, run_date, index_dir)
     if as_json:

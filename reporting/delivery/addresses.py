@@ -38,14 +38,56 @@ class MailConfigError(ConfigError):
     """config/mail.yml is missing or not as documented."""
 
 
+Format = Literal["pdf", "xlsx", "csv"]
+FORMAT_ORDER: tuple[Format, ...] = ("pdf", "xlsx", "csv")
+DEFAULT_ATTACHMENTS: tuple[Format, ...] = ("pdf", "xlsx")
+
+
 class MailPolicy(BaseModel):
-    """config/mail.yml: the domains each kind of recipient may be at."""
+    """config/mail.yml: the domains each kind of recipient may be at; whether staff get one digest
+    per run (`digest`) and which files it attaches (`attachments`), by role."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     council: tuple[str, ...] = Field(min_length=1)
     partners: tuple[str, ...] = ()
     schools: tuple[str, ...] = ()
+    # true/false for everyone, or {default: true, PERFORMANCE: false}: per role
+    digest: bool | dict[str, bool] = True
+    # {default: [pdf, xlsx], PERFORMANCE: [pdf, xlsx, csv]}: the files a digest attaches, by role
+    attachments: dict[str, tuple[Format, ...]] = Field(default_factory=lambda: {"default": DEFAULT_ATTACHMENTS})
+
+    @field_validator("digest")
+    @classmethod
+    def _digest_roles(cls, digest: bool | dict[str, bool]) -> bool | dict[str, bool]:
+        if isinstance(digest, dict):
+            _known_roles(digest, "digest")
+        return digest
+
+    @field_validator("attachments")
+    @classmethod
+    def _attachment_roles(cls, attachments: dict[str, tuple[Format, ...]]) -> dict[str, tuple[Format, ...]]:
+        _known_roles(attachments, "attachments")
+        for role, formats in attachments.items():
+            if not formats:
+                raise ValueError(f"{role}: no formats; expected some of {', '.join(FORMAT_ORDER)}")
+            if len(set(formats)) != len(formats):
+                raise ValueError(f"{role}: {list(formats)} names a format twice")
+        return {"default": DEFAULT_ATTACHMENTS, **attachments}
+
+    def digest_for(self, roles: tuple[str, ...]) -> bool:
+        """Whether a person in `roles` gets this report in their run's digest: off when any of
+        their roles for it says off (`digest: {ROLE: false}`)."""
+        if isinstance(self.digest, bool):
+            return self.digest
+        default = self.digest.get("default", True)
+        return all(self.digest.get(role, default) for role in roles) if roles else default
+
+    def attachments_for(self, roles: tuple[str, ...]) -> tuple[Format, ...]:
+        """The formats a digest attaches for a person in `roles`: every format any of them asks for."""
+        wanted = {f for role in roles or ("default",)
+                  for f in self.attachments.get(role, self.attachments["default"])}
+        return tuple(f for f in FORMAT_ORDER if f in wanted)
 
     @field_validator("council", "partners", "schools")
     @classmethod
@@ -61,6 +103,17 @@ class MailPolicy(BaseModel):
         domain = domain.lower()
         return any(domain == entry or (entry.startswith(".") and domain.endswith(entry))
                    for entry in getattr(self, kind))
+
+
+def _known_roles(by_role: dict, field: str) -> None:
+    from reporting.definitions import known_roles
+    from reporting.errors import did_you_mean
+
+    roles = known_roles()
+    for role in by_role:
+        if role != "default" and role not in roles:
+            raise ValueError(f"{role!r} is not a role in config/roles.yml{did_you_mean(role, list(roles))}; "
+                             f"{field} is keyed by role, or default")
 
 
 @lru_cache(maxsize=4)

@@ -10,6 +10,16 @@
 Nothing is rendered here: a copy missing or not matching the plan is not sent (the recipient's
 delivery fails, to be retried after the render). Returns counts only: no rows, names or ids leave
 this module.
+
+A run of several reports (`mi run`, reporting.batch) sends each member of staff ONE digest:
+`deliver_period(..., digest=due)` sends only what cannot go in a digest (partners and schools,
+roles with `digest: false` in config/mail.yml, refused addresses, empty slices) and lists the rest
+in `due`; `deliver_digests` then groups them by recipient. A digest claims each report's own
+ledger row (the same key as a report sent on its own: one row per report x recipient, a changed
+content hash a new delivery), builds one message from the reports it claimed, sends it once and
+records every claimed row sent with that one Message-ID in one transaction, or gives them all
+back. A retry builds the digest again from the rows still not sent: nothing twice, and no message
+at all once every report of it went.
 """
 
 from __future__ import annotations
@@ -18,15 +28,19 @@ import hashlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import cast
 
 from reporting import archive, settings
 from reporting.coverage import describe
 from reporting.definitions import CLASSIFICATION, ReportDefinition
+from reporting.delivery import addresses
 from reporting.delivery import message as mail
 from reporting.delivery import partners as sharing
-from reporting.delivery.ledger import Key, Ledger
+from reporting.delivery.ledger import Claim, Key, Ledger
 from reporting.delivery.recipients import OUT_OF_BAND, Person
 from reporting.delivery.transport import PermanentFailure, TemporaryFailure, from_environment
 from reporting.errors import MIError
@@ -41,18 +55,52 @@ class NotRenderedError(MIError, RuntimeError):
     """A planned copy is not in the archive as planned (render has not run, or ran on other rows)."""
 
 
+@dataclass(frozen=True)
+class Due:
+    """One report owed to one member of staff in this run's digest: what delivery needs, no rows
+    (it crosses from a batch worker process to the one that sends the digests)."""
+
+    report: ReportDefinition
+    period: Period
+    person: Person
+    folder: Path  # the rendered copy's folder
+    content_hash: str
+    rows: int
+
+    @property
+    def key(self) -> Key:
+        return Key(self.report.id, self.period.end.isoformat(), self.person.slice_id, self.person.email, "report",
+                   self.content_hash)
+
+
+COUNTS = ("recipients", "sent", "corrections", "already_sent", "in_progress", "empty", "failed", "rejected",
+          "passwords_sent", "passwords_out_of_band", "rejection_notices", "in_digest")
+
+
 def deliver_period(run_plan: RunPlan, period: Period, *, transport=None, ledger: Ledger | None = None,
-                   target=ANY, attempts: int = 4, backoff: float = 2.0) -> dict:
+                   target=ANY, attempts: int = 4, backoff: float = 2.0, digest: list[Due] | None = None) -> dict:
     """Send every planned recipient (or those of one Airflow deliver task's `target`) their copy;
-    returns counts."""
+    returns counts.
+
+    digest: a list to put the sends of staff whose roles take a digest (config/mail.yml `digest`)
+    in, instead of sending them (counted `in_digest`); `deliver_digests` sends them later.
+    """
     report = run_plan.report
     transport = transport or from_environment()
     own_ledger = ledger is None
     ledger = ledger or Ledger()
     counts: Counter = Counter()
+    rules = addresses.policy() if digest is not None else None
     try:
         for send in run_plan.sends_for(target):
             counts["recipients"] += 1
+            person = send.person
+            if rules is not None and digest is not None and send.copy is not None and not person.refused \
+                    and not person.external and rules.digest_for(person.roles):
+                digest.append(Due(report, period, person, send.copy.folder(period.end.isoformat()),
+                                  send.content_hash, send.rows))
+                counts["in_digest"] += 1
+                continue
             try:
                 outcome = _deliver_one(report, send, period, transport, ledger, attempts, backoff)
             except Exception as error:  # noqa: BLE001 - one bad recipient must not block the others
@@ -67,9 +115,7 @@ def deliver_period(run_plan: RunPlan, period: Period, *, transport=None, ledger:
     finally:
         if own_ledger:
             ledger.dispose()
-    result = {name: counts.get(name, 0) for name in
-              ("recipients", "sent", "corrections", "already_sent", "in_progress", "empty", "failed",
-               "rejected", "passwords_sent", "passwords_out_of_band", "rejection_notices")}
+    result = {name: counts.get(name, 0) for name in COUNTS}
     log.info("%s %s: %s", report.id, period.end, ", ".join(f"{k} {v}" for k, v in result.items()))
     return result
 
@@ -77,13 +123,17 @@ def deliver_period(run_plan: RunPlan, period: Period, *, transport=None, ledger:
 def _finished(send: Send, period: Period) -> tuple[Path, dict]:
     """The folder of the send's copy and its manifest, checked to be the planned content."""
     assert send.copy is not None
-    folder = send.copy.folder(period.end.isoformat())
+    return _checked_folder(send.copy.folder(period.end.isoformat()), send.content_hash,
+                           f"{send.copy.definition.id} {period.end}", send.person.slice_id)
+
+
+def _checked_folder(folder: Path, content_hash: str, what: str, slice_id: str) -> tuple[Path, dict]:
     try:
         manifest = archive.read_manifest(folder)
     except (OSError, ValueError):
         manifest = {}
-    if manifest.get("content_hash") != send.content_hash:
-        raise NotRenderedError(f"{send.copy.definition.id} {period.end}: the copy for {send.person.slice_id} "
+    if manifest.get("content_hash") != content_hash:
+        raise NotRenderedError(f"{what}: the copy for {slice_id} "
                                "is not rendered for this run's rows; run the render task, then deliver")
     return folder, manifest
 
@@ -157,7 +207,8 @@ def _refuse(ledger: Ledger, key: Key, role: str, rows: int, reason: str) -> str:
     return "rejected"
 
 
-def _snapshot(folder: Path, person: Person) -> tuple[list[mail.Attachment], str | None]:
+def _snapshot(folder: Path, person: Person,
+              formats: Sequence[str] | None = None) -> tuple[list[mail.Attachment], str | None]:
     """The files to send, read into memory and checked against the folder's manifest (SHA-256), with
     the reason they must not be sent, if any. Read once and sent from memory: a render of the same
     period in another process may swap the folder for a new one while we send; then the snapshot
@@ -165,7 +216,7 @@ def _snapshot(folder: Path, person: Person) -> tuple[list[mail.Attachment], str 
     for _ in range(3):
         try:
             manifest = archive.read_manifest(folder)
-            files = [mail.Attachment(path, path.read_bytes()) for path in _attachments(folder, person)]
+            files = [mail.Attachment(path, path.read_bytes()) for path in _attachments(folder, person, formats)]
         except FileNotFoundError:
             continue  # swapped out while we read it
         except (OSError, ValueError):
@@ -267,13 +318,31 @@ def _notify_rejections(report: ReportDefinition, period: Period, transport, ledg
 
 
 # ---- files ---------------------------------------------------------------------------------------
-def _attachments(folder: Path, person: Person) -> list[Path]:
+def _attachments(folder: Path, person: Person, formats: Sequence[str] | None = None) -> list[Path]:
+    """The files to attach: a partner's or school's encrypted PDF; for staff every rendered PDF,
+    XLSX and CSV, or (a digest) those of `formats` (config/mail.yml `attachments`). When none of
+    `formats` was rendered, every rendered one goes (the rows must reach them); a PDF capped to its
+    first rows takes a spreadsheet with it whatever `formats` says."""
     files = [p for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")]
     if person.external:
         return [p for p in files if p.name.endswith(".encrypted.pdf")]
     attach = [p for p in files if p.suffix[1:] in ATTACHABLE]
+    if formats is not None:
+        chosen = [p for p in attach if p.suffix[1:] in formats]
+        if chosen and _capped(folder) and not any(p.suffix in (".xlsx", ".csv") for p in chosen):
+            spreadsheets = [p for p in attach if p.suffix in (".xlsx", ".csv")]
+            chosen += sorted(spreadsheets, key=lambda p: p.suffix != ".xlsx")[:1]  # the XLSX, else the CSV
+        attach = chosen or attach
     _check_full_list_attached(folder, attach)
     return attach or [p for p in files if p.suffix == ".html"]
+
+
+def _capped(folder: Path) -> bool:
+    try:
+        manifest = archive.read_manifest(folder)
+    except (OSError, ValueError):
+        return False
+    return manifest.get("pdf_rows") is not None and manifest["pdf_rows"] < manifest.get("rows", 0)
 
 
 def _check_full_list_attached(folder: Path, attach: list[Path]) -> None:
@@ -316,3 +385,141 @@ def _send_password(report: ReportDefinition, person: Person, period: Period, rep
                                        CLASSIFICATION[report.spec.sensitivity])
     outcome = _send(transport, ledger, claim, message, attempts, backoff)
     return ["passwords_sent"] if outcome == "sent" else [outcome]
+
+
+# ---- one digest per recipient per run ------------------------------------------------------------
+def deliver_digests(due: Sequence[Due], run_date: date, *, transport=None, ledger: Ledger | None = None,
+                    attempts: int = 4, backoff: float = 2.0) -> dict:
+    """Send each recipient of `due` one e-mail with every report owed to them (the run's digest).
+
+    Returns {"recipients", "digests" (messages sent), "reports": {report id: counts as
+    `deliver_period`'s}}. The performance team's notice of refusals goes per report, as before."""
+    transport = transport or from_environment()
+    own_ledger = ledger is None
+    ledger = ledger or Ledger()
+    rules = addresses.policy()
+    by_recipient: dict[str, list[Due]] = {}
+    for item in due:
+        by_recipient.setdefault(item.person.email.lower(), []).append(item)
+    per_report: dict[str, Counter] = {item.report.id: Counter() for item in due}
+    digests = 0
+    try:
+        for items in by_recipient.values():
+            items = sorted(items, key=lambda d: (d.report.id, d.person.slice_id))
+            outcomes: dict[Key, list[str]] = {}
+            try:
+                digests += _deliver_digest(items, run_date, rules, transport, ledger, attempts, backoff, outcomes)
+            except Exception as error:  # noqa: BLE001 - one recipient's digest must not block the others
+                # every claim was given back as failed; the message names reports and slices, never rows
+                log.error("digest to %s (%s) failed: %s: %s", items[0].person.email,
+                          ", ".join(f"{d.report.id} {d.person.slice_id}" for d in items), type(error).__name__, error)
+            for item in items:
+                for name in outcomes.get(item.key, ["failed"]):
+                    per_report[item.report.id][name] += 1
+        reports = {item.report.id: (item.report, item.period) for item in due}
+        for report_id, (report, period) in reports.items():
+            if per_report[report_id]["rejected"]:
+                per_report[report_id]["rejection_notices"] += _notify_rejections(report, period, transport, ledger,
+                                                                                  attempts, backoff)
+    finally:
+        if own_ledger:
+            ledger.dispose()
+    log.info("digests: %d sent to %d recipient(s)", digests, len(by_recipient))
+    return {"recipients": len(by_recipient), "digests": digests,
+            "reports": {rid: {name: counts.get(name, 0) for name in COUNTS} for rid, counts in per_report.items()}}
+
+
+@dataclass
+class _Claimed:
+    due: Due
+    claim: Claim
+    manifest: dict
+    files: list[mail.Attachment]
+
+
+def _deliver_digest(items: list[Due], run_date: date, rules: addresses.MailPolicy, transport, ledger: Ledger,
+                    attempts: int, backoff: float, outcomes: dict[Key, list[str]]) -> int:
+    """Claim each report of one recipient's digest, send the ones claimed in one message, record them.
+    Fills `outcomes` per report key; returns the messages sent (0 or 1)."""
+    claimed: list[_Claimed] = []
+    try:
+        for item in items:
+            key, role = item.key, ",".join(item.person.roles)
+            if ledger.state(key) == "sent":
+                outcomes[key] = ["already_sent"]
+                continue
+            try:
+                folder, manifest = _checked_folder(item.folder, item.content_hash,
+                                                   f"{item.report.id} {item.period.end}", item.person.slice_id)
+            except NotRenderedError as error:
+                log.error("%s", error)
+                outcomes[key] = ["failed"]
+                continue
+            claim = _claim_or_wait(ledger, key, role, item.rows)
+            if claim is None:  # sent or refused meanwhile, or another worker is sending it
+                outcomes[key] = [{"sent": "already_sent", "rejected": "rejected"}.get(ledger.state(key) or "",
+                                                                                      "in_progress")]
+                continue
+            claimed.append(_Claimed(item, claim, manifest, []))
+            files, altered = _snapshot(folder, item.person, rules.attachments_for(item.person.roles))
+            if altered:
+                claimed.pop()
+                ledger.mark_failed(claim, altered, permanent=True)
+                outcomes[key] = ["rejected"]
+                continue
+            claimed[-1].files = files
+        if not claimed:
+            return 0
+        to = claimed[0].due.person.email
+        keys = sorted("|".join(c.due.key.__dict__.values()) for c in claimed)
+        content = mail.Digest(to=to, run_date=run_date, sections=[_section(c) for c in claimed],
+                              message_id=mail.message_id("digest", to, *keys))
+        claims = [c.claim for c in claimed]
+        outcome = _send_all(transport, ledger, claims, mail.build_digest(content), attempts, backoff)
+        claimed_now, claimed = claimed, []  # recorded (sent, failed or rejected): nothing to give back
+    except BaseException as error:
+        # Give every claim back at once: left 'sending', a retry within the lease would find them
+        # taken, count them in progress and finish as if they had gone.
+        if claimed:
+            ledger.mark_all_failed([c.claim for c in claimed], f"{type(error).__name__}: {error}", permanent=False)
+        raise
+    for c in claimed_now:
+        outcomes[c.due.key] = [outcome] + (["corrections"] if outcome == "sent" and c.claim.correction else [])
+    for c in claimed_now if outcome == "sent" else []:
+        archive.keep_sent(archive.period_dir(c.due.report.id, c.due.period.end.isoformat()),
+                          c.due.person.slice_id, c.due.content_hash, c.files)
+    return 1 if outcome == "sent" else 0
+
+
+def _section(claimed: _Claimed) -> mail.Section:
+    item, manifest = claimed.due, claimed.manifest
+    spec = item.report.spec
+    changes = manifest.get("since_last") or {}
+    return mail.Section(
+        report_id=item.report.id, title=spec.title, period=item.period, slice_label=item.person.label,
+        classification=CLASSIFICATION[spec.sensitivity],
+        # the figures the copy shows (after disclosure control), since-last counts included, as
+        # render recorded them
+        figures=[(label, value) for label, value in manifest["headline"]], attachments=claimed.files,
+        correction=claimed.claim.correction,
+        figures_cover=None if spec.figures_cover == "period" else describe(spec.figures_cover, item.period),
+        compared_with=(changes.get("compared_with") or {}).get("end"))
+
+
+def _send_all(transport, ledger: Ledger, claims: list[Claim], message, attempts: int, backoff: float) -> str:
+    """`_send` for a digest: the one message, then every claim recorded in one transaction."""
+    for attempt in range(1, attempts + 1):
+        try:
+            transport.send(message)
+        except PermanentFailure as error:
+            ledger.mark_all_failed(claims, str(error), permanent=True, tries=attempt)
+            return "rejected"
+        except TemporaryFailure as error:
+            if attempt == attempts:
+                ledger.mark_all_failed(claims, str(error), permanent=False, tries=attempt)
+                return "failed"
+            time.sleep(backoff * 2 ** (attempt - 1))
+            continue
+        ledger.mark_all_sent(claims, message["Message-ID"], tries=attempt)
+        return "sent"
+    raise AssertionError("unreachable")

@@ -13,6 +13,11 @@ derived from the ledger key, so the second copy carries the same Message-ID as t
 mail clients show it once. Leases are long (default 10 minutes) so a slow send is not mistaken for
 a dead one.
 
+A digest (one e-mail to one person carrying several reports of a run, reporting.delivery.deliver)
+claims each report's row as above, sends once, and records all its rows sent with the one
+Message-ID in one transaction (`mark_all_sent`), or gives them all back: a retried digest carries
+only the reports whose rows are not `sent`, and is not sent at all when every one is.
+
 States: sending, sent, failed (temporary; retried), rejected (permanent; not retried), empty (the
 slice had no rows and the definition does not ask for empty reports: recorded, not sent).
 """
@@ -170,6 +175,26 @@ class Ledger:
                                 .where(deliveries.c.id == claim.id, deliveries.c.claim_token == claim.token)
                                 .values(updated_at=_now(), lease_until=None, **values))
         return done.rowcount == 1
+
+    def _finish_all(self, claims: list[Claim], **values) -> int:
+        """`_finish` for several claims in ONE transaction: a digest's reports are all recorded sent
+        (or all given back) together, never some of them."""
+        done = 0
+        with self.engine.begin() as conn:
+            for claim in claims:
+                done += conn.execute(update(deliveries)
+                                     .where(deliveries.c.id == claim.id, deliveries.c.claim_token == claim.token)
+                                     .values(updated_at=_now(), lease_until=None, **values)).rowcount
+        return done
+
+    def mark_all_sent(self, claims: list[Claim], message_id: str, *, tries: int = 1) -> int:
+        """Every claim of one digest sent in `message_id` (one transaction)."""
+        return self._finish_all(claims, state="sent", sent_at=_now(), message_id=message_id, last_error=None,
+                                attempts=deliveries.c.attempts + (tries - 1))
+
+    def mark_all_failed(self, claims: list[Claim], error: str, *, permanent: bool, tries: int = 1) -> int:
+        return self._finish_all(claims, state="rejected" if permanent else RETRYABLE, last_error=error[:300],
+                                attempts=deliveries.c.attempts + (tries - 1))
 
     def mark_sent(self, claim: Claim, message_id: str, *, tries: int = 1) -> bool:
         """`tries`: send attempts made under this claim (the claim itself counted one)."""

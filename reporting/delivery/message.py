@@ -10,6 +10,7 @@ import hashlib
 import html
 import mimetypes
 from dataclasses import dataclass
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -140,3 +141,113 @@ def _html(content: Content, small: list[Attachment], large: list[Attachment]) ->
                  "intended recipients.</small></p>")
     return ("<!doctype html><html lang='en-GB'><head><meta charset='utf-8'></head><body style='font-family:"
             "Arial,sans-serif'>" + "".join(parts) + "</body></html>\n")
+
+
+# ---- one e-mail for a run: a section per report ----------------------------------------------------
+CLASSIFICATION_RANK = {"OFFICIAL": 0, "OFFICIAL-SENSITIVE": 1}
+
+
+@dataclass
+class Section:
+    """One report in a digest: its headline figures (as render recorded them), what changed since
+    the last list when the manifest has it, and its files."""
+
+    report_id: str
+    title: str
+    period: Period
+    slice_label: str
+    classification: str
+    figures: list[tuple[str, str]]
+    attachments: list[Attachment]
+    correction: bool = False
+    figures_cover: str | None = None
+    compared_with: str | None = None  # the period end of the list the since-last figures compare with
+
+
+@dataclass
+class Digest:
+    to: str
+    run_date: date
+    sections: list[Section]
+    message_id: str
+
+
+def digest_subject(digest: Digest) -> str:
+    top = max((s.classification for s in digest.sections), key=lambda c: CLASSIFICATION_RANK.get(c, 2))
+    corrections = sum(s.correction for s in digest.sections)
+    count = len(digest.sections)
+    note = f", {corrections} CORRECTION{'S' if corrections > 1 else ''}" if corrections else ""
+    return one_line(f"[{top}] MI reports for {digest.run_date:%d %b %Y}: {count} report{'s' * (count != 1)}{note}")
+
+
+def build_digest(digest: Digest) -> EmailMessage:
+    """One message for one person: every section's figures in the body, every section's files attached
+    (a file over MI_MAX_ATTACHMENT_MB is named with its archive path instead, as in `build`)."""
+    message = EmailMessage()
+    message["From"] = sender()
+    message["To"] = digest.to
+    message["Subject"] = digest_subject(digest)
+    message["Message-ID"] = digest.message_id
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    limit = max_attachment_bytes()
+    parts = []
+    for section in digest.sections:
+        attach = sorted(section.attachments, key=lambda a: ATTACH_ORDER.get(a.path.suffix[1:], 9))
+        parts.append((section, [a for a in attach if a.size <= limit], [a for a in attach if a.size > limit]))
+    message.set_content(_digest_text(digest, parts))
+    message.add_alternative(_digest_html(digest, parts), subtype="html")
+    for _, small, _ in parts:
+        for attachment in small:
+            kind = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+            maintype, subtype = kind.split("/", 1)
+            message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.name)
+    return message
+
+
+def _digest_text(digest: Digest, parts) -> str:
+    lines = [f"Your MI reports for {digest.run_date:%d %b %Y} ({len(digest.sections)})", ""]
+    for number, (section, small, large) in enumerate(parts, 1):
+        prefix = "CORRECTION: " if section.correction else ""
+        lines += [f"{number}. {prefix}{section.title}", f"Period: {period_text(section.period)}",
+                  f"For: {section.slice_label}"]
+        if section.correction:
+            lines += ["This replaces the version sent earlier for this period."]
+        if section.figures_cover:
+            lines += [f"Figures for {section.figures_cover}:"]
+        lines += [f"  {label}: {value}" for label, value in section.figures]
+        if section.compared_with:
+            lines += [f"  (since the list for the period ending {section.compared_with})"]
+        if small:
+            lines += ["Attached: " + ", ".join(a.name for a in small)]
+        if large:
+            lines += ["Too large to attach; open from the report archive:"] + [f"  {a.path}" for a in large]
+        lines += [""]
+    top = max((s.classification for s in digest.sections), key=lambda c: CLASSIFICATION_RANK.get(c, 2))
+    lines += [f"Classification: {top}. Do not forward outside the intended recipients."]
+    return "\n".join(lines) + "\n"
+
+
+def _digest_html(digest: Digest, parts) -> str:
+    e = html.escape
+    body = [f"<h1>Your MI reports for {digest.run_date:%d %b %Y} ({len(digest.sections)})</h1>"]
+    for section, small, large in parts:
+        prefix = "<strong>CORRECTION:</strong> " if section.correction else ""
+        body.append(f"<h2>{prefix}{e(section.title)}</h2>"
+                    f"<p>Period: {e(period_text(section.period))}<br>For: {e(section.slice_label)}</p>")
+        if section.correction:
+            body.append("<p>This replaces the version sent earlier for this period.</p>")
+        if section.figures_cover:
+            body.append(f"<p>Figures for {e(section.figures_cover)}:</p>")
+        body.append("<table>" + "".join(f"<tr><th scope='row'>{e(label)}</th><td>{e(value)}</td></tr>"
+                                        for label, value in section.figures) + "</table>")
+        if section.compared_with:
+            body.append(f"<p>Since the list for the period ending {e(section.compared_with)}.</p>")
+        if small:
+            body.append(f"<p>Attached: {e(', '.join(a.name for a in small))}</p>")
+        if large:
+            links = "".join(f"<li><a href='{e(a.path.as_uri())}'>{e(a.name)}</a></li>" for a in large)
+            body.append(f"<p>Too large to attach; open from the report archive:</p><ul>{links}</ul>")
+    top = max((s.classification for s in digest.sections), key=lambda c: CLASSIFICATION_RANK.get(c, 2))
+    body.append(f"<p><small>Classification: {e(top)}. Do not forward outside the intended recipients.</small></p>")
+    return ("<!doctype html><html lang='en-GB'><head><meta charset='utf-8'></head><body style='font-family:"
+            "Arial,sans-serif'>" + "".join(body) + "</body></html>\n")

@@ -1,0 +1,332 @@
+"""One digest per recipient per run (issue 19): `mi run` delivering several reports sends each member
+of staff ONE e-mail, through a real SMTP server (aiosmtpd) and real rendered files.
+
+Who should receive what comes from the staff directory by plain SQL (test_delivery.staff), the
+figures each section must show from the manifests render wrote, the periods from the timetable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_delivery import Server, extract_of, staff  # the shared aiosmtpd helper, extract cache, directory
+
+from reporting import settings
+from reporting.casedb import readonly
+from reporting.definitions import load_catalogue
+from reporting.delivery.addresses import MailConfigError, policy
+from reporting.delivery.ledger import Ledger
+from reporting.delivery.message import period_text
+from reporting.delivery.recipients import load_partners
+from reporting.delivery.transport import SmtpTransport, TemporaryFailure
+
+pytestmark = pytest.mark.xdist_group("sqlite_seed")
+REPO_CONFIG = settings.REPO_ROOT / "config"
+# three weekly lists sent whole (scope all): IRO receive all three, business support two, superusers one
+REPORTS = ("cp_conferences_incomplete", "icpc_first_review_timeliness", "rcpc_next_review_timeliness")
+RECEIVES = {"IRO": set(REPORTS), "BUSINESS_SUPPORT": set(REPORTS[1:]), "SUPERUSER": {REPORTS[0]}}
+FORMATS = ["pdf", "xlsx", "csv"]
+DIGEST = re.compile(r"^\[OFFICIAL-SENSITIVE\] MI reports for (\d\d \w\w\w \d{4}): (\d) reports?$")
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("MI_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("MI_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MI_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("MI_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    monkeypatch.setenv("MI_PERFORMANCE_TEAM_EMAIL", "performance-team@example.org")
+    return tmp_path
+
+
+@pytest.fixture
+def server(env, monkeypatch):
+    with Server() as running:
+        monkeypatch.setenv("MI_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("MI_SMTP_PORT", str(running.port))
+        monkeypatch.setenv("MI_SMTP_TIMEOUT", "5")
+        yield running
+
+
+def mail_config(env: Path, monkeypatch, text: str) -> None:
+    """A copy of config/ with `text` as its mail.yml's digest and attachments settings."""
+    config = env / "config"
+    shutil.copytree(REPO_CONFIG, config)
+    domains = "council: [example.org]\npartners: [example.org]\nschools: [schools.example.org]\n"
+    (config / "mail.yml").write_text(domains + text)
+    monkeypatch.setenv("MI_CONFIG_DIR", str(config))
+
+
+def selection(url: str, ids=REPORTS):
+    catalogue = load_catalogue()
+    return [(catalogue.get(i), extract_of(url, catalogue.get(i))[0]) for i in ids]
+
+
+def run(url: str, ids=REPORTS, **kw):
+    from reporting.batch import run_batch
+
+    engine = readonly.case_engine(url)
+    try:
+        return run_batch(selection(url, ids), engine, formats=FORMATS, deliver=True, **{"jobs": 1, **kw})
+    finally:
+        engine.dispose()
+
+
+def expected_reports(url: str) -> dict[str, set[str]]:
+    """address -> the reports of REPORTS owed to it, from ext_staff."""
+    period = selection(url)[0][1]
+    owed: dict[str, set[str]] = {}
+    for role, reports in RECEIVES.items():
+        for address in staff(url, role, period.end):
+            owed.setdefault(address, set()).update(reports)
+    return owed
+
+
+def sections(message) -> dict[str, str]:
+    """The text body cut into its numbered sections, by report title."""
+    body = message.get_body(("plain",)).get_content()
+    parts = re.split(r"^\d+\. (?:CORRECTION: )?", body, flags=re.M)[1:]
+    return {part.splitlines()[0]: part for part in parts}
+
+
+def manifest(env: Path, report_id: str, period) -> dict:
+    return json.loads((env / "archive" / report_id / period.end.isoformat() / "manifest.json").read_text())
+
+
+def capped(env: Path, report_id: str, period) -> bool:
+    recorded = manifest(env, report_id, period)
+    return recorded["pdf_rows"] < recorded["rows"]
+
+
+# ---- one e-mail each, with every report's headline -------------------------------------------------
+def test_each_recipient_gets_one_email_with_each_reports_headline_and_pdf_and_xlsx(seeded_sqlite_url, env,
+                                                                                    server):
+    catalogue = load_catalogue()
+    chosen = selection(seeded_sqlite_url)
+    period = chosen[0][1]
+    assert {p for _, p in chosen} == {period}, "three weekly reports: one period"
+    owed = expected_reports(seeded_sqlite_url)
+    assert any(len(v) == 3 for v in owed.values()) and any(len(v) == 2 for v in owed.values())
+    # the previous week rendered first, so each list has something to compare with (since last time)
+    from reporting.batch import run_batch
+    from reporting.schedules.periods import latest_complete_period
+
+    previous = latest_complete_period("weekly", period.start)
+    engine = readonly.case_engine(seeded_sqlite_url)
+    run_batch([(catalogue.get(i), previous) for i in REPORTS], engine, formats=FORMATS, deliver=False)
+    engine.dispose()
+
+    items = run(seeded_sqlite_url)
+    assert [(i.report_id, i.status) for i in items if i.status == "failed"] == []
+
+    by_to = Counter(m["To"] for m in server.messages)
+    assert set(by_to) == set(owed) and set(by_to.values()) == {1}, "exactly one e-mail each"
+    for message in server.messages:
+        reports = owed[message["To"]]
+        subject = DIGEST.match(message["Subject"])
+        assert subject, message["Subject"]
+        assert subject.group(2) == str(len(reports))
+        found = sections(message)
+        assert set(found) == {catalogue.get(r).spec.title for r in reports}
+        attached = sorted(p.get_filename() for p in message.iter_attachments())
+        assert attached == sorted(f"{r}.{f}" for r in reports for f in ("pdf", "xlsx")), "PDF and XLSX, no CSV"
+        for report_id in reports:
+            spec = catalogue.get(report_id).spec
+            text = found[spec.title]
+            recorded = manifest(env, report_id, period)
+            # its own headline, naming its own period (or the window its figures count over)
+            assert f"Period: {period_text(period)}" in text and "For: whole report" in text
+            if spec.figures_cover != "period":  # counted over the 12 months to the period end
+                start = period.end.replace(year=period.end.year - 1) + timedelta(days=1)
+                assert f"Figures for the 12 months {start:%d %b %Y} to {period.end:%d %b %Y}:" in text
+            for label, value in recorded["headline"]:
+                assert f"  {label}: {value}" in text
+            # and what changed since last week's list
+            assert recorded["since_last"]["compared_with"]["end"] == previous.end.isoformat()
+            assert f"  New since the last list: {recorded['since_last']['new']:,}" in text
+            assert f"since the list for the period ending {previous.end.isoformat()}" in text
+    # cp_conferences_incomplete: its headline is its first summary's total over the list (every row)
+    rows = extract_of(seeded_sqlite_url, catalogue.get(REPORTS[0]))[1]
+    assert manifest(env, REPORTS[0], period)["rows"] == len(rows)
+
+    # the ledger: one row per report x recipient, all sent, pointing at the one message they went in
+    ledger = Ledger()
+    entries = [e for r in REPORTS for e in ledger.entries(r, period.end.isoformat())]
+    ledger.dispose()
+    assert Counter((e["report_id"], e["recipient"]) for e in entries) == Counter(
+        {(r, to): 1 for to, reports in owed.items() for r in reports})
+    assert {e["state"] for e in entries} == {"sent"}
+    message_ids = {m["To"]: m["Message-ID"] for m in server.messages}
+    assert all(e["message_id"] == message_ids[e["recipient"]] for e in entries)
+    # each report's counts include its part of the digests
+    by_report = {i.report_id: i.delivery for i in items}
+    for report_id in REPORTS:
+        owed_it = sum(report_id in v for v in owed.values())
+        assert by_report[report_id]["sent"] == by_report[report_id]["in_digest"] == owed_it
+
+    # the same run again: nothing is sent twice
+    again = run(seeded_sqlite_url)
+    assert len(server.messages) == len(owed)
+    assert all(i.delivery["already_sent"] == i.delivery["in_digest"] and i.delivery["sent"] == 0 for i in again)
+
+
+def test_worker_processes_hand_their_digest_sends_back_to_one_digest_each(seeded_sqlite_url, env, server):
+    """`mi run -j 2`: each report runs in a worker process; the digests still go once, from the run."""
+    owed = expected_reports(seeded_sqlite_url)
+    items = run(seeded_sqlite_url, jobs=2)
+    assert [(i.report_id, i.status, i.error) for i in items if i.status == "failed"] == []
+    assert Counter(m["To"] for m in server.messages) == Counter(dict.fromkeys(owed, 1))
+    assert {i.report_id: i.delivery["sent"] for i in items} == {
+        r: sum(r in reports for reports in owed.values()) for r in REPORTS}
+
+
+def test_attachments_and_digest_by_role_and_digest_off(seeded_sqlite_url, env, server, monkeypatch):
+    catalogue = load_catalogue()
+    owed = expected_reports(seeded_sqlite_url)
+    period = selection(seeded_sqlite_url)[0][1]
+    roles = {to: role for role in RECEIVES for to in staff(seeded_sqlite_url, role, period.end)}
+    mail_config(env, monkeypatch, "digest: {default: true, SUPERUSER: false}\n"
+                                  "attachments: {default: [pdf], BUSINESS_SUPPORT: [pdf, xlsx, csv]}\n")
+    run(seeded_sqlite_url)
+    received: dict[str, list] = {}
+    for message in server.messages:
+        received.setdefault(message["To"], []).append(message)
+    assert set(received) == set(owed)
+    for to, messages in received.items():
+        files = sorted(p.get_filename() for m in messages for p in m.iter_attachments())
+        if roles[to] == "SUPERUSER":  # digest off for the role: the report on its own, as before (every format)
+            [message] = messages
+            assert message["Subject"].startswith(f"[OFFICIAL-SENSITIVE] {catalogue.get(REPORTS[0]).spec.title}: ")
+            assert files == sorted(f"{REPORTS[0]}.{f}" for f in FORMATS)
+            continue
+        [message] = messages
+        assert DIGEST.match(message["Subject"])
+        if roles[to] == "BUSINESS_SUPPORT":
+            wanted = dict.fromkeys(owed[to], ("pdf", "xlsx", "csv"))
+        else:  # the PDF alone, unless it shows only the first rows: then the XLSX with every row goes too
+            wanted = {r: ("pdf", "xlsx") if capped(env, r, period) else ("pdf",) for r in owed[to]}
+        assert files == sorted(f"{r}.{f}" for r in owed[to] for f in wanted[r]), (roles[to], files)
+    assert any(capped(env, r, period) for r in REPORTS) and not all(capped(env, r, period) for r in REPORTS)
+
+    # digest: false for everyone: per-report e-mails again (a fresh period: a new ledger and archive)
+    server.collector.messages.clear()
+    for name in ("archive", "state.sqlite"):
+        shutil.rmtree(env / name) if (env / name).is_dir() else (env / name).unlink()
+    mail_config_off = env / "config" / "mail.yml"
+    mail_config_off.write_text(mail_config_off.read_text().split("digest:")[0] + "digest: false\n")
+    items = run(seeded_sqlite_url)
+    assert all(i.delivery["in_digest"] == 0 for i in items)
+    per_report = Counter(m["To"] for m in server.messages)
+    assert per_report == Counter({to: len(reports) for to, reports in owed.items()})
+    titles = {catalogue.get(r).spec.title: r for r in REPORTS}
+    for message in server.messages:
+        assert not DIGEST.match(message["Subject"])
+        title = message["Subject"].removeprefix("[OFFICIAL-SENSITIVE] ").split(": ")[0]
+        assert titles[title] in owed[message["To"]]
+
+
+def test_mail_yml_digest_settings_are_checked_naming_the_file_and_field(env, monkeypatch):
+    for text, words in (("attachments: {default: [pdf, docx]}\n", "attachments.default[2]"),
+                        ("attachments: {TEAM_MANAGERS: [pdf]}\n", "'TEAM_MANAGERS' is not a role"),
+                        ("attachments: {TM: []}\n", "TM: no formats"),
+                        ("digest: sometimes\n", "digest"),
+                        ("digests: true\n", "digests: Extra inputs are not permitted")):
+        mail_config(env, monkeypatch, text)
+        with pytest.raises(MailConfigError) as error:
+            policy()
+        assert "mail.yml" in str(error.value) and words in str(error.value), str(error.value)
+        shutil.rmtree(env / "config")
+    mail_config(env, monkeypatch, "attachments: {TM: [pdf, csv]}\n")
+    rules = policy()
+    assert rules.attachments_for(("TM",)) == ("pdf", "csv") and rules.attachments_for(("SW",)) == ("pdf", "xlsx")
+    assert rules.attachments_for(("SW", "TM")) == ("pdf", "xlsx", "csv") and rules.digest_for(("TM",)) is True
+
+
+# ---- a digest that fails part-way -------------------------------------------------------------------
+class FailAfter:
+    """Passes the first `passes` messages to the real server, then fails every one: a temporary SMTP
+    error, or (crash) an error the delivery code does not expect."""
+
+    def __init__(self, inner, passes: int, crash: bool = False):
+        self.inner, self.passes, self.crash, self.calls = inner, passes, crash, 0
+
+    def send(self, message):
+        self.calls += 1
+        if self.calls > self.passes:
+            if self.crash:
+                raise OSError("No space left on device")
+            raise TemporaryFailure("SMTP 451 try later", 451)
+        self.inner.send(message)
+
+
+@pytest.mark.parametrize("crash", [False, True], ids=["smtp-451", "crash"])
+def test_a_run_failing_after_the_first_digest_sends_nothing_twice_on_retry(seeded_sqlite_url, env, crash):
+    from reporting.batch import _run_one
+    from reporting.delivery.deliver import deliver_digests
+
+    owed = expected_reports(seeded_sqlite_url)
+    chosen = selection(seeded_sqlite_url)
+    period = chosen[0][1]
+    engine = readonly.case_engine(seeded_sqlite_url)
+    # the reports of the run rendered, with what each owes to whom (sent nothing yet)
+    due = [d for report, p in chosen for d in _run_one(report, p, engine, FORMATS, True).due]
+    engine.dispose()
+    ledger = Ledger()
+    with Server() as server:
+        smtp = SmtpTransport("127.0.0.1", server.port, timeout=5)
+        # one report went to an IRO already (a digest of an earlier, smaller run of the day)
+        iro = next(to for to, reports in owed.items() if len(reports) == 3)
+        early = [d for d in due if d.person.email == iro and d.report.id == REPORTS[0]]
+        assert deliver_digests(early, period.end, transport=smtp, ledger=ledger)["digests"] == 1
+        # the run: the first digest goes, then the server fails (or the process crashes) for the rest
+        failing = FailAfter(smtp, passes=1, crash=crash)
+        first = deliver_digests(due, period.end, transport=failing, ledger=ledger, attempts=1)
+        assert first["digests"] == 1 and failing.calls == len(owed)
+        assert sum(c["failed"] for c in first["reports"].values()) > 0
+        assert not [e for r in REPORTS for e in ledger.entries(r) if e["state"] == "sending"], "claims given back"
+        # the retry sends only what did not go
+        retry = deliver_digests(due, period.end, transport=smtp, ledger=ledger)
+        assert retry["digests"] == len(owed) - 1
+        assert sum(c["sent"] for c in retry["reports"].values()) == \
+            sum(c["failed"] for c in first["reports"].values())
+        # and once more: nothing at all
+        assert deliver_digests(due, period.end, transport=smtp, ledger=ledger)["digests"] == 0
+    messages = server.messages
+    # every report reached every recipient exactly once, over however many messages
+    got = Counter((m["To"], title) for m in messages for title in sections(m))
+    titles = {r: load_catalogue().get(r).spec.title for r in REPORTS}
+    assert got == Counter({(to, titles[r]): 1 for to, reports in owed.items() for r in reports})
+    assert Counter(m["To"] for m in messages)[iro] == 2  # the early report, then the other two
+    later = [m for m in messages if m["To"] == iro][1]
+    assert set(sections(later)) == {titles[r] for r in REPORTS[1:]}
+    entries = [e for r in REPORTS for e in ledger.entries(r)]
+    assert Counter((e["report_id"], e["recipient"]) for e in entries) == Counter(
+        {(r, to): 1 for to, reports in owed.items() for r in reports})
+    assert {e["state"] for e in entries} == {"sent"}
+    assert {e["message_id"] for e in entries} == {m["Message-ID"] for m in messages}
+    ledger.dispose()
+
+
+# ---- outside the council ----------------------------------------------------------------------------
+def test_partners_keep_their_own_encrypted_pdf_and_password_never_a_digest(seeded_sqlite_url, env, server):
+    catalogue = load_catalogue()
+    items = run(seeded_sqlite_url, ids=("cp_lists_to_agencies", REPORTS[0]))
+    assert [(i.report_id, i.status, i.error) for i in items if i.status == "failed"] == []
+    partners = {p.email for p in load_partners().partners if {"HOSPITALS", "CAIT"} & set(p.roles)}
+    title = catalogue.get("cp_lists_to_agencies").spec.title
+    passwords = [m for m in server.messages if "] Password: " in m["Subject"]]
+    to_partners = [m for m in server.messages if m["To"] in partners and m not in passwords]
+    assert Counter(m["To"] for m in to_partners) == Counter(partners), "one report message each"
+    for message in to_partners:
+        assert not DIGEST.match(message["Subject"]) and title in message["Subject"]
+        assert [p.get_filename() for p in message.iter_attachments()] == ["cp_lists_to_agencies.encrypted.pdf"]
+    assert passwords and all(not list(m.iter_attachments()) for m in passwords)
+    # staff got the other report in a digest
+    staff_messages = [m for m in server.messages if m["To"] not in partners and m not in passwords]
+    assert staff_messages and all(DIGEST.match(m["Subject"]) for m in staff_messages)
