@@ -37,12 +37,12 @@ def describe(cover: Cover, period: Period) -> str:
     if cover == "period":
         return f"{_day(period.start)} to {_day(end)}" if period.start != end else _day(end)
     if cover == "period_end":
-        return f"at the end of {_day(end)}"
+        return f"the position at the end of {_day(end)}"
     if cover == "12_months_to_period_end":
         return f"the 12 months {_day(_months_back(end, 12))} to {_day(end)}"
     if cover == "financial_year_to_period_end":
         start = end.replace(month=4, day=1) if end.month >= 4 else end.replace(year=end.year - 1, month=4, day=1)
         return f"the financial year to date, {_day(start)} to {_day(end)}"
     days = 7 if cover == "next_7_days" else 14
-    return f"overdue at {_day(end)} or due in the {days} days after it ({_day(end + timedelta(days=1))} to " \
+    return f"records overdue at {_day(end)} or due in the {days} days after it ({_day(end + timedelta(days=1))} to " \
            f"{_day(end + timedelta(days=days))})"

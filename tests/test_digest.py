@@ -1,4 +1,4 @@
-"""One digest per recipient per run (issue 19): `mi run` delivering several reports sends each member
+"""One digest per recipient per run: `mi run` delivering several reports sends each member
 of staff ONE e-mail, through a real SMTP server (aiosmtpd) and real rendered files.
 
 Who should receive what comes from the staff directory by plain SQL (test_delivery.staff), the

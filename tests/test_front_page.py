@@ -1,4 +1,4 @@
-"""The overview's front page (issue 19) on a small hand-written set of indicator values: every
+"""The overview's front page on a small hand-written set of indicator values: every
 expected line is worked out by hand in the comment above it, not by the code under test.
 
 The set, for September 2026 compared with August 2026 (RAG rules as indicators/*.yml write them:

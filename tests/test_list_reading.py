@@ -1,4 +1,4 @@
-"""Lists built for action (issue 19): read as their recipients read them.
+"""Lists built for action: read as their recipients read them.
 
 A team manager's slice names the team once in its heading, groups the rows by allocated worker
 with each worker's subtotal, and says at the top how many of its records are red; the status comes

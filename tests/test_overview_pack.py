@@ -1,4 +1,4 @@
-"""What managers receive (issue 19), read from the rendered files of the CSSW Performance Overview
+"""What managers receive, read from the rendered files of the CSSW Performance Overview
 for March 2024 on the hand-worked authority (tests/fixtures/handworked/authority.yml): the front
 page first, the period's commentary after it (any report: a "Commentary" section near the top, or
 none), and the XLSX with every indicator and its trend beside the team table.

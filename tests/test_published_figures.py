@@ -93,7 +93,7 @@ def test_a_chart_is_titled_by_what_it_plots_and_plots_its_tables_column(report_i
 @SEED
 @pytest.mark.parametrize("report_id, window", [
     ("icpc_first_review_timeliness", "Figures for the 12 months 26 Oct 2025 to 25 Oct 2026:"),
-    ("cp_visits_due_next_week", "Figures for overdue at 25 Oct 2026 or due in the 7 days after it "
+    ("cp_visits_due_next_week", "Figures for records overdue at 25 Oct 2026 or due in the 7 days after it "
                                 "(26 Oct 2026 to 1 Nov 2026):"),
 ])
 def test_an_e_mail_headline_names_its_own_window(report_id, window, seeded_sqlite_url, tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 """How a report's list is laid out for reading (HTML and PDF): what comes first, what goes into the
 heading, how a team's rows are grouped, and what a shortened PDF list left out.
 
-The rules, for everyone who reads a list (issue 19):
+The rules, for everyone who reads a list:
 
 * the status comes first: the column(s) with RAG colouring (or a column named ``status``) follow the
   record's identifier (its first column and the ID or name columns right after it), so the status
