@@ -8,6 +8,7 @@ Sections (add new fixtures to the section they belong to, or start a new one):
    dropped again at the end of the session.
 3. Seeded case databases: the synthetic authority (camden scale, seed 1, as at 2026-10-26)
    loaded once per xdist worker into SQLite and into PostgreSQL.
+4. Definitions: `sql_copy`, a private copy of sql/ a test may break or add to.
 
 The suite runs as `pytest -n 2 --dist loadgroup`. Session fixtures are per worker, so a
 test that uses a seeded database must carry the matching xdist group mark, which keeps
@@ -163,3 +164,19 @@ def seeded_url(request: pytest.FixtureRequest) -> str:
     """The seeded database of the engine named by the (indirect) parameter: sqlite or postgresql."""
     name = {"sqlite": "seeded_sqlite_url", "postgresql": "seeded_pg_url"}[request.param]
     return request.getfixturevalue(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Definitions
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def sql_copy(tmp_path, monkeypatch):
+    """A private copy of sql/ that the test may break or add to; MI_SQL_DIR points at it."""
+    import shutil
+
+    from reporting import settings
+
+    root = tmp_path / "sql"
+    shutil.copytree(settings.sql_dir(), root)
+    monkeypatch.setenv("MI_SQL_DIR", str(root))
+    return root

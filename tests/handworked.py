@@ -134,7 +134,7 @@ def fixture_rows(fixture: dict) -> dict[str, list[dict]]:
         rows.add("ext_staff", {
             "staf_professional_id": person["id"], "staf_role": person["role"], "staf_team_id": person["team"],
             "staf_start_date": person["start"], "staf_leave_date": person.get("leave"),
-            "staf_is_agency": person["agency"], "staf_email": f"{person['id'].lower()}@handworked.example"})
+            "staf_is_agency": person["agency"], "staf_email": f"{person['id'].lower()}@handworked.test"})
     for service in organisation["services"]:
         rows.add("ext_services", {"serv_service_id": service["id"], "serv_service_name": service["name"],
                                   "serv_area": service["area"]})

@@ -28,14 +28,6 @@ WEEK = Period(__import__("datetime").date(2026, 10, 19), __import__("datetime").
 SEED = pytest.mark.xdist_group("sqlite_seed")
 
 
-@pytest.fixture
-def sql_copy(tmp_path, monkeypatch):
-    root = tmp_path / "sql"
-    shutil.copytree(settings.sql_dir(), root)
-    monkeypatch.setenv("MI_SQL_DIR", str(root))
-    return root
-
-
 def add_report(root: Path, name: str, yaml_text: str | None = None, sql: str | None = None) -> Path:
     folder = root / "broken"
     folder.mkdir(exist_ok=True)

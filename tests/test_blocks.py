@@ -3,8 +3,6 @@ unknown name, the block meant and where every block is listed."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from reporting import settings
@@ -12,15 +10,6 @@ from reporting.definitions import load_definition
 from reporting.extract import ReportSQLError, expand_sql, expand_text
 
 EXAMPLE = settings.REPO_ROOT / "sql" / "child_protection" / "cp_visits_due_next_week.yml"
-
-
-@pytest.fixture
-def sql_copy(tmp_path, monkeypatch):
-    """A private copy of sql/ that the test may add to; MI_SQL_DIR points at it."""
-    root = tmp_path / "sql"
-    shutil.copytree(settings.sql_dir(), root)
-    monkeypatch.setenv("MI_SQL_DIR", str(root))
-    return root
 
 
 def test_an_unknown_block_is_named_with_its_line_and_the_block_meant(sql_copy):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -23,15 +22,6 @@ from reporting.schedules.periods import latest_complete_period
 
 EXAMPLE = settings.REPO_ROOT / "sql" / "child_protection" / "cp_visits_due_next_week.yml"
 RUN_DATE = date(2026, 10, 26)
-
-
-@pytest.fixture
-def sql_copy(tmp_path, monkeypatch):
-    """A private copy of sql/ that the test may break; MI_SQL_DIR points at it."""
-    root = tmp_path / "sql"
-    shutil.copytree(settings.sql_dir(), root)
-    monkeypatch.setenv("MI_SQL_DIR", str(root))
-    return root
 
 
 def _write_broken(root: Path, name: str, mutate) -> Path:

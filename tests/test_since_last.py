@@ -244,7 +244,7 @@ def test_partner_cp_list_rows_changes_team_and_contact(handworked_engine, week):
         manager_email = conn.execute(text(
             "select s.staf_email from ext_teams t join ext_staff s on s.staf_professional_id = t.team_manager_id "
             "where t.team_team_id = 'T-FIT'")).scalar_one()
-    assert manager_email == "w8@handworked.example"
+    assert manager_email == "w8@handworked.test"
     for row in found:
         if row["on_list"]:
             assert (row["team_name"], row["team_contact"]) == ("Family Intervention Team", manager_email)
@@ -278,6 +278,6 @@ def test_partners_see_the_changes_first_and_team_and_contact_but_not_the_worker(
     changes_part, list_part = text_[changes_at:list_at], text_[list_at:]
     assert "Oscar Price" in changes_part and "Poppy Hughes" in changes_part and "Plan ended" in changes_part
     assert "Oscar Price" not in list_part and "Poppy Hughes" not in list_part, "an ended plan is not in the list"
-    assert "Lily Ward" in list_part and "w8@handworked.example" in list_part and "Family Intervention Team" in list_part
+    assert "Lily Ward" in list_part and "w8@handworked.test" in list_part and "Family Intervention Team" in list_part
     assert "Amina Shah" not in page and "Allocated worker" not in page  # W1, C20's worker
     assert "4 records" in list_part

@@ -10,7 +10,6 @@ narrowed recipients on the hand-worked authority.
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -29,11 +28,9 @@ ORIGINAL = settings.REPO_ROOT / "sql" / "looked_after" / f"{REPORT}.sql"
 
 
 @pytest.fixture
-def sql_copy(tmp_path, monkeypatch):
-    """A private copy of sql/ (MI_SQL_DIR) and no case database (validate builds a schema-only one)."""
-    root = tmp_path / "sql"
-    shutil.copytree(settings.sql_dir(), root)
-    monkeypatch.setenv("MI_SQL_DIR", str(root))
+def sql_copy(sql_copy, tmp_path, monkeypatch):
+    """The private copy of sql/ (conftest), with no case database (validate builds a schema-only one)."""
+    root = sql_copy
     monkeypatch.setenv("MI_CATALOGUE_CACHE", "false")
     monkeypatch.setenv("MI_CASEDB_URL", f"sqlite:///{tmp_path / 'no-such-case.sqlite'}")
     monkeypatch.setenv("COLUMNS", "2000")  # one problem per printed line

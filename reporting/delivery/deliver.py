@@ -259,21 +259,7 @@ def _too_large_to_send_outside(person: Person, files: list[mail.Attachment]) -> 
 
 
 def _send(transport, ledger: Ledger, claim, message, attempts: int, backoff: float) -> str:
-    for attempt in range(1, attempts + 1):
-        try:
-            transport.send(message)
-        except PermanentFailure as error:
-            ledger.mark_failed(claim, str(error), permanent=True, tries=attempt)
-            return "rejected"
-        except TemporaryFailure as error:
-            if attempt == attempts:
-                ledger.mark_failed(claim, str(error), permanent=False, tries=attempt)
-                return "failed"
-            time.sleep(backoff * 2 ** (attempt - 1))
-            continue
-        ledger.mark_sent(claim, message["Message-ID"], tries=attempt)
-        return "sent"
-    raise AssertionError("unreachable")
+    return _send_all(transport, ledger, [claim], message, attempts, backoff)
 
 
 def _notify_rejections(report: ReportDefinition, period: Period, transport, ledger: Ledger, attempts: int,
@@ -507,7 +493,8 @@ def _section(claimed: _Claimed) -> mail.Section:
 
 
 def _send_all(transport, ledger: Ledger, claims: list[Claim], message, attempts: int, backoff: float) -> str:
-    """`_send` for a digest: the one message, then every claim recorded in one transaction."""
+    """Send one message (a report, or a digest of several), retrying a temporary failure with back-off,
+    then record every claim it carries in one transaction: 'sent', 'rejected' or 'failed'."""
     for attempt in range(1, attempts + 1):
         try:
             transport.send(message)

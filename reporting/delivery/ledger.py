@@ -168,17 +168,10 @@ class Ledger:
                 deliveries.c.kind == key.kind, deliveries.c.state == "sent",
                 deliveries.c.content_hash != key.content_hash).limit(1)).first() is not None
 
-    def _finish(self, claim: Claim, **values) -> bool:
-        # fenced by the claim token: a worker whose lease was taken over cannot overwrite the row
-        with self.engine.begin() as conn:
-            done = conn.execute(update(deliveries)
-                                .where(deliveries.c.id == claim.id, deliveries.c.claim_token == claim.token)
-                                .values(updated_at=_now(), lease_until=None, **values))
-        return done.rowcount == 1
-
     def _finish_all(self, claims: list[Claim], **values) -> int:
-        """`_finish` for several claims in ONE transaction: a digest's reports are all recorded sent
-        (or all given back) together, never some of them."""
+        """Record the outcome of claims in ONE transaction (a digest's reports all sent, or all given
+        back, together), each fenced by its claim token: a worker whose lease was taken over cannot
+        overwrite the row. Returns how many rows were still this worker's to finish."""
         done = 0
         with self.engine.begin() as conn:
             for claim in claims:
@@ -188,7 +181,8 @@ class Ledger:
         return done
 
     def mark_all_sent(self, claims: list[Claim], message_id: str, *, tries: int = 1) -> int:
-        """Every claim of one digest sent in `message_id` (one transaction)."""
+        """Every claim sent in `message_id`; `tries`: send attempts made under these claims (the claim
+        itself counted one)."""
         return self._finish_all(claims, state="sent", sent_at=_now(), message_id=message_id, last_error=None,
                                 attempts=deliveries.c.attempts + (tries - 1))
 
@@ -197,13 +191,10 @@ class Ledger:
                                 attempts=deliveries.c.attempts + (tries - 1))
 
     def mark_sent(self, claim: Claim, message_id: str, *, tries: int = 1) -> bool:
-        """`tries`: send attempts made under this claim (the claim itself counted one)."""
-        return self._finish(claim, state="sent", sent_at=_now(), message_id=message_id, last_error=None,
-                            attempts=deliveries.c.attempts + (tries - 1))
+        return self.mark_all_sent([claim], message_id, tries=tries) == 1
 
     def mark_failed(self, claim: Claim, error: str, *, permanent: bool, tries: int = 1) -> bool:
-        return self._finish(claim, state="rejected" if permanent else RETRYABLE, last_error=error[:300],
-                            attempts=deliveries.c.attempts + (tries - 1))
+        return self.mark_all_failed([claim], error, permanent=permanent, tries=tries) == 1
 
     def record_empty(self, key: Key, *, role: str = "") -> None:
         now = _now()
