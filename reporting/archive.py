@@ -10,7 +10,9 @@ hold children's data.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -123,9 +125,13 @@ def _owner_only(work: Path) -> None:
 
 def replace_folder(work: Path, final: Path) -> None:
     """Put the complete folder `work` in place of `final` with renames only; a reader sees the old
-    folder or the new one, never half of either."""
+    folder or the new one, never half of either, and never no folder: on Linux the two folders are
+    exchanged in one step (renameat2 RENAME_EXCHANGE), elsewhere the old is moved aside first."""
     _owner_only(work)
     private_mkdir(final.parent)
+    if final.exists() and _exchange(work, final):
+        shutil.rmtree(work, ignore_errors=True)  # `work` now holds the previous folder
+        return
     if final.exists():
         retired = final.with_name(f"{WORK_PREFIX}old-{final.name}-{os.getpid()}-{time.monotonic_ns()}")
         try:
@@ -138,6 +144,27 @@ def replace_folder(work: Path, final: Path) -> None:
     except OSError:
         if not final.exists():
             raise  # otherwise a worker racing us put its folder (the same content) in place first
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths atomically; False where the system cannot (not Linux, old kernel or
+    libc, or `b` vanished meanwhile), and the caller falls back to two renames."""
+    renameat2 = getattr(_libc(), "renameat2", None)
+    if renameat2 is None:
+        return False
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+@functools.cache
+def _libc():
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
 
 
 def publish_files(built: Path, final: Path) -> None:

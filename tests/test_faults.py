@@ -450,6 +450,42 @@ def test_two_runs_of_one_period_at_once_send_one_copy_per_recipient(env, seeded_
     assert set(received) == {e for e in expected if team_of[e] in teams}
 
 
+def test_a_folder_swapped_by_another_render_is_never_missing_to_a_reader(tmp_path):
+    """Two runs of one period render the same copy; the one that finishes second swaps its folder in
+    while the first is delivering. The delivering side must always find a folder with a manifest
+    (CI once caught the moment between moving the old folder aside and moving the new one in)."""
+    import threading
+
+    from reporting import archive
+
+    final = tmp_path / "team-T1"
+    archive.private_mkdir(final)
+    archive.write_manifest(final, {"content_hash": "h", "version": -1})
+    missing, done = [], threading.Event()
+
+    def read():
+        while not done.is_set():
+            try:
+                archive.read_manifest(final)
+            except (OSError, ValueError) as error:
+                missing.append(type(error).__name__)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for version in range(300):
+            work = tmp_path / f".work-{version}"
+            work.mkdir()
+            archive.write_manifest(work, {"content_hash": "h", "version": version})
+            archive.replace_folder(work, final)
+    finally:
+        done.set()
+        reader.join()
+    assert missing == []
+    assert archive.read_manifest(final)["version"] == 299
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["team-T1"]  # the old folders are gone
+
+
 # ---- 9. clock and calendar edges ------------------------------------------------------------------
 def test_bank_holiday_year_end_dst_and_leap_day_edges():
     import pendulum

@@ -128,10 +128,13 @@ def _finished(send: Send, period: Period) -> tuple[Path, dict]:
 
 
 def _checked_folder(folder: Path, content_hash: str, what: str, slice_id: str) -> tuple[Path, dict]:
-    try:
-        manifest = archive.read_manifest(folder)
-    except (OSError, ValueError):
-        manifest = {}
+    manifest: dict = {}
+    for pause in (0.05, 0.2, 0.0):  # where folders cannot be exchanged in one step, a render in
+        try:                          # another process leaves a moment with no folder at all
+            manifest = archive.read_manifest(folder)
+            break
+        except (OSError, ValueError):
+            time.sleep(pause)
     if manifest.get("content_hash") != content_hash:
         raise NotRenderedError(f"{what}: the copy for {slice_id} "
                                "is not rendered for this run's rows; run the render task, then deliver")
