@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import UnionType
 from typing import Literal, Union, get_args, get_origin
+from urllib.parse import quote
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     state_url: str | None = Field(None, description="The delivery ledger's database (default: var/state.sqlite). "
                                   "Apart from the case database, which the pipeline only reads.")
     archive_dir: Path | None = Field(None, description="Report archive (default var/archive).")
+    archive_url: str | None = Field(None, description="Where staff open the archive in a browser (an intranet "
+                                    "site serving MI_ARCHIVE_DIR): the digest links each report's HTML under it. "
+                                    "Unset: a file:// link to the archived HTML.")
     outbox_dir: Path | None = Field(None, description="Where messages go when no SMTP relay is set "
                                     "(default var/outbox).")
     commentary_dir: Path | None = Field(None, description="The performance team's commentary: "
@@ -224,6 +228,16 @@ def state_url() -> str:
 
 def archive_dir() -> Path:
     return current().archive_dir or var_dir() / "archive"
+
+
+def archive_link(path: Path) -> str:
+    """The address a member of staff opens an archived file at: under `MI_ARCHIVE_URL` when set,
+    else the file's own file:// URI."""
+    base = current().archive_url
+    if not base:
+        return path.resolve().as_uri()
+    relative = path.resolve().relative_to(archive_dir().resolve())
+    return base.rstrip("/") + "/" + "/".join(quote(part) for part in relative.parts)
 
 
 def outbox_dir() -> Path:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from reporting import since_last
+from reporting.render.listing import WORKER_NAMES
+
 if TYPE_CHECKING:
     from reporting.definitions import Definition, Summary
 
@@ -128,6 +131,30 @@ def _figures(tables: list[dict], rows: int) -> list[tuple[str, str]]:
         if total is not None:
             return [(c["label"], _fmt(total[c["name"]], c["type"])) for c in table["columns"][1:]]
     return [("Rows", f"{rows:,}")]
+
+
+TOP_OVERDUE = 5  # red records a digest lists for its reader to act on first
+
+
+def top_overdue(spec: Definition, rows: list[dict], limit: int = TOP_OVERDUE) -> dict | None:
+    """The red records of a list: how many, and the first `limit` in the list's own order, each as
+    (label, value) pairs naming the record's key, its status and its worker when the list has one.
+    For the digest e-mail: what the reader's copy asks them to act on first. None for aggregate
+    reports (no record is named) and lists without a RAG status."""
+    rag = since_last.rag_column(spec)
+    if rag is None or not since_last.applies(spec):
+        return None
+    by_name = {c.name: c for c in spec.columns}
+    key = by_name[since_last.key_column(spec)]
+    status = next(c for c in spec.columns if c.rag == rag)
+    worker = next((by_name[n] for n in WORKER_NAMES if n in by_name and not by_name[n].hidden), None)
+    shown = [key] + [c for c in (status, worker) if c is not None and c is not key]
+    red = [r for r in since_last.listed(spec, rows) if r.get(rag) == "red"]
+    return {"red": len(red), "first": [[(c.label, _said(r.get(c.name))) for c in shown] for r in red[:limit]]}
+
+
+def _said(value) -> str:
+    return "not recorded" if value in (None, "") else str(value)
 
 
 def _since_last(changes: dict | None) -> list[tuple[str, str]]:

@@ -31,7 +31,7 @@ REPO_CONFIG = settings.REPO_ROOT / "config"
 # three weekly lists sent whole (scope all): IRO receive all three, business support two, superusers one
 REPORTS = ("cp_conferences_incomplete", "icpc_first_review_timeliness", "rcpc_next_review_timeliness")
 RECEIVES = {"IRO": set(REPORTS), "BUSINESS_SUPPORT": set(REPORTS[1:]), "SUPERUSER": {REPORTS[0]}}
-FORMATS = ["pdf", "xlsx", "csv"]
+FORMATS = ["pdf", "xlsx", "csv", "html"]
 DIGEST = re.compile(r"^\[OFFICIAL-SENSITIVE\] MI reports for (\d\d \w\w\w \d{4}): (\d) reports?$")
 
 
@@ -106,7 +106,8 @@ def capped(env: Path, report_id: str, period) -> bool:
 
 # ---- one e-mail each, with every report's headline -------------------------------------------------
 def test_each_recipient_gets_one_email_with_each_reports_headline_and_pdf_and_xlsx(seeded_sqlite_url, env,
-                                                                                    server):
+                                                                                    server, monkeypatch):
+    monkeypatch.setenv("MI_ARCHIVE_URL", "https://mi-archive.example.org/reports/")
     catalogue = load_catalogue()
     chosen = selection(seeded_sqlite_url)
     period = chosen[0][1]
@@ -151,6 +152,20 @@ def test_each_recipient_gets_one_email_with_each_reports_headline_and_pdf_and_xl
             assert recorded["since_last"]["compared_with"]["end"] == previous.end.isoformat()
             assert f"  New since the last list: {recorded['since_last']['new']:,}" in text
             assert f"since the list for the period ending {previous.end.isoformat()}" in text
+            # the first red records to act on, in the list's order, from the extract's own rows
+            rag = next(c.rag for c in spec.columns if c.rag)
+            key = spec.columns[0]
+            red = [r for r in extract_of(seeded_sqlite_url, catalogue.get(report_id))[1] if r[rag] == "red"]
+            assert red, f"{report_id}: the seed should have red records to list"
+            listed = re.findall(rf"^  - {re.escape(key.label)}: ([^;]+);", text, re.M)
+            assert listed == [str(r[key.name]) for r in red[:5]], report_id
+            said = "The red record" if len(red) == 1 else (
+                f"The first 5 of {len(red):,} red records" if len(red) > 5 else f"The {len(red)} red records")
+            assert f"{said} on your list:" in text
+            # and where to open it: the archived HTML under MI_ARCHIVE_URL
+            link = f"https://mi-archive.example.org/reports/{report_id}/{period.end.isoformat()}/{report_id}.html"
+            assert f"Open in the archive: {link}" in text
+            assert (env / "archive" / report_id / period.end.isoformat() / f"{report_id}.html").is_file()
     # cp_conferences_incomplete: its headline is its first summary's total over the list (every row)
     rows = extract_of(seeded_sqlite_url, catalogue.get(REPORTS[0]))[1]
     assert manifest(env, REPORTS[0], period)["rows"] == len(rows)

@@ -43,9 +43,11 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
     ids = definition.spec.indicators
     assert html.count('class="kpi') >= len(ids)
     assert html.count('<figure class="trend">') == len(ids)
-    # Every trend carries 48 monthly points in its accessible description.
-    first = re.search(r'<figure class="trend">.*?aria-label="([^"]*)"', html, re.S).group(1)
-    assert first.count(";") == 47
+    # Every trend is described in words (not its 48 figures read out), and the 48 figures are a table.
+    first = re.search(r'<figure class="trend">(.*?)</figure>', html, re.S).group(1)
+    assert re.search(r'<p class="trend-summary" id="trend-[a-z0-9_]+-summary">[^<]+, 48 months: '
+                     r'(rose|fell|was) ', first)
+    assert first.count('<tr><th scope="row">') == 48
     aggregate = definition.spec.sensitivity == "aggregate"
     with engine.connect() as conn:
         session = IndicatorSession(conn)

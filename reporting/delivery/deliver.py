@@ -492,7 +492,14 @@ def _section(claimed: _Claimed) -> mail.Section:
         figures=[(label, value) for label, value in manifest["headline"]], attachments=claimed.files,
         correction=claimed.claim.correction,
         figures_cover=None if spec.figures_cover == "period" else describe(spec.figures_cover, item.period),
-        compared_with=(changes.get("compared_with") or {}).get("end"))
+        compared_with=(changes.get("compared_with") or {}).get("end"),
+        overdue=manifest.get("top_overdue"), archived_html=_archived_html(item.folder, manifest))
+
+
+def _archived_html(folder: Path, manifest: dict) -> str | None:
+    """The link to the copy's HTML in the archive, when it was rendered (checked by the manifest)."""
+    html_files = [name for name in manifest.get("file_hashes", {}) if name.endswith(".html")]
+    return settings.archive_link(folder / html_files[0]) if html_files else None
 
 
 def _send_all(transport, ledger: Ledger, claims: list[Claim], message, attempts: int, backoff: float) -> str:

@@ -121,7 +121,7 @@ def _text(content: Content, small: list[Attachment], large: list[Attachment]) ->
 
 def _html(content: Content, small: list[Attachment], large: list[Attachment]) -> str:
     e = html.escape
-    figures = "".join(f"<tr><th scope='row'>{e(label)}</th><td>{e(value)}</td></tr>"
+    figures = "".join(f"<tr><th scope='row' style='text-align:left'>{e(label)}</th><td>{e(value)}</td></tr>"
                       for label, value in content.figures)
     parts = [f"<h1>{e(content.title)}</h1>",
              f"<p>Period: {e(period_text(content.period))}<br>For: {e(content.slice_label)}</p>"]
@@ -162,6 +162,8 @@ class Section:
     correction: bool = False
     figures_cover: str | None = None
     compared_with: str | None = None  # the period end of the list the since-last figures compare with
+    overdue: dict | None = None  # the copy's red records: {red: how many, first: the first few, named}
+    archived_html: str | None = None  # where the reader opens the copy's HTML in the archive
 
 
 @dataclass
@@ -217,6 +219,12 @@ def _digest_text(digest: Digest, parts) -> str:
         lines += [f"  {label}: {value}" for label, value in section.figures]
         if section.compared_with:
             lines += [f"  (since the list for the period ending {section.compared_with})"]
+        if section.overdue and section.overdue["red"]:
+            lines += [f"{_first_red(section.overdue)}:"]
+            lines += ["  - " + "; ".join(f"{label}: {value}" for label, value in item)
+                      for item in section.overdue["first"]]
+        if section.archived_html:
+            lines += [f"Open in the archive: {section.archived_html}"]
         if small:
             lines += ["Attached: " + ", ".join(a.name for a in small)]
         if large:
@@ -225,6 +233,16 @@ def _digest_text(digest: Digest, parts) -> str:
     top = max((s.classification for s in digest.sections), key=lambda c: CLASSIFICATION_RANK.get(c, 2))
     lines += [f"Classification: {top}. Do not forward outside the intended recipients."]
     return "\n".join(lines) + "\n"
+
+
+def _first_red(overdue: dict) -> str:
+    """"The 2 red records on your list" or "The first 5 of 12 red records on your list"."""
+    red, shown = overdue["red"], len(overdue["first"])
+    if red == 1:
+        return "The red record on your list"
+    if shown < red:
+        return f"The first {shown} of {red:,} red records on your list"
+    return f"The {red} red records on your list"
 
 
 def _digest_html(digest: Digest, parts) -> str:
@@ -238,10 +256,16 @@ def _digest_html(digest: Digest, parts) -> str:
             body.append("<p>This replaces the version sent earlier for this period.</p>")
         if section.figures_cover:
             body.append(f"<p>Figures for {e(section.figures_cover)}:</p>")
-        body.append("<table>" + "".join(f"<tr><th scope='row'>{e(label)}</th><td>{e(value)}</td></tr>"
-                                        for label, value in section.figures) + "</table>")
+        body.append("<table>" + "".join(f"<tr><th scope='row' style='text-align:left'>{e(label)}</th>"
+                                        f"<td>{e(value)}</td></tr>" for label, value in section.figures) + "</table>")
         if section.compared_with:
             body.append(f"<p>Since the list for the period ending {e(section.compared_with)}.</p>")
+        if section.overdue and section.overdue["red"]:
+            items = "".join("<li>" + "; ".join(f"{e(label)}: {e(value)}" for label, value in item) + "</li>"
+                            for item in section.overdue["first"])
+            body.append(f"<p>{e(_first_red(section.overdue))}:</p><ul>{items}</ul>")
+        if section.archived_html:
+            body.append(f"<p><a href='{e(section.archived_html)}'>Open {e(section.title)} in the archive</a></p>")
         if small:
             body.append(f"<p>Attached: {e(', '.join(a.name for a in small))}</p>")
         if large:

@@ -157,13 +157,16 @@ def trend(indicator: IndicatorDefinition, session: IndicatorSession, end: date, 
         hidden = aggregate and _suppressed(spec, value)
         month = value.window.end if spec.basis != "month" else value.window.start
         label = f"{_MONTHS[month.month - 1]} {month.year % 100:02d}"
-        points.append({"label": label, "month": value.window.end.isoformat(),
+        points.append({"label": label, "long_label": f"{_MONTHS[month.month - 1]} {month.year}",
+                       "month": value.window.end.isoformat(),
                        "value": None if hidden else value.value,
                        "display": disclosure.SUPPRESSED if hidden else display(spec, value.value)})
     marks = [b for b in benchmarks(spec, end) if b["value"] is not None]
     plotted = [p["value"] for p in points if p["value"] is not None]
-    return {"id": spec.id, "title": spec.title, "unit": UNIT_LABELS[spec.unit], "points": points,
-            "target": spec.target_for(end), "benchmarks": marks,
+    target = spec.target_for(end)
+    return {"id": spec.id, "title": spec.title, "unit": UNIT_LABELS[spec.unit], "unit_id": spec.unit,
+            "basis": spec.basis, "polarity": spec.polarity, "points": points, "target": target,
+            "target_display": None if target is None else display(spec, target), "benchmarks": marks,
             "min": min(plotted + [b["value"] for b in marks]
                        + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0),
             "max": max(plotted + [b["value"] for b in marks]

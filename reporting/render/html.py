@@ -65,11 +65,12 @@ from typing import TYPE_CHECKING, cast
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from reporting.errors import MIError
 from reporting.text import area_name
 
-from .charts import bar_chart_layout, centred_inside, line_chart_layout, text_width
+from .charts import bar_chart_layout, line_chart_layout, text_width
 from .listing import list_layout
 
 if TYPE_CHECKING:
@@ -269,6 +270,18 @@ def template_problems(yaml_path: Path, template: str) -> list[str]:
     return []
 
 
+def _trend_svg(trend: Mapping) -> Markup:
+    from .trend_chart import trend_svg  # matplotlib loads only when an overview is drawn
+
+    return Markup(trend_svg(trend))
+
+
+def _trend_summary(trend: Mapping) -> str:
+    from .trend_chart import summary
+
+    return summary(trend)
+
+
 @lru_cache(maxsize=64)
 def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     # Sandboxed: a data officer's template (beside the report's YAML) is untrusted input, and
@@ -294,7 +307,8 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env.globals["bar_chart_layout"] = bar_chart_layout
     env.globals["line_chart_layout"] = line_chart_layout
     env.globals["text_width"] = text_width
-    env.globals["centred_inside"] = centred_inside
+    env.globals["trend_svg"] = _trend_svg
+    env.globals["trend_summary"] = _trend_summary
     env.globals["list_layout"] = list_layout
     return env
 
