@@ -345,3 +345,67 @@ def test_partners_keep_their_own_encrypted_pdf_and_password_never_a_digest(seede
     # staff got the other report in a digest
     staff_messages = [m for m in server.messages if m["To"] not in partners and m not in passwords]
     assert staff_messages and all(DIGEST.match(m["Subject"]) for m in staff_messages)
+
+
+# ---- under Airflow: the report runs queue, mi_staff_digest sends -------------------------------------
+def test_report_runs_queue_staff_sends_and_the_days_digest_task_sends_one_email_each(seeded_sqlite_url, env,
+                                                                                      server, monkeypatch):
+    """Each report DAG's deliver task queues its staff sends (no e-mail yet); the day's send_digests
+    task sends every person one e-mail with every report queued for them and empties the queue; a
+    send that failed stays queued and only it goes on the retry."""
+    from reporting.delivery import digest_queue
+    from reporting.orchestration import tasks
+
+    monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
+    owed = expected_reports(seeded_sqlite_url)
+    period = selection(seeded_sqlite_url)[0][1]
+    start, end = period.start.isoformat(), period.end.isoformat()
+    for report_id in REPORTS:
+        out = tasks.extract(report_id, start, end, end)
+        tasks.check_quality(report_id, out["staging"])
+        delivered = [tasks.deliver(report_id, tasks.render(report_id, out["staging"], t)) for t in out["targets"]]
+        assert sum(d["delivery"]["in_digest"] for d in delivered) == sum(report_id in v for v in owed.values())
+        assert sum(d["delivery"]["sent"] for d in delivered) == 0
+    assert server.messages == [], "nothing is sent until the digest task runs"
+    queued = sorted(p.name for p in digest_queue.pending_dir().iterdir())
+    assert queued == sorted(f"{r}__{end}__all.json" for r in REPORTS)
+    text = " ".join((digest_queue.pending_dir() / name).read_text() for name in queued)
+    assert '"rows": ' in text and "person_id" not in text  # the queue names people and copies, no row
+
+    # the connection drops on the first person's digest: it stays queued, the others go
+    first_person = sorted(owed)[0]
+    refused = {"to": first_person}
+    real_send = _patch_send_dropping(monkeypatch, refused)
+    with pytest.raises(RuntimeError, match=r"not yet sent to everyone owed them"):
+        tasks.send_digests(end)
+    assert sorted(m["To"] for m in server.messages) == sorted(set(owed) - {first_person})
+    left = {p.name for p in digest_queue.pending_dir().iterdir()}
+    assert left == {f"{r}__{end}__all.json" for r in owed[first_person]}
+    # the retry (the mail server back): only the first person's digest goes; then the queue is empty
+    refused["to"] = None
+    retried = tasks.send_digests(end)
+    assert retried["digests"] == 1 and retried["left"] == 0 and real_send.calls >= 1
+    assert Counter(m["To"] for m in server.messages) == Counter({to: 1 for to in owed})
+    assert list(digest_queue.pending_dir().iterdir()) == []
+    assert tasks.send_digests(end)["queued"] == 0
+    for message in server.messages:
+        assert set(sections(message)) == {load_catalogue().get(r).spec.title for r in owed[message["To"]]}
+
+
+def _patch_send_dropping(monkeypatch, refused: dict):
+    """The SMTP connection drops on a send to `refused["to"]` while it is set."""
+    from reporting.delivery import transport as transport_module
+
+    original = transport_module.SmtpTransport.send
+
+    class Calls:
+        calls = 0
+
+    def send(self, message):
+        if refused["to"] and message["To"] == refused["to"]:
+            raise ConnectionResetError("connection reset by peer")
+        Calls.calls += 1
+        return original(self, message)
+
+    monkeypatch.setattr(transport_module.SmtpTransport, "send", send)
+    return Calls

@@ -74,9 +74,14 @@ def test_a_full_run_and_its_failures_leak_no_child_data(env, monkeypatch, seeded
         results.append(tasks.deliver(report_id, rendered))
     returned += results
     returned.append(tasks.record(report_id, results))
+    digests = tasks.send_digests(WEEK[1])  # team managers take a digest: their copies went in the queue
+    returned.append(digests)
     staged = json.loads(Path(out["staging"]).read_text())
     people = {r["person_id"] for r in staged["rows"]}
-    assert len(people) >= 10 and sum(r["delivery"]["sent"] for r in results) > 0
+    assert len(people) >= 10 and sum(r["delivery"]["in_digest"] for r in results) == digests["queued"] > 0
+    assert digests["digests"] == digests["recipients"] > 0 and digests["left"] == 0
+    queued = list((env / "archive" / "_digests").rglob("*"))
+    assert [p for p in queued if p.is_file()] == [], "the queue is emptied once the digests went"
     # failure paths: a repeated child (critical gate) and a query against a missing table
     staged["rows"][1]["person_id"] = staged["rows"][0]["person_id"]
     Path(out["staging"]).write_text(json.dumps(staged))
@@ -197,7 +202,8 @@ def test_retention_purges_old_outputs_and_the_ledger_keeps_the_audit(env, monkey
     out = tasks.extract(report_id, *WEEK)
     tasks.check_quality(report_id, out["staging"])
     result = tasks.deliver(report_id, tasks.render(report_id, out["staging"]))
-    assert result["delivery"]["sent"] > 0
+    assert result["delivery"]["in_digest"] > 0  # IROs and business support take a digest
+    assert tasks.send_digests(WEEK[1])["digests"] > 0
     ledger = Ledger()
     before = ledger.entries(report_id)
     folder = env / "archive" / report_id / WEEK[1]

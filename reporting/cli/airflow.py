@@ -28,7 +28,7 @@ def dags_test(
     Example: mi dags test --as-at 2026-10-26
     """
     from reporting.batch import write_index
-    from reporting.orchestration.demo import prepare_airflow_home, run_due_dags
+    from reporting.orchestration.demo import prepare_airflow_home, run_digest_dag, run_due_dags
 
     run_date = as_at
     err.print("preparing the Airflow metadata database ...")
@@ -38,6 +38,10 @@ def dags_test(
         err.print(f"  {item.report_id}: {item.status}" + (f" ({item.error})" if item.error else ""))
 
     items = run_due_dags(run_date, cadence=cadence, everything=everything, on_done=done)
+    err.print("sending the staff digests (mi_staff_digest) ...")
+    digests = run_digest_dag(run_date)
+    err.print(f"  {digests.get('digests', 0)} digest e-mail(s) to {digests.get('recipients', 0)} member(s) of staff, "
+              f"{digests.get('queued', 0)} report copies in them")
     index = write_index(items, run_date, index_dir)
     table = Table("report", "period", "status", "rows", title=f"{len(items)} DAG runs for {run_date}")
     for i in items:

@@ -260,13 +260,13 @@ def register(namespace: dict, dags: Iterable[DAG] | dict[str, DAG]) -> None:
 
 
 
-def _daily_dag(dag_id_: str, title: str, doc: str, cron: str) -> DAG:
+def _daily_dag(dag_id_: str, title: str, doc: str, cron: str, tags: tuple[str, ...] = ("daily", "housekeeping")) -> DAG:
     from airflow.sdk import CronTriggerTimetable
 
     return DAG(
         dag_id=dag_id_, description=title, doc_md=f"# {title}\n\n{doc}",
         schedule=CronTriggerTimetable(cron, timezone="Europe/London"),
-        start_date=START_DATE, catchup=False, max_active_runs=1, tags=["daily", "housekeeping"],
+        start_date=START_DATE, catchup=False, max_active_runs=1, tags=list(tags),
         default_args={"owner": "performance", "retries": RETRIES, "retry_delay": RETRY_DELAY,
                       "retry_exponential_backoff": RETRY_BACKOFF, "max_retry_delay": MAX_RETRY_DELAY},
         on_failure_callback=failure_callbacks(dag_id_, title),
@@ -329,3 +329,29 @@ def build_housekeeping_dags() -> dict[str, DAG]:
         send_digest()
 
     return {housekeeping.dag_id: housekeeping, quality.dag_id: quality, weekly.dag_id: weekly}
+
+
+# After the 07:00 report runs, and again in the afternoon for any that finished late.
+STAFF_DIGEST_CRON = "0 10,14 * * 1-5"
+
+
+def build_digest_dag() -> dict[str, DAG]:
+    """mi_staff_digest: each member of staff's queued report sends in one e-mail (tasks.send_digests)."""
+    with _daily_dag("mi_staff_digest", "Staff digest e-mails",
+                    "At 10:00 and 14:00 on weekdays: every report the morning's report runs queued for staff "
+                    "who take a digest (`config/mail.yml` `digest`) goes to each person in ONE e-mail with "
+                    "each report's headline, its red records and its PDF and XLSX. A report that finishes "
+                    "after 14:00 goes in the next working day's first digest. Each send is recorded in the "
+                    "delivery ledger, so a retry or a second run sends nothing twice. See docs/operations.md "
+                    "\"Digests\".", STAFF_DIGEST_CRON, tags=("daily", "delivery")) as digest:
+
+        @task(task_id="send_digests")
+        def send_digests(**context) -> dict:
+            from reporting.orchestration import tasks
+            from reporting.schedules.timetables import local_tz
+
+            today = pendulum.instance(context["data_interval_end"]).in_timezone(local_tz()).date()
+            return tasks.send_digests(today)
+
+        send_digests()
+    return {digest.dag_id: digest}

@@ -237,13 +237,17 @@ def deliver(report_id: str, rendered: dict) -> dict:
     lease ends), so Airflow retries with back-off.
     """
 
-    from reporting.delivery.deliver import deliver_period
+    from reporting.delivery import digest_queue
+    from reporting.delivery.deliver import Due, deliver_period
 
     report = definition(report_id)
     key = rendered.get("slice")
     staging = staging_dir(report_id, rendered["period_end"]) / EXTRACT_FILE
     data, staged, period = _read_staging(report, staging)
-    counts = deliver_period(_staged_plan(report, data, staged.rows), period, target=key)
+    due: list[Due] = []  # staff who take a digest: queued for the day's mi_staff_digest run
+    counts = deliver_period(_staged_plan(report, data, staged.rows), period, target=key, digest=due)
+    if due:
+        digest_queue.put(report_id, rendered["period_end"], key, due)
     marker = archive.period_dir(report_id, rendered["period_end"]) / DELIVERIES / (
         "_all.json" if key is None else f"slice-{key}.json")
     entry = {"report_id": report_id, "period_end": rendered["period_end"], "slice": key,
@@ -260,6 +264,33 @@ def deliver(report_id: str, rendered: dict) -> dict:
         raise RuntimeError(f"{report_id} {rendered['period_end']}: {counts['in_progress']} delivery(ies) "
                            f"still claimed by another attempt ({counts['sent']} sent); retrying to finish them")
     return entry
+
+
+def send_digests(run_date: date | str) -> dict:
+    """The `mi_staff_digest` task: every queued digest send (reporting.delivery.digest_queue) in one
+    e-mail per person, through the ledger; what went leaves the queue. Returns counts only (XCom);
+    raises when a send failed or is still claimed elsewhere, so Airflow retries just those."""
+    from reporting.delivery import digest_queue
+    from reporting.delivery.deliver import deliver_digests
+    from reporting.delivery.ledger import Ledger
+
+    day = date.fromisoformat(_iso(run_date))
+    queued = list(digest_queue.pending())
+    due = [d for _, items in queued for d in items]
+    if not due:
+        return {"run_date": day.isoformat(), "queued": 0, "recipients": 0, "digests": 0, "left": 0}
+    ledger = Ledger()
+    try:
+        result = deliver_digests(due, day, ledger=ledger)
+        left = sum(not digest_queue.settle(path, items, ledger) for path, items in queued)
+    finally:
+        ledger.dispose()
+    summary = {"run_date": day.isoformat(), "queued": len(due), "recipients": result["recipients"],
+               "digests": result["digests"], "left": left}
+    if left:
+        raise RuntimeError(f"staff digest {day}: {left} report(s) not yet sent to everyone owed them "
+                           f"({result['digests']} digest(s) sent); the retry sends only those")
+    return summary
 
 
 def record(report_id: str, results: list[dict] | Any) -> dict:
