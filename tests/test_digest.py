@@ -385,7 +385,7 @@ def test_report_runs_queue_staff_sends_and_the_days_digest_task_sends_one_email_
     refused["to"] = None
     retried = tasks.send_digests(end)
     assert retried["digests"] == 1 and retried["left"] == 0 and real_send.calls >= 1
-    assert Counter(m["To"] for m in server.messages) == Counter({to: 1 for to in owed})
+    assert Counter(m["To"] for m in server.messages) == Counter(dict.fromkeys(owed, 1))
     assert list(digest_queue.pending_dir().iterdir()) == []
     assert tasks.send_digests(end)["queued"] == 0
     for message in server.messages:
