@@ -230,7 +230,7 @@ def test_an_overview_tile_shows_the_latest_england_and_inner_london_values_with_
     from reporting.indicators.overview import benchmarks
 
     marks = benchmarks(library().get("rereferrals_within_12_months_pct").spec, date(2026, 9, 30))
-    assert [m["display"] for m in marks] == ["England 2025: 22.6%", "Inner London 2025: 19.1%"]
+    assert [m["display"] for m in marks] == ["England 2024-25: 22.6%", "Inner London 2024-25: 19.1%"]
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ def fixture(polarity: str = "high_is_good") -> dict:
                "display": "c" if v is None else f"{v:.1f}%"} for m, v in zip(MONTHS, VALUES)]
     return {"id": "ind_x", "title": "Visits in time", "unit": "%", "unit_id": "percent", "basis": "month",
             "polarity": polarity, "points": points, "target": 20.0, "target_display": "20.0%",
-            "benchmarks": [{"name": "England", "value": 12.0, "display": "England 2025: 12.0%"},
-                           {"name": "Inner London", "value": 14.0, "display": "Inner London 2025: 14.0%"}]}
+            "benchmarks": [{"name": "England", "value": 12.0, "display": "England 2024-25: 12.0%"},
+                           {"name": "Inner London", "value": 14.0, "display": "Inner London 2024-25: 14.0%"}]}
 
 
 def test_the_summary_says_what_the_trend_does_not_every_figure():
@@ -27,8 +27,8 @@ def test_the_summary_says_what_the_trend_does_not_every_figure():
     # 15.0 (Jul 2026); high is good, so 14.0 < target 20.0 is worse, > England 12.0 better, = inner London
     assert summary(fixture()) == (
         "Visits in time, 13 months: rose from 10.0% in Oct 2025 to 14.0% in Oct 2026; lowest 8.0% (Jan 2026), "
-        "highest 15.0% (Jul 2026). The latest is below the target of 20.0% (worse); above England 2025: 12.0% "
-        "(better); level with Inner London 2025: 14.0%. 1 month withheld (small numbers) and not drawn.")
+        "highest 15.0% (Jul 2026). The latest is below the target of 20.0% (worse); above England 2024-25: 12.0% "
+        "(better); level with Inner London 2024-25: 14.0%. 1 month withheld (small numbers) and not drawn.")
     # a volume has no better or worse
     neutral = summary(fixture("neutral"))
     assert "below the target of 20.0%;" in neutral and "better" not in neutral and "worse" not in neutral
@@ -47,7 +47,7 @@ def test_the_chart_labels_its_axes_names_its_lines_and_marks_the_latest_value():
     # a tick every 12 months back from the latest, so the last month is labelled (and not cut off)
     assert "Oct 2025" in words and "Oct 2026" in words
     # the legend names every line, the target and benchmarks with their values
-    assert {"This authority", "Latest, Oct 2026: 14.0%", "Target 20.0%", "England 2025: 12.0%",
-            "Inner London 2025: 14.0%"} <= set(words)
+    assert {"This authority", "Latest, Oct 2026: 14.0%", "Target 20.0%", "England 2024-25: 12.0%",
+            "Inner London 2024-25: 14.0%"} <= set(words)
     assert "14.0%" in words  # the latest value written beside its marker
     assert trend_svg(fixture()) == svg  # no dates or random ids: the same figures give the same file

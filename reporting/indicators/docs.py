@@ -104,7 +104,7 @@ def _benchmark_refresh(marks) -> list[str]:
         ("- An unknown header, or a cell that is neither a number nor a known symbol, stops the import with the "
          "file, line and column; nothing is written."),
         ("- Overview tiles show the latest England and Inner London values up to the period's year, with that "
-         "year (\"England 2025: 81.4%\")."), "",
+         "year, named as a financial year (\"England 2024-25: 81.4%\" for the year to 31 March 2025)."), "",
         "| Series | File | Value | Rows | As published |", "| --- | --- | --- | --- | --- |"]
     covered = set()
     for layout in sources.layouts.values():

@@ -81,21 +81,33 @@ def benchmark_year(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-def benchmarks(spec: Indicator, day: date) -> list[dict]:
-    """England and inner-London comparators: the latest published year up to the period's year,
-    or "no benchmark" when none is known (never an estimate)."""
+COMPARATORS = (("england", "England"), ("inner_london", "Inner London"))
+# The annual report adds the mean of the DfE's statistical neighbours (config/benchmarks.yml, filled
+# by `mi benchmarks import`); a year not imported shows "no benchmark", as any gap does.
+ANNUAL_COMPARATORS = (*COMPARATORS, ("statistical_neighbours", "Statistical neighbours"))
+
+
+def year_label(year: int) -> str:
+    """A DfE year (ending 31 March, keyed by its last year) as the financial year it is: "2024-25"."""
+    return f"{year - 1}-{str(year)[2:]}"
+
+
+def benchmarks(spec: Indicator, day: date, comparators: tuple[tuple[str, str], ...] = COMPARATORS) -> list[dict]:
+    """England and inner-London comparators (or `comparators`): the latest published year up to the
+    period's year, or "no benchmark" when none is known (never an estimate)."""
     out = []
     series = load_benchmarks().series.get(spec.benchmark) if spec.benchmark else None
-    for key, label in (("england", "England"), ("inner_london", "Inner London")):
+    for key, label in comparators:
         source = getattr(series, key) if series else None
         years = sorted(y for y in (source.values if source else {}) if y <= benchmark_year(day))
         if years:
             assert source is not None  # years come from it
             value = source.values[years[-1]]
-            out.append({"name": label, "year": years[-1], "value": value, "source": source.source,
-                        "display": f"{label} {years[-1]}: {display(spec, value)}"})
+            out.append({"name": label, "year": years[-1], "year_label": year_label(years[-1]), "value": value,
+                        "source": source.source,
+                        "display": f"{label} {year_label(years[-1])}: {display(spec, value)}"})
         else:
-            out.append({"name": label, "year": None, "value": None,
+            out.append({"name": label, "year": None, "year_label": None, "value": None,
                         "source": source.source if source else None, "display": f"{label}: {NO_BENCHMARK}"})
     return out
 
@@ -253,13 +265,39 @@ def overview_context(spec: Definition, rows: list[dict], period: Period, as_at: 
     for tile in kpis:
         areas.setdefault(tile["area"], []).append(tile)
     figures = [front_figure(library().get(k["id"]).spec, k) for k in kpis]
-    return {"kpis": kpis, "kpi_areas": areas, "indicator_trends": trends,
+    annual = annual_sections(areas, trends, period) if months_in(period) >= 12 else None
+    return {"kpis": kpis, "kpi_areas": areas, "indicator_trends": trends, "annual_sections": annual,
             "team_table": team_table(spec, rows, aggregate), "sdc_applied": aggregate,
             "indicator_queries": queries, "comparison": comparison_labels(period),
             "commentary": commentary(spec.id, period, list(areas)),
             "front_page": front_page(figures, period, shift(period, months_in(period))),
             # the XLSX's sheets before the team table's (reporting.runner.render_report)
             "workbook_sheets": indicator_sheets(kpis, trends, period_words(period))}
+
+
+def annual_sections(areas: dict[str, list[dict]], trends: list[dict], period: Period) -> list[dict]:
+    """The annual report's sections, one per service area: each indicator over four whole financial
+    years, its target and RAG for this year, the latest published England, inner-London and
+    statistical-neighbour figures (named by financial year), and the area's 48-month trends."""
+    by_id = {t["id"]: t for t in trends}
+    sections = []
+    for area, tiles in areas.items():
+        rows = []
+        for tile in tiles:
+            spec = library().get(tile["id"]).spec
+            marks = benchmarks(spec, period.end, ANNUAL_COMPARATORS)
+            rows.append({"id": tile["id"], "title": spec.title, "yearly": by_id[tile["id"]]["yearly"],
+                         "target": tile["target"], "rag": tile["rag"], "value": tile["value"],
+                         "benchmarks": [{"name": b["name"], "cell": _benchmark_cell(spec, b)} for b in marks]})
+        sections.append({"area": area, "rows": rows, "trends": [by_id[t["id"]] for t in tiles]})
+    return sections
+
+
+def _benchmark_cell(spec: Indicator, mark: dict) -> str:
+    """"2024-25: 22.6%" (the DfE year ending 31 March, named as a financial year) or "no benchmark"."""
+    if mark["value"] is None:
+        return NO_BENCHMARK
+    return f"{mark['year_label']}: {display(spec, mark['value'])}"
 
 
 def front_figure(spec: Indicator, tile: dict) -> Figure:
