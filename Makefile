@@ -35,7 +35,9 @@ demo: $(STAMP) var/casedb.sqlite
 	$(BIN)/mi reports validate
 	@# Through the real DAGs (dag.test(): the timetable's period, the task bodies, the mapped slices).
 	$(BIN)/mi dags test --as-at $$($(BIN)/python -c 'from reporting.settings import DEMO_AS_AT; print(DEMO_AS_AT)') --index-dir out
-	@echo "Open out/index.html for every output of the demo run."
+	@# The monthly performance overview (due in November) for its latest complete month, September.
+	$(BIN)/mi reports render cssw_performance_overview --as-at $$($(BIN)/python -c 'from reporting.settings import DEMO_AS_AT; print(DEMO_AS_AT)')
+	@echo "Open out/index.html for every output of the demo run; staff digests and partners' e-mails are in var/outbox/."
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not seeds"
