@@ -85,7 +85,7 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
             entry["chart"] = {"kind": summary.chart, "measure": measure,
                               # the chart is titled by what it plots, not by the table it sits above
                               "title": f"{plotted} by {by[:1].lower() + by[1:]}" if by else plotted,
-                              "kind_of_measure": kinds[measure],
+                              "axis": plotted, "kind_of_measure": kinds[measure],
                               "series" if summary.chart == "bar" else "points": chart_points(table_rows, measure,
                                                                                                  kinds[measure])}
         out.append(entry)

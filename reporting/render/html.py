@@ -70,7 +70,6 @@ from markupsafe import Markup
 from reporting.errors import MIError
 from reporting.text import area_name
 
-from .charts import bar_chart_layout, line_chart_layout, text_width
 from .listing import list_layout
 
 if TYPE_CHECKING:
@@ -271,7 +270,7 @@ def template_problems(yaml_path: Path, template: str) -> list[str]:
 
 
 def _trend_svg(trend: Mapping) -> Markup:
-    from .trend_chart import trend_svg  # matplotlib loads only when an overview is drawn
+    from .trend_chart import trend_svg  # matplotlib loads only when a chart is drawn
 
     return Markup(trend_svg(trend))
 
@@ -280,6 +279,18 @@ def _trend_summary(trend: Mapping) -> str:
     from .trend_chart import summary
 
     return summary(trend)
+
+
+def _chart(name: str):
+    """A function of reporting.render.charts for the templates, imported when first called (matplotlib
+    loads only when a chart is drawn); an SVG comes back as markup, a sentence as text."""
+    def call(*args):
+        from . import charts
+
+        out = getattr(charts, name)(*args)
+        return Markup(out) if name.endswith("_svg") else out
+
+    return call
 
 
 @lru_cache(maxsize=64)
@@ -304,9 +315,10 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env.globals["cell_specs"] = cell_specs
     env.globals["column_widths"] = column_widths
     env.globals["numeric_kinds"] = NUMERIC_KINDS
-    env.globals["bar_chart_layout"] = bar_chart_layout
-    env.globals["line_chart_layout"] = line_chart_layout
-    env.globals["text_width"] = text_width
+    env.globals["bar_svg"] = _chart("bar_svg")
+    env.globals["line_svg"] = _chart("line_svg")
+    env.globals["bar_summary"] = _chart("bar_summary")
+    env.globals["line_summary"] = _chart("line_summary")
     env.globals["trend_svg"] = _trend_svg
     env.globals["trend_summary"] = _trend_summary
     env.globals["list_layout"] = list_layout

@@ -1,34 +1,19 @@
-"""An overview's 48-month trend as an SVG drawn by matplotlib, and the sentence that says what it shows.
-
-matplotlib rather than hand-placed SVG or Vega-Lite: it lays out axes, ticks and a legend that
-fit, and measured here (docs/decisions.md) it draws a trend in about 45 ms where vl-convert took
-about 190 ms plus 4 s to start. The same SVG goes inline into the HTML and, through WeasyPrint, the
-PDF, so both show the same chart. Text stays text (`svg.fonttype: none`, DejaVu Sans, which both
-the PDF and the browser have), so the PDF's words can be searched and read out.
+"""An overview's 48-month trend as an SVG (matplotlib, through reporting.render.plotting), and the
+sentence that says what it shows.
 
 The chart names everything it draws: the axes (month and unit), the indicator's line, the target
 and each benchmark line in a legend, and the latest value beside its marker. `summary` is the
 text alternative: the trend in one or two sentences (first and latest, lowest and highest, against
-target and England), not the 48 figures, which are in the table beside the chart and the XLSX.
+target and benchmarks), not the 48 figures, which are in the table beside the chart and the XLSX.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import threading
 from collections.abc import Mapping, Sequence
-from html import escape
-from typing import Any
 
-import matplotlib
+from .plotting import BLUE, GREEN, GREY, INK, PURPLE, RED, figure_svg
 
-matplotlib.use("svg")  # no display, no GUI toolkit; set before the figure module is imported
-from matplotlib.figure import Figure
-
-# Colours of the GOV.UK palette the rest of the report uses.
-LINE, TARGET, ENGLAND, INNER_LONDON, INK, GREY = "#1d70b8", "#00703c", "#d4351c", "#912b88", "#0b0c0c", "#505a5f"
-BENCHMARK_COLOURS = {"England": ENGLAND, "Inner London": INNER_LONDON}
+BENCHMARK_COLOURS = {"England": RED, "Inner London": PURPLE}
 WIDTH_IN, HEIGHT_IN = 5.0, 1.45  # two to a row and four to a page on A4 landscape (with legend and axes)
 
 X_LABELS = {"month": "Month", "rolling_12_months": "12 months ending in the month shown",
@@ -37,33 +22,24 @@ X_LABELS = {"month": "Month", "rolling_12_months": "12 months ending in the mont
 Y_LABELS = {"percent": "%", "rate_per_10000": "Rate per 10,000 children", "count": "Number",
             "days": "Working days"}
 
-_STYLE: dict[str, Any] = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 7.5,
-          "axes.edgecolor": INK, "axes.labelcolor": INK, "xtick.color": GREY, "ytick.color": GREY,
-          "axes.spines.top": False, "axes.spines.right": False}
-# matplotlib's settings are process-wide and savefig reads them (the id salt), so one chart at a
-# time: a render thread must not draw with another chart's salt.
-_LOCK = threading.Lock()
-
 
 def trend_svg(trend: Mapping) -> str:
     """The trend as an <svg> element to put inline, role="img" and described by `summary`."""
     points = trend["points"]
-    xs = [i for i, p in enumerate(points) if p["value"] is not None]
-    ys = [p["value"] for p in points if p["value"] is not None]
-    style = dict(_STYLE)
-    style["svg.hashsalt"] = trend["id"]  # ids unique to the chart: many SVGs share one HTML page
-    with _LOCK, matplotlib.rc_context(style):  # type: ignore[arg-type]  # keys typed as literals
-        figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
+
+    def draw(figure) -> None:
+        xs = [i for i, p in enumerate(points) if p["value"] is not None]
+        ys = [p["value"] for p in points if p["value"] is not None]
         axes = figure.add_subplot()
-        axes.plot(xs, ys, color=LINE, linewidth=1.6, label="This authority")
+        axes.plot(xs, ys, color=BLUE, linewidth=1.6, label="This authority")
         if xs:  # the latest value marked, written in the margin beside it and named in the legend
             latest = points[xs[-1]]
-            axes.plot([xs[-1]], [ys[-1]], "o", color=LINE, markersize=4,
+            axes.plot([xs[-1]], [ys[-1]], "o", color=BLUE, markersize=4,
                       label=f"Latest, {latest['long_label']}: {latest['display']}")
             axes.annotate(latest["display"], (xs[-1], ys[-1]), xytext=(5, 0), textcoords="offset points",
                           ha="left", va="center", color=INK, fontweight="bold", annotation_clip=False)
         if trend.get("target") is not None:
-            axes.axhline(trend["target"], color=TARGET, linestyle=(0, (5, 3)), linewidth=1.1,
+            axes.axhline(trend["target"], color=GREEN, linestyle=(0, (5, 3)), linewidth=1.1,
                          label=f"Target {trend.get('target_display', trend['target'])}")
         for mark in trend.get("benchmarks", ()):
             axes.axhline(mark["value"], color=BENCHMARK_COLOURS.get(mark["name"], GREY),
@@ -71,10 +47,10 @@ def trend_svg(trend: Mapping) -> str:
         _axes_labels(axes, trend, points)
         axes.legend(loc="upper left", bbox_to_anchor=(0, -0.42), ncol=2, frameon=False, fontsize=7,
                     handlelength=2.4, borderaxespad=0)
-        out = io.StringIO()
-        figure.savefig(out, format="svg", bbox_inches="tight", pad_inches=0.03, metadata={"Date": None})
-    label = f"{trend['title']}: line chart of the last {len(points)} months"
-    return _inline(out.getvalue(), label, described_by=f"trend-{trend['id']}-summary")
+
+    return figure_svg(draw, size=(WIDTH_IN, HEIGHT_IN), salt=trend["id"],
+                      label=f"{trend['title']}: line chart of the last {len(points)} months",
+                      described_by=f"trend-{trend['id']}-summary")
 
 
 def _axes_labels(axes, trend: Mapping, points: Sequence[Mapping]) -> None:
@@ -88,16 +64,6 @@ def _axes_labels(axes, trend: Mapping, points: Sequence[Mapping]) -> None:
     axes.set_xlim(-0.5, len(points) - 0.5)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.tick_params(length=3)
-
-
-def _inline(document: str, label: str, described_by: str) -> str:
-    """matplotlib's standalone SVG file made an inline element: no XML prolog or metadata, a role,
-    a name (`label`, also its <title>) and the id of the sentence that describes it."""
-    svg = document[document.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
-    name = escape(label, quote=True)
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{name}" aria-describedby="{described_by}" ', 1)
-    return svg.replace(">", f"><title>{name}</title>", 1)
 
 
 def summary(trend: Mapping) -> str:
