@@ -51,3 +51,19 @@ def test_the_chart_labels_its_axes_names_its_lines_and_marks_the_latest_value():
             "Inner London 2024-25: 14.0%"} <= set(words)
     assert "14.0%" in words  # the latest value written beside its marker
     assert trend_svg(fixture()) == svg  # no dates or random ids: the same figures give the same file
+
+
+def test_a_trend_several_overviews_of_a_run_show_is_drawn_once(tmp_path, monkeypatch):
+    from reporting.indicators import run_figures
+    from reporting.render import trend_chart
+
+    drawn = []
+    real = trend_chart._draw
+    monkeypatch.setattr(trend_chart, "_draw", lambda t: drawn.append(t["id"]) or real(t))
+    other = {**fixture(), "id": "ind_y"}
+    with run_figures.shared_for_this_run(tmp_path):
+        first = [trend_svg(fixture()), trend_svg(other), trend_svg(fixture()), trend_svg(other)]
+    assert drawn == ["ind_x", "ind_y"] and first[0] == first[2] and first[1] == first[3] != first[0]
+    trend_svg(fixture())  # outside a run nothing is kept: drawn again
+    assert drawn == ["ind_x", "ind_y", "ind_x"]
+    assert list(tmp_path.iterdir()) == [], "the run's store is removed with it"

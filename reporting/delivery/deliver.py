@@ -129,8 +129,10 @@ def _finished(send: Send, period: Period) -> tuple[Path, dict]:
 
 def _checked_folder(folder: Path, content_hash: str, what: str, slice_id: str) -> tuple[Path, dict]:
     manifest: dict = {}
-    for pause in (0.05, 0.2, 0.0):  # where folders cannot be exchanged in one step, a render in
-        try:                          # another process leaves a moment with no folder at all
+    # where folders cannot be exchanged in one step (archive.replace_folder), a render in another
+    # process leaves a moment with no folder at all: look again briefly before saying "not rendered"
+    for pause in (0.05, 0.2, 0.0):
+        try:
             manifest = archive.read_manifest(folder)
             break
         except (OSError, ValueError):

@@ -5,7 +5,9 @@ queries. Within one run every report reads the same case database, so a figure o
 computed is the figure the next one needs: `run_batch` opens a store for the run (a SQLite file
 in a private temporary folder under var/, removed when the run ends) and names it to its workers
 in `MI_RUN_FIGURES`; `IndicatorSession` looks there before it queries. Only an indicator's
-numerator and denominator for a window are kept (counts, never a child's record). Rendering a
+numerator and denominator for a window are kept (counts, never a child's record), and the trend
+charts drawn from them (reporting.render.trend_chart), so a trend shared by several overviews is
+drawn once. Rendering a
 run's copies (`runner.render_plan`) opens one too, so an overview's team and service copies reuse
 the whole report's figures. Elsewhere (`mi report run`, the Airflow render task of a burst slice)
 every figure is queried. Blocks opened by several threads of one process share one store, removed
@@ -77,6 +79,7 @@ def _store() -> sqlite3.Connection | None:
         connection.execute("pragma synchronous=off")
         connection.execute("create table if not exists figures "
                            "(key text primary key, numerator real not null, denominator real)")
+        connection.execute("create table if not exists charts (key text primary key, svg text not null)")
         _connections[path] = connection
     return _connections[path]
 
@@ -100,3 +103,19 @@ def remember(key: str, numerator: float, denominator: float | None) -> None:
     store = _store()
     if store is not None:  # two workers may compute the same figure at once: both are equal
         store.execute("insert or ignore into figures values (?, ?, ?)", (key, numerator, denominator))
+
+
+def drawn_chart(key: str) -> str | None:
+    """A trend chart's SVG another report of this run drew from the same figures (the overviews
+    share most of their trends; drawing one costs about 0.1 s)."""
+    store = _store()
+    if store is None:
+        return None
+    row = store.execute("select svg from charts where key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def remember_chart(key: str, svg: str) -> None:
+    store = _store()
+    if store is not None:
+        store.execute("insert or ignore into charts values (?, ?)", (key, svg))

@@ -9,7 +9,11 @@ target and benchmarks), not the 48 figures, which are in the table beside the ch
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
+
+from reporting.indicators import run_figures
 
 from .plotting import BLUE, GREEN, GREY, INK, PURPLE, RED, figure_svg
 
@@ -24,7 +28,17 @@ Y_LABELS = {"percent": "%", "rate_per_10000": "Rate per 10,000 children", "count
 
 
 def trend_svg(trend: Mapping) -> str:
-    """The trend as an <svg> element to put inline, role="img" and described by `summary`."""
+    """The trend as an <svg> element to put inline, role="img" and described by `summary`; drawn
+    once per run when several overviews of the run show the same trend (run_figures)."""
+    key = hashlib.sha256(json.dumps(trend, sort_keys=True, default=str).encode()).hexdigest()
+    drawn = run_figures.drawn_chart(key)
+    if drawn is None:
+        drawn = _draw(trend)
+        run_figures.remember_chart(key, drawn)
+    return drawn
+
+
+def _draw(trend: Mapping) -> str:
     points = trend["points"]
 
     def draw(figure) -> None:
