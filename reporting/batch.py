@@ -125,7 +125,9 @@ TASKS_PER_CHILD = 4
 # Great Expectations (the quality gate) several seconds, per worker otherwise.
 _PRELOAD = ["reporting.batch", "reporting.runner", "reporting.extract", "reporting.quality.gate",
             "reporting.delivery.deliver", "reporting.publish", "weasyprint", "pandas", "great_expectations",
-            "great_expectations.expectations"]
+            "great_expectations.expectations",
+            # matplotlib takes ~1.4 s to import: once here, not in each worker that draws a chart
+            "reporting.render.charts", "reporting.render.trend_chart"]
 
 
 def _run_parallel(selection, url: str, formats, deliver: bool, jobs: int, on_done) -> list[BatchItem]:
