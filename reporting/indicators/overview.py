@@ -174,15 +174,10 @@ def trend(indicator: IndicatorDefinition, session: IndicatorSession, end: date, 
                        "value": None if hidden else value.value,
                        "display": disclosure.SUPPRESSED if hidden else display(spec, value.value)})
     marks = [b for b in benchmarks(spec, end) if b["value"] is not None]
-    plotted = [p["value"] for p in points if p["value"] is not None]
     target = spec.target_for(end)
     return {"id": spec.id, "title": spec.title, "unit": UNIT_LABELS[spec.unit], "unit_id": spec.unit,
             "basis": spec.basis, "polarity": spec.polarity, "points": points, "target": target,
-            "target_display": None if target is None else display(spec, target), "benchmarks": marks,
-            "min": min(plotted + [b["value"] for b in marks]
-                       + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0),
-            "max": max(plotted + [b["value"] for b in marks]
-                       + ([spec.target_for(end)] if spec.target_for(end) is not None else []), default=0)}
+            "target_display": None if target is None else display(spec, target), "benchmarks": marks}
 
 
 def four_years(indicator: IndicatorDefinition, session: IndicatorSession, period: Period,

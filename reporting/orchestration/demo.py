@@ -76,16 +76,15 @@ def run_digest_dag(run_date: date) -> dict:
     """dag.test() the mi_staff_digest DAG at 10:00 on `run_date`: the staff digests of the report runs
     before it. Returns the task's counts (`tasks.send_digests`), or raises naming the run's state."""
     import pendulum
+    from airflow.models.xcom import XComModel
     from airflow.utils.cli import get_bagged_dag
+    from airflow.utils.session import create_session
 
     dag = get_bagged_dag(None, "mi_staff_digest")
     run = dag.test(logical_date=pendulum.datetime(run_date.year, run_date.month, run_date.day, 10,
                                                   tz="Europe/London"))
     if not str(run.state).endswith("success"):
         raise RuntimeError(f"mi_staff_digest run {run.run_id} ended {run.state}; see the Airflow task logs")
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
     with create_session() as session:
         row = session.query(XComModel).filter(XComModel.dag_id == dag.dag_id, XComModel.run_id == run.run_id,
                                               XComModel.task_id == "send_digests",
