@@ -3,6 +3,7 @@ and a real `dag.test()` run of a burst report fills the archive without child da
 
 from __future__ import annotations
 
+import email
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import sys
 import textwrap
 import time
 from datetime import timedelta
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -186,8 +188,15 @@ DAG_TEST_SCRIPT = textwrap.dedent('''
         rows = session.query(XComModel).filter(XComModel.dag_id == dag.dag_id,
                                                XComModel.run_id == run.run_id).all()
         xcoms = [{"task_id": x.task_id, "map_index": x.map_index, "key": x.key, "value": x.value} for x in rows]
+    # then the day's staff digest, which sends what the deliver tasks queued for staff
+    digest = get_bagged_dag(None, "mi_staff_digest")
+    sent = digest.test(logical_date=pendulum.datetime(2026, 10, 26, 10, tz="Europe/London"))
+    with create_session() as session:
+        counts = [x.value for x in session.query(XComModel).filter(XComModel.dag_id == digest.dag_id,
+                                                                    XComModel.run_id == sent.run_id).all()]
     json.dump({"state": str(run.state), "interval": [str(run.data_interval_start), str(run.data_interval_end)],
-               "xcoms": xcoms}, open(sys.argv[1], "w"), default=str)
+               "xcoms": xcoms, "digest_state": str(sent.state), "digest_xcoms": counts},
+              open(sys.argv[1], "w"), default=str)
 ''')
 
 
@@ -207,8 +216,10 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
 @pytest.mark.xdist_group("sqlite_seed")
 def test_dag_test_run_archives_report_and_team_slices(tmp_path, seeded_sqlite_url, record_property):
     home, archive = tmp_path / "airflow", tmp_path / "archive"
+    outbox = tmp_path / "outbox"
     env = airflow_env(home, MI_CASEDB_URL=seeded_sqlite_url, MI_ARCHIVE_DIR=str(archive),
-                      MI_SQL_DIR=str(REPO / "sql"))
+                      MI_SQL_DIR=str(REPO / "sql"), MI_VAR_DIR=str(tmp_path / "var"), MI_OUTBOX_DIR=str(outbox),
+                      MI_STATE_URL=f"sqlite:///{tmp_path / 'state.sqlite'}", MI_TRANSPORT="outbox")
     airflow = str(Path(sys.executable).with_name("airflow"))
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, cwd=REPO)
     script, out = tmp_path / "run_dag_test.py", tmp_path / "result.json"
@@ -237,8 +248,20 @@ def test_dag_test_run_archives_report_and_team_slices(tmp_path, seeded_sqlite_ur
     run = json.loads((folder / "run.json").read_text())
     assert run["slices"] == len(teams) and run["rows"] == len(staged["rows"]) == manifest["rows"]
 
+    # the staff digest DAG sent each team manager and SP of a team with rows one e-mail, naming
+    # the report; the queue is empty after it
+    assert result["digest_state"].endswith("success"), proc.stderr[-4000:]
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")]
+    digests = [m for m in messages if m["Subject"] == "[OFFICIAL-SENSITIVE] MI reports for 26 Oct 2026: 1 report"]
+    assert digests and len(digests) == len({m["To"] for m in digests})
+    assert all("CP children with visits due in the next week" in m.get_body(("plain",)).get_content()
+               for m in digests)
+    assert not any((archive / "_digests" / "pending").iterdir())
+    counts = json.dumps(result["digest_xcoms"])
+    assert f'"digests": {len(digests)}' in counts and '"left": 0' in counts
+
     # XCom holds paths, counts, slice keys and hashes: no child names.
-    values = json.dumps([x["value"] for x in result["xcoms"]])
+    values = json.dumps([x["value"] for x in result["xcoms"] + [{"value": result["digest_xcoms"]}]])
     assert "staging" in values and "content_hash" in values
     from sqlalchemy import create_engine, text
 
