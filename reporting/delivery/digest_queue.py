@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from reporting import archive, settings
+from reporting.definitions import load_catalogue
 from reporting.delivery.deliver import Due
 from reporting.delivery.ledger import Ledger
 from reporting.delivery.recipients import Person
@@ -61,13 +62,11 @@ def to_json(due: Due) -> dict:
 
 
 def from_json(entry: dict, path: Path) -> Due:
-    from reporting.orchestration.tasks import definition
-
     try:
         person = Person(**{**entry["person"], "roles": tuple(entry["person"]["roles"])})
         period = Period(date.fromisoformat(entry["period_start"]), date.fromisoformat(entry["period_end"]))
-        return Due(definition(entry["report_id"]), period, person, Path(entry["folder"]), entry["content_hash"],
-                   int(entry["rows"]))
+        return Due(load_catalogue().get(entry["report_id"]), period, person, Path(entry["folder"]),
+                   entry["content_hash"], int(entry["rows"]))
     except (KeyError, TypeError, ValueError) as error:
         raise DigestQueueError(f"{path}: a queued digest entry is not as `put` writes it ({type(error).__name__}: "
                                f"{error}); remove the file and re-run that report's deliver task") from None
