@@ -50,8 +50,9 @@ def bar_svg(series: Sequence[Mapping], title: str, axis: str, chart_id: str, kin
         axes.grid(axis="x", color="#dddddd", linewidth=0.6)
         axes.set_axisbelow(True)
 
+    groups = f"{len(series)} group{'s' * (len(series) != 1)}"
     return figure_svg(draw, size=(6.0, 0.45 + 0.17 * lines + 0.08 * len(series)), salt=chart_id,
-                      label=f"{title}: bar chart of {len(series)} groups", described_by=f"{chart_id}-summary")
+                      label=f"{title}: bar chart of {groups}", described_by=f"{chart_id}-summary")
 
 
 def line_svg(points: Sequence[Mapping], title: str, axis: str, chart_id: str, kind: str = "int") -> str:

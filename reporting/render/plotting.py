@@ -58,7 +58,20 @@ def _inline(document: str, label: str, described_by: str | None, salt: str) -> s
     svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
     svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
+    # matplotlib styles its elements with style="fill: ...; stroke-width: ...". Inline in HTML that
+    # is CSS to the PDF renderer, which knows no SVG painting properties and warns about each one;
+    # the same settings as presentation attributes (fill="...") mean the same to every SVG reader.
+    svg = re.sub(r' style="([^"]*)"', _attributes, svg)
+    # its <style>*{stroke-linejoin: round; stroke-linecap: butt}</style> would style the whole
+    # HTML page; on the <svg> element the same two settings are inherited by the chart alone
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.S)
+    svg = svg.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
     name = escape(label, quote=True)
     described = f' aria-describedby="{escape(described_by, quote=True)}"' if described_by else ""
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{name}"{described} ', 1)
     return svg.replace(">", f"><title>{name}</title>", 1)
+
+
+def _attributes(style: re.Match) -> str:
+    pairs = (part.split(":", 1) for part in style.group(1).split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{escape(value.strip(), quote=True)}"' for name, value in pairs)
