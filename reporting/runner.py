@@ -28,7 +28,7 @@ from reporting.plan import ANY, Copy, RunPlan, copy_findings
 from reporting.quality.gate import Findings
 from reporting.render import render_html, write_csv, write_pdf, write_xlsx
 from reporting.schedules.periods import Period
-from reporting.summaries import headline, top_overdue
+from reporting.summaries import headline
 
 
 @dataclass
@@ -156,9 +156,6 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             "rows": len(rows), "pdf_rows": pdf_rows if "pdf" in formats else None, "content_hash": content,
             "headline": headline(table_summaries, len(rows), changes),
             "since_last": changes,
-            # the first red records of the copy, named for the digest e-mail (the archive is
-            # owner-only, as the rows are)
-            "top_overdue": top_overdue(spec, rows),
             # each row's key fingerprint and RAG, for the next period's comparison (no row values)
             "row_fingerprints": since_last.fingerprints(spec, spec.id, rows) if comparison else None,
             "file_hashes": hashes, "disclosure_control": cells_hidden,

@@ -8,6 +8,7 @@ and checks what the rendered report shows.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from datetime import date
 from html.parser import HTMLParser
 
@@ -26,6 +27,7 @@ PERIOD = Period(date(2026, 7, 1), date(2026, 9, 30))
 CSCP = Person(email="cscp@example.org", name="CSCP", scope="agency", key="cscp", label="CSCP",
               kind="partner", roles=("CSCP",))
 SUMMARY = "Attendance by agency"
+SVG = "{http://www.w3.org/2000/svg}"
 CHART = "Attended by agency"  # a chart is titled by the measure it plots (chart_measure: attended)
 
 
@@ -150,39 +152,49 @@ def determined(page: Tables, report, column: str) -> set:
 
 
 # ---- 1. charts show what the tables show ---------------------------------------------------------
+def chart_parts(html: str, title: str) -> tuple[ET.Element, dict[str, dict[int, str]]]:
+    """The chart under the figure caption `title`: its SVG, and the text of each part by row number
+    (reporting.render.charts names them label-N, value-N and bar-N)."""
+    start = html.index(f"<figcaption>{title}</figcaption>")
+    root = ET.fromstring(html[html.index("<svg", start):html.index("</svg>", start) + len("</svg>")])
+    parts: dict[str, dict[int, str]] = {"label": {}, "value": {}, "bar": {}}
+    for group in root.iter(f"{SVG}g"):
+        found = re.search(r"-(label|value|bar)-(\d+)$", group.get("id", ""))
+        if found:
+            parts[found.group(1)][int(found.group(2))] = " ".join(t.strip() for t in group.itertext() if t.strip())
+    return root, parts
+
+
 def test_chart_of_a_suppressed_summary_shows_c_not_the_hidden_count(report, tmp_path):
-    page = Tables(render(report, attendance(TYPICAL), tmp_path))
+    html = render(report, attendance(TYPICAL), tmp_path)
+    page = Tables(html)
     housing = next(r for r in page.table(SUMMARY) if r["Agency"] == "Housing")
     assert housing["Attended"] == "c"
-    [title] = [t for t in page.chart_titles if t.startswith(CHART)]
-    bars = dict(part.rsplit(" ", 1) for part in title.split(": ", 1)[1].split("; "))
+    _, parts = chart_parts(html, CHART)
+    bars = {parts["label"][i]: parts["value"][i] for i in parts["label"]}
     table = {r["Agency"]: r["Attended"] for r in page.table(SUMMARY) if r["Agency"] != "Total"}
     assert bars == table, "the chart labels its bars with exactly the figures the table shows"
-    assert bars["Housing"] == "c" and "Housing 3" not in title
-    assert bars["Police"] == "32"
+    assert bars["Housing"] == "c" and bars["Police"] == "32"
+    sentence = re.search(r'<p class="chart-summary"[^>]*>([^<]*)</p>', html[html.index(CHART):]).group(1)
+    assert "Withheld to protect small numbers (c), not drawn: Health; Housing." in sentence
 
 
 def test_a_hidden_bar_is_not_drawn(report, tmp_path):
-    html = render(report, attendance(TYPICAL), tmp_path)
-    chart = html[html.index(f"<figcaption>{CHART}</figcaption>"):]
-    chart = chart[:chart.index("</svg>")]
-    labels = re.findall(r'<text class="bar-label"[^>]*>([^<]*)</text>\s*<rect [^>]*width="([0-9.]+)"', chart)
-    widths = dict(labels)
-    assert float(widths["Housing"]) == 0, "a hidden value is not plotted"
-    assert float(widths["Police"]) > 0
+    _, parts = chart_parts(render(report, attendance(TYPICAL), tmp_path), CHART)
+    rows = {parts["label"][i]: i for i in parts["label"]}
+    assert rows["Housing"] not in parts["bar"], "a hidden value is not plotted"
+    assert rows["Police"] in parts["bar"]
 
 
 def test_a_hidden_point_of_a_line_chart_is_labelled_c_and_not_plotted(report, tmp_path):
     summary = report.spec.summaries[0].model_copy(update={"chart": "line"})
     line = definition_for(report, report.spec.model_copy(update={"summaries": [summary]}))
     html = render(line, attendance(TYPICAL), tmp_path, partner=False)
-    chart = html[html.index(f"<figcaption>{CHART}</figcaption>"):]
-    chart = chart[:chart.index("</svg>")]
-    page = Tables(html)
-    [title] = [t for t in page.chart_titles if t.startswith(CHART)]
-    assert title.endswith("Education 26; Health c; Housing c; Police 32")
-    assert chart.count("<circle") == 2, "only the shown values are plotted"
-    assert ">3<" not in chart and ">28<" not in chart
+    root, parts = chart_parts(html, CHART)
+    assert [parts["value"][i] for i in sorted(parts["value"])] == ["26", "c", "c", "32"]  # Education..Police
+    [points] = [g for g in root.iter(f"{SVG}g") if g.get("id", "").endswith("-points")]
+    assert len(list(points.iter(f"{SVG}use"))) == 2, "only the shown values are plotted"
+    assert not {"3", "28"} & set(parts["value"].values())
 
 
 # ---- 2. the rows table and the summaries read together -------------------------------------------

@@ -46,6 +46,7 @@ from reporting.delivery.transport import PermanentFailure, TemporaryFailure, fro
 from reporting.errors import MIError
 from reporting.plan import ANY, RunPlan, Send
 from reporting.schedules.periods import Period
+from reporting.summaries import top_overdue
 
 log = logging.getLogger(__name__)
 ATTACHABLE = ("pdf", "xlsx", "csv")
@@ -66,6 +67,7 @@ class Due:
     folder: Path  # the rendered copy's folder
     content_hash: str
     rows: int
+    overdue: dict | None = None  # the copy's first red records as the e-mail names them (summaries.top_overdue)
 
     @property
     def key(self) -> Key:
@@ -98,7 +100,7 @@ def deliver_period(run_plan: RunPlan, period: Period, *, transport=None, ledger:
             if rules is not None and digest is not None and send.copy is not None and not person.refused \
                     and not person.external and rules.digest_for(person.roles):
                 digest.append(Due(report, period, person, send.copy.folder(period.end.isoformat()),
-                                  send.content_hash, send.rows))
+                                  send.content_hash, send.rows, top_overdue(report.spec, send.assignment.rows)))
                 counts["in_digest"] += 1
                 continue
             try:
@@ -495,7 +497,7 @@ def _section(claimed: _Claimed) -> mail.Section:
         correction=claimed.claim.correction,
         figures_cover=None if spec.figures_cover == "period" else describe(spec.figures_cover, item.period),
         compared_with=(changes.get("compared_with") or {}).get("end"),
-        overdue=manifest.get("top_overdue"), archived_html=_archived_html(item.folder, manifest))
+        overdue=item.overdue, archived_html=_archived_html(item.folder, manifest))
 
 
 def _archived_html(folder: Path, manifest: dict) -> str | None:

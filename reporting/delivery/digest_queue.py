@@ -6,7 +6,8 @@ day. A report's `deliver` task therefore queues the sends of staff who take a di
 with everything queued (`reporting.delivery.deliver.deliver_digests`), then removes what went.
 
 The queue is `<MI_ARCHIVE_DIR>/_digests/pending/`, one owner-only JSON file per report, period and
-deliver task: the person, report, period, copy folder, content hash and row count, never a row.
+deliver task: the person, report, period, copy folder, content hash and row count, and the first
+red records' key, status and worker as the e-mail names them (never a whole row).
 A file is written whole (a rename) and removed only when the ledger has every send in it as sent
 or refused, so a digest that fails part-way leaves the rest for its retry or the next day's
 digest, and a report run twice writes the same file again: the ledger still sends each copy once.
@@ -58,15 +59,19 @@ def to_json(due: Due) -> dict:
     return {"report_id": due.report.id, "period_start": due.period.start.isoformat(),
             "period_end": due.period.end.isoformat(),
             "person": {**dataclasses.asdict(due.person), "roles": list(due.person.roles)},
-            "folder": str(due.folder), "content_hash": due.content_hash, "rows": due.rows}
+            "folder": str(due.folder), "content_hash": due.content_hash, "rows": due.rows, "overdue": due.overdue}
 
 
 def from_json(entry: dict, path: Path) -> Due:
     try:
         person = Person(**{**entry["person"], "roles": tuple(entry["person"]["roles"])})
         period = Period(date.fromisoformat(entry["period_start"]), date.fromisoformat(entry["period_end"]))
+        overdue = entry.get("overdue")
+        if overdue is not None:  # JSON made the (label, value) pairs lists
+            overdue = {"red": int(overdue["red"]),
+                       "first": [[tuple(pair) for pair in item] for item in overdue["first"]]}
         return Due(load_catalogue().get(entry["report_id"]), period, person, Path(entry["folder"]),
-                   entry["content_hash"], int(entry["rows"]))
+                   entry["content_hash"], int(entry["rows"]), overdue)
     except (KeyError, TypeError, ValueError) as error:
         raise DigestQueueError(f"{path}: a queued digest entry is not as `put` writes it ({type(error).__name__}: "
                                f"{error}); remove the file and re-run that report's deliver task") from None

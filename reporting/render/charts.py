@@ -38,12 +38,18 @@ def bar_svg(series: Sequence[Mapping], title: str, axis: str, chart_id: str, kin
     def draw(figure) -> None:
         axes = figure.add_subplot()
         ys = range(len(series))
-        axes.barh(ys, [s["value"] or 0 for s in series], color=BLUE, height=0.65)
-        axes.set_yticks(list(ys), labels)
-        axes.invert_yaxis()  # the table's first row at the top
+        # each bar, label and figure carries its row's number in its id (bar-2, label-2, value-2):
+        # a withheld value has a label and a figure (`c`) but no bar
         for y, s in zip(ys, series):
+            if s["value"] is not None:
+                axes.barh([y], [s["value"]], color=BLUE, height=0.65)[0].set_gid(f"bar-{y}")
             axes.annotate(str(s.get("display", s["value"])), (s["value"] or 0, y), xytext=(3, 0),
-                          textcoords="offset points", va="center", color=INK, annotation_clip=False)
+                          textcoords="offset points", va="center", color=INK,
+                          annotation_clip=False).set_gid(f"value-{y}")
+        axes.set_yticks(list(ys), labels)
+        for y, tick in zip(ys, axes.get_yticklabels()):
+            tick.set_gid(f"label-{y}")
+        axes.set_ylim(len(series) - 0.5, -0.5)  # the table's first row at the top
         axes.set_xlabel(_axis(axis, kind))
         axes.set_xlim(left=0)
         axes.tick_params(axis="y", length=0)
@@ -63,12 +69,14 @@ def line_svg(points: Sequence[Mapping], title: str, axis: str, chart_id: str, ki
     def draw(figure) -> None:
         axes = figure.add_subplot()
         shown = [(i, p["value"]) for i, p in enumerate(points) if p["value"] is not None]
-        axes.plot([i for i, _ in shown], [v for _, v in shown], color=BLUE, linewidth=1.8, marker="o", markersize=3.5)
+        line = axes.plot([i for i, _ in shown], [v for _, v in shown], color=BLUE, linewidth=1.8, marker="o",
+                         markersize=3.5)[0]
+        line.set_gid("points")  # one marker a plotted point
         for i, p in enumerate(points):
             at = 0 if p["value"] is None else p["value"]
             axes.annotate(str(p.get("display", p["value"])), (i, at), xytext=(0, 5), textcoords="offset points",
                           ha="center", color=INK if p["value"] is not None else GREY, annotation_clip=False,
-                          fontsize=7 if len(points) <= CROWDED else 6)
+                          fontsize=7 if len(points) <= CROWDED else 6).set_gid(f"value-{i}")
         if len(points) > CROWDED:  # side by side they would run into each other: slanted instead
             axes.set_xticks(range(len(points)), [str(p["label"]) for p in points], rotation=40, ha="right",
                             rotation_mode="anchor")
