@@ -180,3 +180,24 @@ def sql_copy(tmp_path, monkeypatch):
     shutil.copytree(settings.sql_dir(), root)
     monkeypatch.setenv("MI_SQL_DIR", str(root))
     return root
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Mail
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def per_report_mail(tmp_path, monkeypatch):
+    """Each report e-mailed on its own (config/mail.yml `digest: false`, in a private copy of
+    config/): for tests of a report's own send, which the shipped digest would hold for the day's
+    mi_staff_digest run instead."""
+    import shutil
+
+    from reporting import settings
+
+    config = tmp_path / "config-per-report"
+    shutil.copytree(settings.config_dir(), config)
+    mail = (config / "mail.yml").read_text()
+    assert "\ndigest: true\n" in mail
+    (config / "mail.yml").write_text(mail.replace("\ndigest: true\n", "\ndigest: false\n"))
+    monkeypatch.setenv("MI_CONFIG_DIR", str(config))
+    return config

@@ -223,7 +223,8 @@ def _clear_redis_queue(queue: str) -> None:
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.xdist_group("pg_seed")
-def test_celery_workers_run_a_burst_report(tmp_path, make_pg_database, seeded_pg_url, record_property):
+def test_celery_workers_run_a_burst_report(tmp_path, make_pg_database, seeded_pg_url, record_property,
+                                           per_report_mail):
     logs = tmp_path / "logs"
     logs.mkdir()
     metadata_url, state_url = make_pg_database(), make_pg_database()
@@ -231,6 +232,8 @@ def test_celery_workers_run_a_burst_report(tmp_path, make_pg_database, seeded_pg
     worker_name = f"{queue}@%h"
     port = _free_port()
     env = _airflow_env(tmp_path, metadata_url, seeded_pg_url, state_url, queue, port)
+    # each team's copy sent by its own deliver task on the workers (the digest is tested elsewhere)
+    env["MI_CONFIG_DIR"] = str(per_report_mail)
     airflow = str(Path(sys.executable).with_name("airflow"))
     started = time.monotonic()
 

@@ -42,21 +42,15 @@ SECRET = "Sup3r-S3cret-pw"
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
+def env(tmp_path, monkeypatch, per_report_mail):
     """A private archive, outbox and state database; mail goes to the outbox unless a test says.
-    Each report is e-mailed on its own (config/mail.yml `digest: false`): the faults here are of a
-    report's own run and send; the digest's are in tests/test_digest.py and the two-runs test."""
+    Each report is e-mailed on its own (`per_report_mail`): the faults here are of a report's own
+    run and send; the digest's are in tests/test_digest.py and the two-runs test."""
     for name, path in (("MI_ARCHIVE_DIR", "archive"), ("MI_VAR_DIR", "var"), ("MI_OUTBOX_DIR", "outbox")):
         monkeypatch.setenv(name, str(tmp_path / path))
     monkeypatch.setenv("MI_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
     monkeypatch.setenv("MI_TRANSPORT", "outbox")
     monkeypatch.delenv("MI_SMTP_HOST", raising=False)
-    config = tmp_path / "config"
-    shutil.copytree(REPO / "config", config)
-    mail = (config / "mail.yml").read_text()
-    assert "\ndigest: true\n" in mail
-    (config / "mail.yml").write_text(mail.replace("\ndigest: true\n", "\ndigest: false\n"))
-    monkeypatch.setenv("MI_CONFIG_DIR", str(config))
     return tmp_path
 
 

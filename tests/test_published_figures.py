@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
-from test_disclosure import Tables
+from test_disclosure import Tables, chart_parts
 
 from reporting.definitions import load_catalogue
 from reporting.delivery.ledger import Ledger
@@ -83,8 +83,8 @@ def test_a_chart_is_titled_by_what_it_plots_and_plots_its_tables_column(report_i
     title = f"{measure.label} by {group[:1].lower() + group[1:]}"
     assert f"<figcaption>{title}</figcaption>" in html.replace("&#39;", "'"), title
     page = Tables(html)
-    [chart] = [t for t in page.chart_titles if t.startswith(title + ":")]
-    bars = dict(part.rsplit(" ", 1) for part in chart.split(": ", 1)[1].split("; "))
+    _, parts = chart_parts(html.replace("&#39;", "'"), title)
+    bars = {parts["label"][i]: parts["value"][i] for i in parts["label"]}
     header, *body = page.tables[summary.title]
     column = header.index(measure.label)
     assert bars == {r[0]: r[column] for r in body if r[0] != "Total"}, "the bars are the table's column"

@@ -424,7 +424,7 @@ def test_a_report_title_in_a_failure_notice_is_never_evaluated(env, monkeypatch)
 
 # ---- 9. files are checked against the manifest ------------------------------------------------------
 @SEED
-def test_a_file_changed_after_render_is_not_sent(seeded_sqlite_url, env, monkeypatch):
+def test_a_file_changed_after_render_is_not_sent(seeded_sqlite_url, env, monkeypatch, per_report_mail):
     from reporting.orchestration import tasks
 
     monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
