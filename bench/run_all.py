@@ -266,13 +266,13 @@ def limits(scale: str, engine: str, as_at: str, archive: Path, cadence: str | No
     from reporting.schedules.periods import latest_complete_period
 
     pdf_html: list[str] = []
-    our_write_pdf = runner.write_pdf
+    our_pdf = runner.render_pdf_bytes  # what the runner lays a whole report's PDF out with
 
-    def capturing_write_pdf(html: str, path: Path, **kwargs) -> None:
+    def capturing_pdf(html: str, **kwargs) -> bytes:
         pdf_html.append(html)
-        our_write_pdf(html, path, **kwargs)
+        return our_pdf(html, **kwargs)
 
-    runner.write_pdf = capturing_write_pdf
+    runner.render_pdf_bytes = capturing_pdf
     db = create_engine(database_url(scale, engine))
     per_report = []
     scratch = Path(tempfile.mkdtemp(dir=WORK, prefix="limits-"))
@@ -304,7 +304,7 @@ def limits(scale: str, engine: str, as_at: str, archive: Path, cadence: str | No
         except Exception as error:  # noqa: BLE001 - recorded, the other reports carry on
             row["error"] = f"{type(error).__name__}: {str(error)[:120]}"
         per_report.append(row)
-    runner.write_pdf = our_write_pdf
+    runner.render_pdf_bytes = our_pdf
     db.dispose()
     shutil.rmtree(scratch, ignore_errors=True)
 

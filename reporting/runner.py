@@ -11,6 +11,7 @@ and in the archive; what is returned (and logged) is paths, counts and hashes.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,7 +27,8 @@ from reporting.extract import Extract, run_extract
 from reporting.indicators.run_figures import shared_for_this_run
 from reporting.plan import ANY, Copy, RunPlan, copy_findings
 from reporting.quality.gate import Findings
-from reporting.render import render_html, write_csv, write_pdf, write_xlsx
+from reporting.render import atomic_write_bytes, render_html, render_pdf_bytes, write_csv, write_xlsx
+from reporting.render.burst import BurstError, Part, batches, burst_pdfs
 from reporting.schedules.periods import Period
 from reporting.summaries import headline
 
@@ -45,13 +47,36 @@ class RenderResult:
 
 
 # ---- rendering -----------------------------------------------------------------------------------
+# Rendering a copy is two steps with its PDF between them, so that the PDFs of many copies can
+# come from one layout (reporting.render.burst): `_render_steps` writes the copy's HTML, CSV and
+# XLSX into its work folder, yields what its PDF needs (a `PdfWanted`, or None without a PDF),
+# takes the PDF's bytes back, then writes its manifest and puts the folder in place.
+
+
+@dataclass(frozen=True)
+class PdfWanted:
+    """What a copy's PDF is made from: its document (rows capped as the PDF shows them) and title."""
+
+    html: str
+    title: str
+    rows: int
+    created: datetime
+
+
+@dataclass(frozen=True)
+class PdfMade:
+    data: bytes
+    seconds: float  # laying it out and writing it (a burst's copies: an equal share of the burst)
+
+
 def render_report(definition: ReportDefinition, extract: Extract, period: Period, as_at: date, *,
                   data_quality: list[dict], formats: list[str] | None = None, slice_key: str | None = None,
                   archive_root: Path | None = None, generated_at: datetime | None = None,
                   engine: Engine | None = None, history: since_last.Location | None = None,
                   part_of_report: bool | None = None) -> RenderResult:
     """Render the rows of `extract` into the report's archive folder (a burst slice's when
-    `slice_key` is given: the extract then holds that slice's rows), atomically.
+    `slice_key` is given: the extract then holds that slice's rows), atomically, its PDF laid out
+    on its own.
 
     data_quality: the gate's findings for these rows (`quality.gate.Findings`).
     history: where this copy's earlier periods are archived, for "since the last list" (default:
@@ -59,6 +84,43 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
     part_of_report: the rows are a part of the report (a team's slice, a service's copy), listed as
     that part's list (reporting.render.listing); by default when `slice_key` is given.
     """
+    steps = _render_steps(definition, extract, period, as_at, data_quality=data_quality, formats=formats,
+                          slice_key=slice_key, archive_root=archive_root, generated_at=generated_at,
+                          engine=engine, history=history, part_of_report=part_of_report)
+    return _alone(steps)
+
+
+def _alone(steps: Generator[PdfWanted | None, PdfMade | None, RenderResult]) -> RenderResult:
+    """Run a copy's render steps with its PDF laid out on its own."""
+    try:
+        return _finish(steps, _pdf_alone(next(steps)))
+    finally:
+        steps.close()  # after an error: the copy's work folder is removed, nothing is put in place
+
+
+def _pdf_alone(wanted: PdfWanted | None) -> PdfMade | None:
+    if wanted is None:
+        return None
+    started = time.perf_counter()
+    data = render_pdf_bytes(wanted.html, title=wanted.title, created=wanted.created)
+    return PdfMade(data, time.perf_counter() - started)
+
+
+def _finish(steps: Generator[PdfWanted | None, PdfMade | None, RenderResult], pdf: PdfMade | None) -> RenderResult:
+    """Hand a copy's render steps its PDF; what they return."""
+    try:
+        steps.send(pdf)
+    except StopIteration as done:
+        return done.value
+    raise RuntimeError("a copy's render steps asked for a second PDF")
+
+
+def _render_steps(definition: ReportDefinition, extract: Extract, period: Period, as_at: date, *,
+                  data_quality: list[dict], formats: list[str] | None = None, slice_key: str | None = None,
+                  archive_root: Path | None = None, generated_at: datetime | None = None,
+                  engine: Engine | None = None, history: since_last.Location | None = None,
+                  part_of_report: bool | None = None) -> Generator[PdfWanted | None, PdfMade | None, RenderResult]:
+    """`render_report` in its two steps (see above)."""
     spec = definition.spec
     formats = list(formats or settings.output_formats() or spec.outputs)
     rows = extract.rows
@@ -120,6 +182,7 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
         if "html" in formats:
             (work / f"{stem}.html").write_text(html, encoding="utf-8")
         pdf_rows = len(rows)
+        wanted = None
         if "pdf" in formats:
             pdf_html = html
             cap = pdf_row_cap(spec, formats)
@@ -130,9 +193,9 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
                     extra_dirs=[definition.yaml_path.parent])
                 timings["render_html"] += time.perf_counter() - started
                 pdf_rows = cap
-            started = time.perf_counter()
-            write_pdf(pdf_html, work / f"{stem}.pdf", title=spec.title, created=generated_at)
-            timings["render_pdf"] = time.perf_counter() - started
+            # the copy's own title: the report's, and the part it is ("... – Team: CIN 2")
+            wanted = PdfWanted(pdf_html, spec.title if slice_label is None else f"{spec.title} – {slice_label}",
+                               pdf_rows, generated_at)
         started = time.perf_counter()
         # The spreadsheets hold the columns the HTML and PDF show, no hidden one (a team ID, a RAG
         # or flag column); the content hash below still covers every column, so a changed hidden
@@ -144,6 +207,10 @@ def render_report(definition: ReportDefinition, extract: Extract, period: Period
             write_xlsx(visible, rows, work / f"{stem}.xlsx", title=spec.title,
                        fixed_timestamp=datetime.combine(as_at, datetime.min.time()), sheets=sheets)
         timings["render_tabular"] = time.perf_counter() - started
+        pdf = yield wanted  # laid out alone, or as a section of a burst document of copies
+        if pdf is not None:
+            atomic_write_bytes(work / f"{stem}.pdf", pdf.data)
+            timings["render_pdf"] = pdf.seconds
         for path in sorted(work.iterdir()):
             outputs[path.suffix.lstrip(".")] = str(final / path.name)
             hashes[path.name] = archive.file_hash(path)
@@ -192,7 +259,17 @@ def _safe(key: str) -> str:
 def render_copy(copy: Copy, period: Period, as_at: date, *, data_quality: list[dict],
                 formats: list[str] | None = None, generated_at: datetime | None = None,
                 engine: Engine | None = None, archive_root: Path | None = None) -> RenderResult:
-    """Render one planned copy (reporting.plan) into its folder.
+    """Render one planned copy (reporting.plan) into its folder, its PDF laid out on its own."""
+    steps = _copy_steps(copy, period, as_at, data_quality=data_quality, formats=formats,
+                        generated_at=generated_at, engine=engine, archive_root=archive_root)
+    return _alone(steps)
+
+
+def _copy_steps(copy: Copy, period: Period, as_at: date, *, data_quality: list[dict],
+                formats: list[str] | None = None, generated_at: datetime | None = None,
+                engine: Engine | None = None,
+                archive_root: Path | None = None) -> Generator[PdfWanted | None, PdfMade | None, RenderResult]:
+    """`render_copy` in two steps, as `_render_steps`.
 
     data_quality: the gate's findings for the copy's own rows (`copy_findings`).
 
@@ -206,15 +283,16 @@ def render_copy(copy: Copy, period: Period, as_at: date, *, data_quality: list[d
     extract = Extract([c.name for c in spec.columns], copy.rows, 0.0)
     period_end = period.end.isoformat()
     if copy.target != CUSTOM:
-        return render_report(definition, extract, period, as_at, data_quality=data_quality, formats=formats,
-                             slice_key=copy.target, archive_root=archive_root, generated_at=generated_at,
-                             engine=engine)
+        return (yield from _render_steps(definition, extract, period, as_at, data_quality=data_quality,
+                                         formats=formats, slice_key=copy.target, archive_root=archive_root,
+                                         generated_at=generated_at, engine=engine))
     wanted = ["pdf"] if copy.external else list(formats or settings.output_formats() or spec.outputs)
     final = copy.folder(period_end, archive_root)
     with archive.work_folder(final) as scratch:
-        result = render_report(definition, extract, period, as_at, data_quality=data_quality, formats=wanted,
-                               archive_root=scratch, generated_at=generated_at, engine=engine,
-                               history=since_last.Location(archive_root, copy.key), part_of_report=True)
+        result = yield from _render_steps(definition, extract, period, as_at, data_quality=data_quality,
+                                          formats=wanted, archive_root=scratch, generated_at=generated_at,
+                                          engine=engine, history=since_last.Location(archive_root, copy.key),
+                                          part_of_report=True)
         built = result.folder
         if copy.external:
             password = encryption.password_for(final.parent, f"{copy.slice_id}-{copy.content_hash}")
@@ -234,13 +312,79 @@ def render_copy(copy: Copy, period: Period, as_at: date, *, data_quality: list[d
 
 def render_plan(run_plan: RunPlan, period: Period, as_at: date, *, findings: Findings, target=ANY,
                 formats: list[str] | None = None, generated_at: datetime | None = None,
-                engine: Engine | None = None) -> list[RenderResult]:
+                engine: Engine | None = None, burst: bool = True) -> list[RenderResult]:
     """Render every copy of the plan (or those of one Airflow render task's `target`), the whole
-    report first. An overview's copies share the whole report's indicator figures."""
+    report first, each with the gate's findings counted on its own rows (see `render_copies`)."""
+    return render_copies(run_plan.copies_for(target), period, as_at,
+                         findings_for=lambda copy: copy_findings(copy, findings), formats=formats,
+                         generated_at=generated_at, engine=engine, burst=burst)
+
+
+def render_copies(copies: list[Copy], period: Period, as_at: date, *,
+                  findings_for: Callable[[Copy], list[dict]], formats: list[str] | None = None,
+                  generated_at: datetime | None = None, engine: Engine | None = None,
+                  burst: bool = True) -> list[RenderResult]:
+    """Render `copies` (in order), each with `findings_for(copy)`. An overview's copies share the
+    whole report's indicator figures.
+
+    burst: the PDFs of the recipients' copies (every copy but the whole report) come from burst
+    documents, each laid out once (reporting.render.burst); False lays each out on its own, as the
+    whole report always is.
+    """
     generated_at = generated_at or datetime.now(UTC).replace(microsecond=0)
+    results: dict[int, RenderResult] = {}
     with shared_for_this_run(settings.var_dir()):
-        return [render_copy(copy, period, as_at, data_quality=copy_findings(copy, findings), formats=formats,
-                            generated_at=generated_at, engine=engine) for copy in run_plan.copies_for(target)]
+        together = []
+        for n, copy in enumerate(copies):
+            if copy.target is None or not burst:
+                results[n] = render_copy(copy, period, as_at, data_quality=findings_for(copy), formats=formats,
+                                         generated_at=generated_at, engine=engine)
+            else:
+                together.append(n)
+        for group in _burst_groups(copies, together):
+            results.update(_render_burst(group, copies, period, as_at, findings_for=findings_for, formats=formats,
+                                         generated_at=generated_at, engine=engine))
+    return [results[n] for n in range(len(copies))]
+
+
+def _burst_groups(copies: list[Copy], positions: list[int]) -> list[list[int]]:
+    """The copies whose PDFs share a layout: those of one template (a custom copy can have its own)."""
+    groups: dict[str, list[int]] = {}
+    for n in positions:
+        groups.setdefault(copies[n].definition.spec.template, []).append(n)
+    return list(groups.values())
+
+
+def _render_burst(positions: list[int], copies: list[Copy], period: Period, as_at: date, *,
+                  findings_for: Callable[[Copy], list[dict]], formats: list[str] | None, generated_at: datetime,
+                  engine: Engine | None) -> dict[int, RenderResult]:
+    """Render the copies at `positions`: each one's HTML, CSV and XLSX, then their PDFs from burst
+    documents of a few hundred rows each, then each one's manifest and folder."""
+    steps = {n: _copy_steps(copies[n], period, as_at, data_quality=findings_for(copies[n]),
+                            formats=formats, generated_at=generated_at, engine=engine) for n in positions}
+    results: dict[int, RenderResult] = {}
+    try:
+        wanted = {n: next(step) for n, step in steps.items()}
+        with_pdf = [n for n in positions if wanted[n] is not None]
+        parts = [Part(w.html, w.title, w.rows) for n in with_pdf if (w := wanted[n]) is not None]
+        pdfs: dict[int, PdfMade | None] = dict.fromkeys(positions)
+        for batch in batches(parts):
+            chosen = [with_pdf[i] for i in batch]
+            started = time.perf_counter()
+            try:
+                made = burst_pdfs([parts[i] for i in batch], created=generated_at)
+            except BurstError:  # e.g. a template of its own with another stylesheet: each alone
+                made = [render_pdf_bytes(w.html, title=w.title, created=w.created)
+                        for n in chosen if (w := wanted[n]) is not None]
+            share = (time.perf_counter() - started) / len(chosen)  # each copy's part of the burst
+            for n, pdf in zip(chosen, made):
+                pdfs[n] = PdfMade(pdf, share)
+        for n in positions:
+            results[n] = _finish(steps[n], pdfs[n])
+    finally:
+        for step in steps.values():
+            step.close()  # a copy not finished (an error above) removes its work folder
+    return results
 
 
 def run_report(definition: ReportDefinition, engine: Engine, period: Period, as_at: date, *,

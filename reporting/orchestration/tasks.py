@@ -192,7 +192,7 @@ def check_quality(report_id: str, staging: str | Path) -> dict:
 def render(report_id: str, staging: str | Path, slice_key: str | None = None) -> dict:
     """Render one burst slice, or (slice_key None) the whole report and its service, partner and
     school copies, into the archive, atomically, each with the gate's findings for its rows."""
-    from reporting.runner import render_copy
+    from reporting.runner import render_copies
 
     report = definition(report_id)
     data, staged, period = _read_staging(report, staging)
@@ -207,8 +207,10 @@ def render(report_id: str, staging: str | Path, slice_key: str | None = None) ->
     # same period at once (a manual trigger during the scheduled run) cannot delete each other's
     # half-built output, and a killed attempt's scratch is swept by `record` and by retention.
     copies = _staged_plan(report, data, staged.rows).copies_for(slice_key)
-    results = [render_copy(copy, period, as_at, data_quality=findings[copy.key], generated_at=generated_at)
-               for copy in copies]
+    # the whole report's task lays the service, partner and school copies out as one burst; a
+    # slice's task has its one slice (each slice is a task: spread over workers, retried alone)
+    results = render_copies(copies, period, as_at, findings_for=lambda copy: findings[copy.key],
+                            generated_at=generated_at)
     result = results[0]  # the whole report (listed first) or the burst slice
     final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
     return {"folder": str(final), "slice": slice_key, "slice_label": slice_label(report, copies[0]),
