@@ -359,7 +359,7 @@ def _render_burst(positions: list[int], copies: list[Copy], period: Period, as_a
                   findings_for: Callable[[Copy], list[dict]], formats: list[str] | None, generated_at: datetime,
                   engine: Engine | None) -> dict[int, RenderResult]:
     """Render the copies at `positions`: each one's HTML, CSV and XLSX, then their PDFs from burst
-    documents of a few hundred rows each, then each one's manifest and folder."""
+    documents (of up to `burst.MAX_ROWS` list rows), then each one's manifest and folder."""
     steps = {n: _copy_steps(copies[n], period, as_at, data_quality=findings_for(copies[n]),
                             formats=formats, generated_at=generated_at, engine=engine) for n in positions}
     results: dict[int, RenderResult] = {}

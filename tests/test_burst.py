@@ -193,6 +193,28 @@ def test_documents_with_different_stylesheets_are_not_burst():
         burst_document([one, other])
 
 
+def test_a_copy_that_fills_its_last_page_gets_no_blank_page_after_it():
+    """Lists of 52 to 60 rows end at heights across the bottom of a page; at 56 rows (with these
+    fonts) the copy fills its last page, and anything after it in the flow (the section's end
+    marker, once) would start a blank page."""
+    documents = [document(n, "Team A", "Team: Team A") for n in range(52, 61)]
+    made = burst_pdfs([Part(d, "t") for d in documents], created=CREATED)
+    for n, (single, data) in enumerate(zip(documents, made), start=52):
+        reader = reader_of(data)
+        pages = len(reader.pages)
+        assert pages == catalog(render_pdf_bytes(single, title="t", created=CREATED))["pages"], f"{n} rows"
+        assert footer_numbers([reader.pages[-1].extract_text()]) == [f"Page {pages} of {pages}"], f"{n} rows"
+
+
+def test_a_document_that_breaks_a_page_itself_is_not_burst():
+    """An overview's front page ends with a forced break; alone, the heading after it keeps its top
+    margin, which a burst's pages would drop: such copies are laid out alone."""
+    plain = document(2, "Team A", "Team: Team A")
+    forced = plain.replace("<style>", "<style>.front-page { break-after: page; }", 1)
+    with pytest.raises(BurstError, match="breaks a page itself"):
+        burst_document([plain, forced])
+
+
 def test_bursts_hold_at_most_the_row_limit_and_a_larger_copy_goes_alone():
     parts = [Part("", "", rows) for rows in (600, 600, 400, 2000, 10)]
     assert batches(parts, max_rows=1500) == [[0, 1], [2], [3], [4]]

@@ -161,7 +161,9 @@ def test_empty_result_renders_a_clear_page(sql_copy, seeded_sqlite_url, tmp_path
     period = latest_complete_period("weekly", RUN_DATE)
     result = run_report(definition, create_engine(seeded_sqlite_url), period, period.end, archive_root=tmp_path)
     assert result.rows == 0
-    assert "Nothing to report" in Path(result.outputs["html"]).read_text()
+    page = Path(result.outputs["html"]).read_text()
+    assert "Nothing to report" in page
+    assert "<svg" not in page, "a chart of no figures says nothing: none is drawn"
 
 
 def test_run_command_json_and_exit_code(seeded_sqlite_url, tmp_path, monkeypatch):

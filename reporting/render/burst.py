@@ -56,6 +56,9 @@ BURST_CSS = f"""
   display: block;
   string-set: slice "", worker "", copy-pages target-counter(attr(data-last url), page);
 }}
+/* Out of the flow: an empty line at the end of a copy that fills its last page would start a blank
+   page of its own. */
+{SECTION}-last {{ position: absolute; }}
 @page {SECTION}:nth(1 of {SECTION}) {{ counter-reset: page 1; }}
 @page {SECTION} {{
   @bottom-right {{ content: "Page " counter(page) " of " string(copy-pages); }}
@@ -63,6 +66,10 @@ BURST_CSS = f"""
 """
 _BODY = re.compile(r"<body[^>]*>")
 _TITLE = re.compile(r"<title>.*?</title>", re.DOTALL)
+# A forced page break in a copy (an overview's front page): alone, the margin above what follows it
+# is kept; in a burst every page counts as after a forced break and those margins are dropped
+# (BURST_CSS), so the two would differ. Such copies are laid out alone.
+_FORCED_BREAK = re.compile(r"(?:page-)?break-(?:before|after)\s*:\s*(?:page|always|left|right|recto|verso)")
 _ID = re.compile(r'(\sid=")([^"]+)(")')
 # where our templates and the charts' SVG refer to an id: a link, a clip path or gradient, a label
 _REFERENCES = re.compile(r'((?:\s(?:xlink:)?href="#)|(?:url\(#))([^")]+)|'
@@ -119,6 +126,8 @@ def burst_document(documents: list[str]) -> str:
     """
     heads, bodies = [], []
     for n, document in enumerate(documents):
+        if _FORCED_BREAK.search(document):
+            raise BurstError(f"document {n + 1} of the burst breaks a page itself: each is laid out alone")
         match = _BODY.search(document)
         end = document.rfind("</body>")
         if match is None or end < match.end():
