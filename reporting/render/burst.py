@@ -39,7 +39,7 @@ PDF_VARIANT = "pdf/ua-1"
 MAX_ROWS = 1500
 SECTION = "mi-copy"  # an element name no template uses; WeasyPrint tags it NonStruct
 # The block elements a report's body can hold, by name: a universal selector (`mi-copy *`) would be
-# tried against every element of the burst, and the cascade is a third of WeasyPrint's time.
+# tried against every element of the burst, and the cascade is a fifth of WeasyPrint's time.
 BLOCKS = ("h1, h2, h3, h4, h5, h6, p, div, section, header, main, footer, article, aside, nav, figure, "
           "figcaption, details, summary, dl, dt, dd, ul, ol, li, blockquote, pre, hr, caption")
 # Added to the burst document's stylesheet (after the template's own):
