@@ -288,3 +288,33 @@ def test_every_copy_of_the_weekly_cycle_is_the_copy_rendered_alone(seeded_sqlite
         assert footer_numbers(texts) == [f"Page {k} of {n}" for k in range(1, n + 1)], key
     # the ledger keys each send by the content it carries: the same whichever way it was laid out
     assert sent_burst == sent_alone and len(sent_burst) >= len(burst)
+
+
+@pytest.mark.xdist_group("burst_cycle")
+def test_copies_that_cannot_share_a_layout_are_each_laid_out_alone(seeded_sqlite_url, tmp_path, monkeypatch):
+    """When a burst is refused (a data officer's template that changes its stylesheet per copy, say),
+    the copies are still rendered: each PDF laid out on its own, numbered over its own pages."""
+    from reporting import runner
+
+    def refuse(parts, **_):
+        raise BurstError("the documents' heads differ")
+
+    monkeypatch.setattr(runner, "burst_pdfs", refuse)
+    monkeypatch.setenv("MI_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("MI_VAR_DIR", str(tmp_path / "var"))
+    engine = create_engine(seeded_sqlite_url)
+    report = load_catalogue().get("cp_out_of_borough")
+    period = latest_complete_period(report.spec.cadence, AS_AT)
+    extracted = run_extract(report, engine, period_start=period.start, period_end=period.end, as_at=period.end).rows
+    plan = plan_run(report, extracted, assign(report, extracted, period.end, engine))
+    plan.copies = [c for c in plan.copies if c.target is not None]
+    results = render_plan(plan, period, period.end, findings=assess(report, extracted), formats=["pdf", "csv"],
+                          generated_at=datetime(2026, 10, 26, 6, 0), engine=engine)
+    engine.dispose()
+    assert len(results) == len(plan.copies) >= 3
+    for copy, result in zip(plan.copies, results):
+        _, texts, _, info = reading(next(Path(result.folder).glob("*.pdf")).read_bytes())
+        n = info["pages"]
+        assert footer_numbers(texts) == [f"Page {k} of {n}" for k in range(1, n + 1)], copy.key
+        assert info["title"].startswith(f"{report.spec.title} – "), copy.key  # the slice's own title
+        assert result.rows == len(copy.rows), copy.key
