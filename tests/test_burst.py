@@ -1,10 +1,11 @@
 """Recipients' copies laid out once as a burst document (reporting.render.burst, issue 25).
 
 Each copy's PDF is written from the pages of its section of one layout. What it must still be is
-the copy rendered alone: the same text where it was on the page (text extracted in layout mode, so
-a line that moved shows), the same structure tree, its own title, its own page numbers counting
-its own pages, its own running header. The last tests do this for every copy of the weekly cycle
-and check that the ledger's content hashes do not change.
+the copy rendered alone: the same text where it was on the page (layout-mode text for the small
+documents, each run of text with where it is drawn for the weekly cycle, so a line that moved
+shows), the same structure tree, its own title, its own page numbers counting its own pages, its
+own running header. The weekly-cycle test does this for every recipient's copy of the cycle and
+checks that the ledger's content hashes do not change.
 """
 
 from __future__ import annotations
