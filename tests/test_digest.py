@@ -8,6 +8,7 @@ figures each section must show from the manifests render wrote, the periods from
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections import Counter
@@ -409,3 +410,21 @@ def _patch_send_dropping(monkeypatch, refused: dict):
 
     monkeypatch.setattr(transport_module.SmtpTransport, "send", send)
     return Calls
+
+
+def test_a_queued_file_settled_by_a_concurrent_digest_task_is_skipped_not_an_error(tmp_path):
+    """Two digest tasks at once (two runs of one period): one lists the queue, the other sends and
+    removes a file before the first reads it. Its sends are in the ledger, so the first skips it;
+    an unreadable file is still an error naming it."""
+    from reporting.delivery import digest_queue
+
+    first = digest_queue.put("report_a", "2026-10-25", None, [], root=tmp_path)
+    second = digest_queue.put("report_b", "2026-10-25", "T-1", [], root=tmp_path)
+    os.utime(first, (1, 1))  # oldest first: report_a is read before report_b
+    reading = digest_queue.pending(tmp_path)
+    assert next(reading) == (first, [])
+    second.unlink()  # settled by the other task meanwhile
+    assert list(reading) == []
+    first.write_text("{not json", encoding="utf-8")
+    with pytest.raises(digest_queue.DigestQueueError, match=r"report_a__2026-10-25__all\.json: not readable"):
+        list(digest_queue.pending(tmp_path))

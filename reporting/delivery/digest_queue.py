@@ -78,13 +78,24 @@ def from_json(entry: dict, path: Path) -> Due:
 
 
 def pending(root: Path | None = None) -> Iterator[tuple[Path, list[Due]]]:
-    """Each queued file with its sends, oldest first."""
+    """Each queued file with its sends, oldest first.
+
+    A file that goes between listing and reading was settled by a digest task running at the same
+    time (its sends are in the ledger), so it is skipped, not an error."""
     folder = pending_dir(root)
     if not folder.is_dir():
         return
-    for path in sorted(folder.glob("*.json"), key=lambda p: (p.stat().st_mtime, p.name)):
+    listed = []
+    for path in folder.glob("*.json"):
+        try:
+            listed.append((path.stat().st_mtime, path.name, path))
+        except FileNotFoundError:
+            continue
+    for _, _, path in sorted(listed):
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
         except (OSError, ValueError) as error:
             raise DigestQueueError(f"{path}: not readable as a queued digest ({error}); remove it and re-run "
                                    "that report's deliver task") from None
