@@ -6,7 +6,8 @@ and its JSON. It reads what the runs leave behind, whoever ran them (Airflow or 
     due         the reports' timetables (the run dates in the window and the period each covers)
     run state   the archive: `run.json` (recorded), `manifest.json` (rendered), `.staging/quality.json`
                 (the gate's findings: a critical one holds the report)
-    deliveries  the delivery ledger, per recipient: sent, refused, failed, empty, in flight
+    deliveries  the delivery ledger, per recipient: sent, refused, failed, empty, in flight; and the
+                copies queued for the day's staff digest that have not gone yet (`digest_queue`)
 
 Rows are ordered for the performance team: held by data quality first, then not run although due
 (late), then failed or incomplete deliveries, then the rest. Labels and counts only: team names,
@@ -26,6 +27,7 @@ import pendulum
 
 from reporting import archive, settings
 from reporting.definitions import Catalogue, load_catalogue
+from reporting.delivery import digest_queue
 from reporting.delivery.ledger import Ledger
 from reporting.schedules.timetables import ReportingPeriodTimetable, local_tz
 from reporting.schedules.year import timetable_runs
@@ -54,7 +56,8 @@ class BoardRow:
     rows: int | None
     critical: list[str] = field(default_factory=list)  # failing critical checks, "label: n row(s)"
     warnings: int = 0
-    deliveries: dict[str, int] = field(default_factory=dict)  # state -> count (report e-mails)
+    # state -> count of report e-mails; "queued": copies in the staff digest queue, not sent yet
+    deliveries: dict[str, int] = field(default_factory=dict)
     recipients: list[Recipient] = field(default_factory=list)
     folder: str = ""
 
@@ -81,15 +84,16 @@ def board(since: date, until: date, *, now: datetime | None = None, catalogue: C
                 period_start = interval.start.in_timezone(tz).date()
                 period_end = interval.end.in_timezone(tz).subtract(days=1).date()
                 entries = ledger.entries(report_id, period_end.isoformat())
+                queued = digest_queue.waiting(report_id, period_end.isoformat(), ledger)
                 rows.append(_row(report_id, spec.title, spec.cadence, run_at.in_timezone(tz), period_start,
-                                 period_end, entries, moment, name))
+                                 period_end, entries, moment, name, queued))
     finally:
         ledger.dispose()
     return sorted(rows, key=lambda r: (ORDER[r.status], r.due_at, r.report_id))
 
 
 def _row(report_id: str, title: str, cadence: str, run_at, period_start: date, period_end: date,
-         entries: list[dict], now, name: Callable[[str], str]) -> BoardRow:
+         entries: list[dict], now, name: Callable[[str], str], queued: int = 0) -> BoardRow:
     folder = archive.period_dir(report_id, period_end.isoformat())
     manifest = _json(folder / archive.MANIFEST)
     recorded = _json(folder / "run.json")
@@ -114,8 +118,8 @@ def _row(report_id: str, title: str, cadence: str, run_at, period_start: date, p
     rows = (recorded or {}).get("rows", (manifest or {}).get("rows"))
     return BoardRow(report_id, title, str(cadence), run_at.isoformat(), period_start.isoformat(),
                     period_end.isoformat(), status, rows, critical, len(findings) - len(critical),
-                    {state: counts[state] for state in ("sent", "rejected", "failed", "empty", "sending")},
-                    recipients, str(folder))
+                    {state: counts[state] for state in ("sent", "rejected", "failed", "empty", "sending")}
+                    | {"queued": queued}, recipients, str(folder))
 
 
 def _json(path: Path) -> dict | None:
@@ -168,8 +172,12 @@ def digest(rows: list[BoardRow], since: date, until: date) -> tuple[str, list[st
             lines += [f"    {p.recipient} ({p.slice}): {p.state}{': ' + p.why if p.why else ''}"
                       for p in r.recipients if p.state in ("rejected", "failed")]
     ready = [r for r in rows if r.status == "ready"]
-    lines += ["", f"{len(ready)} run(s) went to plan: {sum(r.deliveries['sent'] for r in ready)} e-mails sent.",
-              "", "The board: Airflow > Browse > MI board, or `mi board --since "
+    queued = sum(r.deliveries["queued"] for r in rows)
+    lines += ["", f"{len(ready)} run(s) went to plan: {sum(r.deliveries['sent'] for r in ready)} e-mails sent."]
+    if queued:
+        copies = "1 report copy is" if queued == 1 else f"{queued} report copies are"
+        lines += [f"{copies} waiting for the staff digest (the mi_staff_digest DAG sends them)."]
+    lines += ["", "The board: Airflow > Browse > MI board, or `mi board --since "
               f"{since.isoformat()}`. What to do: docs/operations.md."]
     return subject, lines
 

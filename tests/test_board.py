@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -22,7 +23,12 @@ from typer.testing import CliRunner
 
 from reporting import archive
 from reporting.board import board
+from reporting.definitions import load_catalogue
+from reporting.delivery import digest_queue
+from reporting.delivery.deliver import Due
 from reporting.delivery.ledger import Key, Ledger
+from reporting.delivery.recipients import Person
+from reporting.schedules.periods import Period
 
 MONDAY, SUNDAY = date(2026, 10, 26), date(2026, 11, 1)
 NOON_THURSDAY = datetime(2026, 10, 29, 12, 0)
@@ -56,6 +62,14 @@ def week(tmp_path, monkeypatch):
         else:
             ledger.mark_failed(claim, "550 mailbox unavailable", permanent=True)
     ledger.dispose()
+    # the ready report's deliver task queued two staff sends for the day's digest: tm@ went (above),
+    # sp@ is still waiting for the mi_staff_digest DAG
+    report = load_catalogue().get(READY)
+    period = Period(date(2026, 10, 19), date(2026, 10, 25))
+    waiting = [Due(report, period, Person(email, email.split("@")[0], "all", None, "whole report", "staff", (role,)),
+                   archive.period_dir(READY, "2026-10-25"), "h" * 64, 10)
+               for email, role in (("tm@example.org", "TM"), ("sp@example.org", "SP"))]
+    digest_queue.put(READY, "2026-10-25", None, waiting)
     return tmp_path
 
 
@@ -72,6 +86,8 @@ def test_the_board_puts_held_then_late_then_not_delivered_first(week):
         ("iro@example.org", "sent", None), ("old@example.org", "rejected", "550 mailbox unavailable")]
     assert (ready.report_id, ready.status, ready.period_start, ready.period_end) == (READY, "ready", "2026-10-19",
                                                                                      "2026-10-25")
+    # sent to tm@ (the ledger), sp@ still in the digest queue: counted apart, not as sent or failed
+    assert (ready.deliveries["sent"], ready.deliveries["queued"], sent.deliveries["queued"]) == (1, 1, 0)
     # on the Monday morning itself the nine are due, not late (MI_DEADLINE_HOURS: 6)
     early = board(MONDAY, SUNDAY, now=datetime(2026, 10, 26, 9, 0))
     assert [r.status for r in early].count("due") == 9
@@ -141,6 +157,11 @@ def test_the_board_page_in_headless_chromium_shows_the_rest_data(week, tmp_path)
     assert positions == sorted(positions), "the page lists the runs in the API's order"
     assert api[0]["status"] == "held" and "held: Person ID is repeated: 2 row(s)" in body
     assert "old@example.org (report) rejected: 550 mailbox unavailable" in body
+    # the ready run's row: 1 sent, and 1 waiting for the staff digest (the tenth column, "Queued for digest")
+    title_at = body.index(f">{api[-1]['title']}</a>")
+    row = body[body.rindex("<tr", 0, title_at):body.index("</tr>", title_at)]
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert (cells[5], cells[9]) == ("1", "1") and api[-1]["deliveries"]["queued"] == 1
     assert shot.stat().st_size > 10_000
     docs_shot = Path(__file__).resolve().parents[1] / "docs" / "board.png"
     if os.environ.get("MI_WRITE_DOCS_SCREENSHOTS"):  # refresh the runbook's picture of this week
@@ -174,6 +195,7 @@ def test_the_weekly_digest_tells_the_performance_team_what_needs_them(week, monk
     assert "held by: Person ID is repeated: 2 row(s)" in body
     assert "old@example.org (all): rejected: 550 mailbox unavailable" in body
     assert "1 run(s) went to plan: 1 e-mails sent." in body
+    assert "1 report copy is waiting for the staff digest (the mi_staff_digest DAG sends them)." in body
 
 
 def test_the_board_links_to_the_archived_report_and_the_quality_page_and_nothing_else(week):

@@ -152,7 +152,7 @@ def test_each_recipient_gets_one_email_with_each_reports_headline_and_pdf_and_xl
             # and what changed since last week's list
             assert recorded["since_last"]["compared_with"]["end"] == previous.end.isoformat()
             assert f"  New since the last list: {recorded['since_last']['new']:,}" in text
-            assert f"since the list for the period ending {previous.end.isoformat()}" in text
+            assert f"since the list for the period ending {previous.end:%d %b %Y})" in text  # a date as people write it
             # the first red records to act on, in the list's order, from the extract's own rows
             rag = next(c.rag for c in spec.columns if c.rag)
             key = spec.columns[0]

@@ -40,11 +40,12 @@ def board_command(
         print(json.dumps([r.as_json() for r in rows], indent=2))
         return
     table = Table(title=f"{len(rows)} report runs due {first} to {last}")
-    for column in ("status", "report", "period", "due", "rows", "sent", "refused", "failed", "empty", "held by"):
+    for column in ("status", "report", "period", "due", "rows", "sent", "refused", "failed", "empty",
+                   "queued for digest", "held by"):
         table.add_column(column, overflow="fold")
     for r in rows:
         d = r.deliveries
         table.add_row(f"[{STATUS_COLOUR[r.status]}]{r.status}[/]", r.title, f"{r.period_start} to {r.period_end}",
                       r.due_at[:16].replace("T", " "), "" if r.rows is None else str(r.rows), str(d["sent"]),
-                      str(d["rejected"]), str(d["failed"]), str(d["empty"]), "; ".join(r.critical))
+                      str(d["rejected"]), str(d["failed"]), str(d["empty"]), str(d["queued"]), "; ".join(r.critical))
     wide_console().print(table)

@@ -21,14 +21,17 @@ import os
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reporting import archive, settings
 from reporting.definitions import load_catalogue
-from reporting.delivery.deliver import Due
-from reporting.delivery.ledger import Ledger
+from reporting.delivery.ledger import Key, Ledger
 from reporting.delivery.recipients import Person
 from reporting.errors import MIError
 from reporting.schedules.periods import Period
+
+if TYPE_CHECKING:  # delivery itself (WeasyPrint and all) is not loaded by the MI board, which counts the queue
+    from reporting.delivery.deliver import Due
 
 FINISHED = ("sent", "rejected")  # ledger states after which a queued send is no longer owed
 
@@ -63,6 +66,8 @@ def to_json(due: Due) -> dict:
 
 
 def from_json(entry: dict, path: Path) -> Due:
+    from reporting.delivery.deliver import Due
+
     try:
         person = Person(**{**entry["person"], "roles": tuple(entry["person"]["roles"])})
         period = Period(date.fromisoformat(entry["period_start"]), date.fromisoformat(entry["period_end"]))
@@ -100,6 +105,24 @@ def pending(root: Path | None = None) -> Iterator[tuple[Path, list[Due]]]:
             raise DigestQueueError(f"{path}: not readable as a queued digest ({error}); remove it and re-run "
                                    "that report's deliver task") from None
         yield path, [from_json(e, path) for e in entries]
+
+
+def waiting(report_id: str, period_end: str, ledger: Ledger, root: Path | None = None) -> int:
+    """How many of a report period's queued digest sends the ledger does not yet have as sent or
+    refused: copies waiting for the staff digest (the MI board shows them). Read without the
+    catalogue, so a board of many reports stays cheap; a file it cannot read counts as nothing."""
+    folder = pending_dir(root)
+    count = 0
+    for path in folder.glob(f"{report_id}__{period_end}__*.json") if folder.is_dir() else ():
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+            people = [Person(**{**e["person"], "roles": tuple(e["person"]["roles"])}) for e in entries]
+            keys = [Key(report_id, period_end, p.slice_id, p.email, "report", e["content_hash"])
+                    for p, e in zip(people, entries, strict=True)]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # `pending` names it when the digest task reads the queue
+        count += sum(ledger.state(key) not in FINISHED for key in keys)
+    return count
 
 
 def settle(path: Path, due: Sequence[Due], ledger: Ledger) -> bool:

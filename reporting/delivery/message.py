@@ -35,10 +35,16 @@ def message_id(*parts: str) -> str:
     return f"<{hashlib.sha256('|'.join(parts).encode()).hexdigest()[:40]}@mi-reports.example.org>"
 
 
+def day_text(day: date | str) -> str:
+    """A date as the e-mails write it ("18 Oct 2026"); an ISO string (from a manifest) is read first."""
+    day = date.fromisoformat(day[:10]) if isinstance(day, str) else day
+    return f"{day:%d %b %Y}"
+
+
 def period_text(period: Period) -> str:
     if period.start == period.end:
-        return f"{period.end:%d %b %Y}"
-    return f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
+        return day_text(period.end)
+    return f"{day_text(period.start)} to {day_text(period.end)}"
 
 
 def subject(title: str, period: Period, slice_label: str, classification: str, *, correction: bool) -> str:
@@ -218,7 +224,7 @@ def _digest_text(digest: Digest, parts) -> str:
             lines += [f"Figures for {section.figures_cover}:"]
         lines += [f"  {label}: {value}" for label, value in section.figures]
         if section.compared_with:
-            lines += [f"  (since the list for the period ending {section.compared_with})"]
+            lines += [f"  (since the list for the period ending {day_text(section.compared_with)})"]
         if section.overdue and section.overdue["red"]:
             lines += [f"{_first_red(section.overdue)}:"]
             lines += ["  - " + "; ".join(f"{label}: {value}" for label, value in item)
@@ -259,7 +265,7 @@ def _digest_html(digest: Digest, parts) -> str:
         body.append("<table>" + "".join(f"<tr><th scope='row' style='text-align:left'>{e(label)}</th>"
                                         f"<td>{e(value)}</td></tr>" for label, value in section.figures) + "</table>")
         if section.compared_with:
-            body.append(f"<p>Since the list for the period ending {e(section.compared_with)}.</p>")
+            body.append(f"<p>Since the list for the period ending {e(day_text(section.compared_with))}.</p>")
         if section.overdue and section.overdue["red"]:
             items = "".join("<li>" + "; ".join(f"{e(label)}: {e(value)}" for label, value in item) + "</li>"
                             for item in section.overdue["first"])
