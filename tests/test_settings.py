@@ -72,3 +72,20 @@ def test_a_secret_can_be_a_file_and_the_environment_wins(monkeypatch, tmp_path):
     assert settings.current().smtp_password == "relay-password"
     monkeypatch.setenv("MI_SMTP_PASSWORD", "from-the-environment")
     assert settings.current().smtp_password == "from-the-environment"
+
+
+def test_mi_run_refuses_to_start_when_smtp_is_asked_for_but_no_relay_is_set(monkeypatch, tmp_path):
+    """Found before any report runs (not after every report is rendered), naming the settings to set."""
+    from typer.testing import CliRunner
+
+    from reporting.cli.main import app
+
+    monkeypatch.setenv("MI_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("MI_TRANSPORT", "smtp")
+    monkeypatch.delenv("MI_SMTP_HOST", raising=False)
+    refused = CliRunner().invoke(app, ["run", "--as-at", "2026-10-26"])
+    message = " ".join(refused.output.split())
+    assert refused.exit_code == 2, refused.output
+    assert "MI_TRANSPORT=smtp but neither MI_SMTP_HOST nor the Airflow connection mi_smtp is set" in message
+    assert "MI_TRANSPORT=outbox" in message and "--no-deliver" in message
+    assert not (tmp_path / "archive").exists(), "no report ran"

@@ -353,6 +353,14 @@ def run_command(
     Example: mi run --as-at 2026-10-26
     """
     from reporting.batch import run_batch, select_reports, write_index
+    from reporting.delivery.transport import TransportConfigError, from_environment
+
+    if deliver:  # before any report runs: a run that cannot send would otherwise fail after rendering all
+        try:
+            from_environment()
+        except TransportConfigError as error:
+            err.print(f"[red]{error}[/] (or run with --no-deliver)")
+            raise typer.Exit(2) from None
     run_date = as_at
     selection = select_reports(_catalogue(), run_date, cadence=cadence, everything=everything)
     formats = _formats(fmt)

@@ -61,6 +61,10 @@ def one_recipient(message: EmailMessage) -> str:
     return found[0].addr_spec
 
 
+class TransportConfigError(MIError, ValueError):
+    """The settings name no way to send e-mail."""
+
+
 @dataclass
 class SmtpTransport:
     host: str
@@ -162,5 +166,7 @@ def from_environment():
         if airflow:
             return airflow
         if forced == "smtp":
-            raise ValueError("MI_TRANSPORT=smtp but neither MI_SMTP_HOST nor the Airflow connection mi_smtp is set")
+            raise TransportConfigError("MI_TRANSPORT=smtp but neither MI_SMTP_HOST nor the Airflow connection "
+                                       "mi_smtp is set: set MI_SMTP_HOST (and MI_SMTP_PORT), or MI_TRANSPORT=outbox "
+                                       "to write the e-mails to MI_OUTBOX_DIR")
     return OutboxTransport(settings.outbox_dir())
