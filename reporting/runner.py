@@ -368,7 +368,7 @@ def _render_burst(positions: list[int], copies: list[Copy], period: Period, as_a
         with_pdf = [n for n in positions if wanted[n] is not None]
         parts = [Part(w.html, w.title, w.rows) for n in with_pdf if (w := wanted[n]) is not None]
         pdfs: dict[int, PdfMade | None] = dict.fromkeys(positions)
-        for batch in batches(parts):
+        for batch in batches([part.rows for part in parts]):
             chosen = [with_pdf[i] for i in batch]
             started = time.perf_counter()
             try:

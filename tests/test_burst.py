@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -217,8 +218,7 @@ def test_a_document_that_breaks_a_page_itself_is_not_burst():
 
 
 def test_bursts_hold_at_most_the_row_limit_and_a_larger_copy_goes_alone():
-    parts = [Part("", "", rows) for rows in (600, 600, 400, 2000, 10)]
-    assert batches(parts, max_rows=1500) == [[0, 1], [2], [3], [4]]
+    assert batches([600, 600, 400, 2000, 10], max_rows=1500) == [[0, 1], [2], [3], [4]]
 
 
 def test_each_section_keeps_its_ids_and_references_to_itself():
@@ -319,3 +319,51 @@ def test_copies_that_cannot_share_a_layout_are_each_laid_out_alone(seeded_sqlite
         assert footer_numbers(texts) == [f"Page {k} of {n}" for k in range(1, n + 1)], copy.key
         assert info["title"].startswith(f"{report.spec.title} – "), copy.key  # the slice's own title
         assert result.rows == len(copy.rows), copy.key
+
+
+@pytest.mark.xdist_group("burst_cycle")
+def test_the_dags_batches_of_slices_render_each_slice_as_its_own_task_did(seeded_sqlite_url, tmp_path, monkeypatch):
+    """Under Airflow a burst report's render task takes a batch of slices (extract's `batches`) and
+    lays them out as one burst: each slice's copy is the one a task of its own renders, and the
+    batches cover every slice once, in order, each within the row limit."""
+    from collections import Counter
+
+    from reporting.orchestration import tasks
+    from reporting.render import burst
+
+    for name, value in (("MI_CASEDB_URL", seeded_sqlite_url), ("MI_ARCHIVE_DIR", str(tmp_path / "archive")),
+                        ("MI_VAR_DIR", str(tmp_path / "var")), ("MI_PDF_MAX_ROWS", "100")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(burst, "MAX_ROWS", 60)  # small bursts, so the week's teams make several batches
+    report_id = "cp_visits_due_next_week"
+    out = tasks.extract(report_id, "2026-10-19", "2026-10-25", "2026-10-25")
+    tasks.check_quality(report_id, out["staging"])
+    # each team's PDF rows, counted from the staged rows (capped at 100 as the PDF shows them)
+    staged = json.loads(Path(out["staging"]).read_text())
+    per_team = Counter(r["team_id"] for r in staged["rows"] if r["team_id"])
+    shown = {team: min(n, 100) for team, n in per_team.items()}
+    batches_of_slices = out["batches"][1:]
+    assert out["batches"][0] == [None], "the whole report is a task of its own"
+    assert [k for batch in batches_of_slices for k in batch] == out["slices"] == sorted(per_team)
+    assert len(batches_of_slices) >= 2, shown
+    for batch, following in zip(batches_of_slices, [*batches_of_slices[1:], None]):
+        total = sum(shown[k] for k in batch)
+        assert total <= 60 or len(batch) == 1, (batch, total)
+        if following:  # a batch ends only where the next slice would take it over the limit
+            assert total + shown[following[0]] > 60, (batch, following)
+
+    def read(result: dict) -> tuple:
+        placed, texts, tree, info = reading(next(Path(result["folder"]).glob("*.pdf")).read_bytes())
+        return placed, tree, info, footer_numbers(texts)
+
+    biggest = max(batches_of_slices, key=len)
+    together = tasks.render_batch(report_id, out["staging"], biggest)
+    assert [r["slice"] for r in together] == biggest
+    seen = {r["slice"]: (r, read(r)) for r in together}
+    for key in biggest:  # the same slice rendered by a task of its own (it replaces the folder)
+        alone = tasks.render(report_id, out["staging"], key)
+        assert alone == seen[key][0], key
+        assert read(alone) == seen[key][1], f"{key}: the PDF differs from the slice's own task's"
+        assert alone["rows"] == per_team[key]  # the team's rows, counted from the staging file
+    with pytest.raises(ValueError, match="the whole report is rendered in a batch of its own"):
+        tasks.render_batch(report_id, out["staging"], [None, biggest[0]])

@@ -247,6 +247,15 @@ def test_dag_test_run_archives_report_and_team_slices(tmp_path, seeded_sqlite_ur
         assert (folder / "slices" / team / "manifest.json").exists()
     run = json.loads((folder / "run.json").read_text())
     assert run["slices"] == len(teams) and run["rows"] == len(staged["rows"]) == manifest["rows"]
+    # render was mapped over batches: the whole report, then the teams laid out together (the week's
+    # teams show well under the 1,500 rows of one burst), each team rendered and delivered once
+    def mapped(task_id: str) -> list[list]:
+        found = sorted((x["map_index"], x["value"]) for x in result["xcoms"]
+                       if x["task_id"] == task_id and x["key"] == "return_value")
+        return [json.loads(v) if isinstance(v, str) else v for _, v in found]
+
+    assert [[r["slice"] for r in batch] for batch in mapped("render")] == [[None], teams]
+    assert [[r["slice"] for r in batch] for batch in mapped("deliver")] == [[None], teams]
 
     # the staff digest DAG sent each team manager and SP of a team with rows one e-mail, naming
     # the report; the queue is empty after it

@@ -179,7 +179,7 @@ def build_dag(report: ReportDefinition) -> DAG:
 
         @task(task_id="check_quality")
         def check_quality_task(staging: str, targets: list | None = None) -> list | dict:
-            """The gate: on a pass, a burst report's XCom is the list of slices render is mapped over."""
+            """The gate: on a pass, a burst report's XCom is the batches of slices render is mapped over."""
             import logging
 
             from airflow.sdk.exceptions import AirflowFailException
@@ -196,25 +196,33 @@ def build_dag(report: ReportDefinition) -> DAG:
                                              "".join(f"; {w}" for w in result["warnings"]))
             return result if targets is None else list(targets)
 
-        # a mapped task is named by its slice in the UI (the team's name), not by its index
+        # A burst report's render and deliver are mapped over batches of slices (tasks.render_batch):
+        # the whole report, then groups of teams or workers laid out as one burst document each. A
+        # mapped task is named in the UI by its teams' names, not by its index.
         @task(task_id="render", map_index_template="{{ slice_label }}")
-        def render_task(staging: str, slice_key: str | None = None) -> dict:
+        def render_task(staging: str, slice_keys: list | None = None) -> dict | list[dict]:
             from airflow.sdk import get_current_context
 
             from reporting.orchestration import tasks
 
-            rendered = tasks.render(report_id, staging, slice_key)
-            get_current_context()["slice_label"] = rendered["slice_label"]  # type: ignore[typeddict-unknown-key]
+            if slice_keys is None:  # a report without slices: its one render task
+                return tasks.render(report_id, staging)
+            rendered = tasks.render_batch(report_id, staging, slice_keys)
+            label = tasks.batch_label([r["slice_label"] for r in rendered])
+            get_current_context()["slice_label"] = label  # type: ignore[typeddict-unknown-key]
             return rendered
 
         @task(task_id="deliver", map_index_template="{{ slice_label }}")
-        def deliver_task(rendered: dict) -> dict:
+        def deliver_task(rendered: dict | list[dict]) -> dict | list[dict]:
             from airflow.sdk import get_current_context
 
             from reporting.orchestration import tasks
 
-            get_current_context()["slice_label"] = rendered.get("slice_label")  # type: ignore[typeddict-unknown-key]
-            return tasks.deliver(report_id, rendered)
+            if isinstance(rendered, dict):  # a report without slices
+                return tasks.deliver(report_id, rendered)
+            label = tasks.batch_label([r["slice_label"] for r in rendered])
+            get_current_context()["slice_label"] = label  # type: ignore[typeddict-unknown-key]
+            return tasks.deliver_batch(report_id, rendered)
 
         @task(task_id="record")
         def record_task(results) -> dict:
@@ -228,8 +236,8 @@ def build_dag(report: ReportDefinition) -> DAG:
         # The task SDK types a task call with the function's own parameters, but the call takes
         # XComArgs, resolved when the task runs: hence the arg-type ignores below.
         if spec.burst_key:
-            released = check_quality_task(extracted["staging"], extracted["targets"])  # type: ignore[arg-type]
-            rendered = render_task.partial(staging=extracted["staging"]).expand(slice_key=released)
+            released = check_quality_task(extracted["staging"], extracted["batches"])  # type: ignore[arg-type]
+            rendered = render_task.partial(staging=extracted["staging"]).expand(slice_keys=released)
             delivered = deliver_task.expand(rendered=rendered)
             record_task(delivered)
         else:

@@ -1,10 +1,11 @@
 """The bodies of the report DAG's tasks, as plain functions (no Airflow needed to call them).
 
-extract (+ plan) -> check_quality -> render (per slice) -> deliver (per slice) -> record
+extract (+ plan) -> check_quality -> render (per batch of slices) -> deliver (per batch) -> record
 
 extract resolves the recipients and plans every copy (reporting.plan); check_quality counts the
-gate's findings for each copy; render makes the copies of its target (a burst slice, or the whole
-report with the service, partner and school copies); deliver only claims and sends them.
+gate's findings for each copy; render makes the copies of its batch (burst slices laid out as one
+burst document, or the whole report with the service, partner and school copies); deliver only
+claims and sends them.
 
 Rules every function keeps:
 
@@ -153,7 +154,8 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
         assignments = assign(report, result.rows, as_at_date, engine)
     finally:
         engine.dispose()
-    slices = plan_run(report, result.rows, assignments).slices  # each is a mapped render and deliver task
+    run_plan = plan_run(report, result.rows, assignments)
+    slices = run_plan.slices
     path = staging_dir(report_id, end.isoformat()) / EXTRACT_FILE
     _write_private(path, {
         "report_id": report_id, "period_start": start.isoformat(), "period_end": end.isoformat(),
@@ -164,8 +166,26 @@ def extract(report_id: str, period_start: date | str, period_end: date | str,
         "assignments": to_json(assignments),
     })
     return {"staging": str(path), "rows": len(result.rows), "slices": slices,
-            # what render is mapped over: the whole report, then one entry per slice
-            "targets": [None, *slices], "period_start": start.isoformat(), "period_end": end.isoformat()}
+            # the whole report, then one entry per slice (what `render` and `deliver` take)
+            "targets": [None, *slices],
+            # what the DAG's render and deliver tasks are mapped over: the whole report, then the
+            # slices in groups laid out together (`render_batch`)
+            "batches": [[None], *slice_batches(report, run_plan)],
+            "period_start": start.isoformat(), "period_end": end.isoformat()}
+
+
+def slice_batches(report: ReportDefinition, run_plan) -> list[list[str]]:
+    """The burst slices in groups of at most `burst.MAX_ROWS` list rows as their PDFs show them
+    (capped as `runner.pdf_row_cap` caps them): each group is one render task, laid out as one
+    burst document (reporting.render.burst), and one deliver task."""
+    from reporting import settings
+    from reporting.render import burst
+    from reporting.runner import pdf_row_cap
+
+    cap = pdf_row_cap(report.spec, list(settings.output_formats() or report.spec.outputs))
+    copies = {copy.target: copy for copy in run_plan.copies}
+    sizes = [len(copies[key].rows) if not cap else min(len(copies[key].rows), cap) for key in run_plan.slices]
+    return [[run_plan.slices[i] for i in group] for group in burst.batches(sizes, burst.MAX_ROWS)]
 
 
 def check_quality(report_id: str, staging: str | Path) -> dict:
@@ -192,8 +212,18 @@ def check_quality(report_id: str, staging: str | Path) -> dict:
 def render(report_id: str, staging: str | Path, slice_key: str | None = None) -> dict:
     """Render one burst slice, or (slice_key None) the whole report and its service, partner and
     school copies, into the archive, atomically, each with the gate's findings for its rows."""
+    return render_batch(report_id, staging, [slice_key])[0]
+
+
+def render_batch(report_id: str, staging: str | Path, slice_keys: list[str | None]) -> list[dict]:
+    """What the DAG's mapped render task does with one of extract's `batches`: `[None]` renders the
+    whole report and its service, partner and school copies; a list of burst slices renders them
+    together, their PDFs from one burst document (a failure removes every copy of the batch, and
+    the retry renders them all again). One result per key, as `render` returns it."""
     from reporting.runner import render_copies
 
+    if None in slice_keys and slice_keys != [None]:
+        raise ValueError(f"{report_id}: the whole report is rendered in a batch of its own, not with slices")
     report = definition(report_id)
     data, staged, period = _read_staging(report, staging)
     quality = Path(staging).with_name(QUALITY_FILE)
@@ -206,17 +236,32 @@ def render(report_id: str, staging: str | Path, slice_key: str | None = None) ->
     # each copy is built in a scratch folder of its own and renamed into place: two runs of the
     # same period at once (a manual trigger during the scheduled run) cannot delete each other's
     # half-built output, and a killed attempt's scratch is swept by `record` and by retention.
-    copies = _staged_plan(report, data, staged.rows).copies_for(slice_key)
-    # the whole report's task lays the service, partner and school copies out as one burst; a
-    # slice's task has its one slice (each slice is a task: spread over workers, retried alone)
+    run_plan = _staged_plan(report, data, staged.rows)
+    if slice_keys == [None]:  # the whole report (listed first), its custom copies laid out as one burst
+        groups = [run_plan.copies_for(None)]
+    else:  # one copy per slice, laid out together
+        groups = [run_plan.copies_for(key) for key in slice_keys]
+        if any(len(group) != 1 for group in groups):
+            unknown = [key for key, group in zip(slice_keys, groups, strict=True) if len(group) != 1]
+            raise ValueError(f"{report_id}: no burst slice {unknown} in the staged plan {staging}; run extract again")
+    copies = [copy for group in groups for copy in group]
     results = render_copies(copies, period, as_at, findings_for=lambda copy: findings[copy.key],
                             generated_at=generated_at)
-    result = results[0]  # the whole report (listed first) or the burst slice
-    final = archive.period_dir(report_id, period.end.isoformat(), slice_key)
-    return {"folder": str(final), "slice": slice_key, "slice_label": slice_label(report, copies[0]),
-            "rows": result.rows, "content_hash": result.content_hash,
-            "outputs": sorted(result.outputs), "period_end": period.end.isoformat(),
-            "findings": len(result.data_quality), "copies": len(results) - 1}
+    firsts = [0] if slice_keys == [None] else list(range(len(slice_keys)))  # each key's own copy
+    return [{"folder": str(archive.period_dir(report_id, period.end.isoformat(), key)), "slice": key,
+             "slice_label": slice_label(report, copies[n]), "rows": results[n].rows,
+             "content_hash": results[n].content_hash, "outputs": sorted(results[n].outputs),
+             "period_end": period.end.isoformat(), "findings": len(results[n].data_quality),
+             "copies": len(results) - 1 if key is None else 0}
+            for key, n in zip(slice_keys, firsts, strict=True)]
+
+
+def batch_label(labels: list[str]) -> str:
+    """What the Airflow UI names a mapped render or deliver task of a batch: its teams' or workers'
+    names, the first three and how many more (the UI's map-index label is short)."""
+    if len(labels) <= 3:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:3])} and {len(labels) - 3} more"
 
 
 def slice_label(report: ReportDefinition, copy) -> str:
@@ -268,6 +313,22 @@ def deliver(report_id: str, rendered: dict) -> dict:
     return entry
 
 
+def deliver_batch(report_id: str, rendered: list[dict]) -> list[dict]:
+    """`deliver` for each result of one `render_batch`. Every slice is tried before the task
+    raises, so a refused or dropped send to one team does not hold back the next; the retry sends
+    only what the ledger has not got as sent."""
+    delivered, left = [], []
+    for item in rendered:
+        try:
+            delivered.append(deliver(report_id, item))
+        except RuntimeError as error:  # a temporary failure or a claim held elsewhere: retried
+            left.append(f"slice {item['slice']}: {error}")
+    if left:
+        raise RuntimeError(f"{report_id}: {len(left)} of {len(rendered)} slice(s) not yet delivered to everyone "
+                           f"(the retry sends only those): " + "; ".join(left))
+    return delivered
+
+
 def send_digests(run_date: date | str) -> dict:
     """The `mi_staff_digest` task: every queued digest send (reporting.delivery.digest_queue) in one
     e-mail per person, through the ledger; what went leaves the queue. Returns counts only (XCom);
@@ -296,8 +357,10 @@ def send_digests(run_date: date | str) -> dict:
 
 
 def record(report_id: str, results: list[dict] | Any) -> dict:
-    """Write `run.json` in the period folder with the per-slice results; return a summary."""
-    results = sorted((dict(r) for r in results), key=lambda r: ("" if r.get("slice") is None else str(r["slice"])))
+    """Write `run.json` in the period folder with the per-slice results (a batch's results as one
+    list, as the mapped deliver tasks return them, or flat); return a summary."""
+    flat = [entry for result in results for entry in (result if isinstance(result, list) else [result])]
+    results = sorted((dict(r) for r in flat), key=lambda r: ("" if r.get("slice") is None else str(r["slice"])))
     if not results:
         raise ValueError(f"{report_id}: nothing was rendered, so there is nothing to record")
     period_end = _iso(results[0]["period_end"])

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reporting.errors import MIError
@@ -91,16 +92,17 @@ class Part:
     rows: int = 0
 
 
-def batches(parts: list[Part], max_rows: int = MAX_ROWS) -> list[list[int]]:
-    """The parts' positions in bursts of at most `max_rows` rows (a larger part is a burst alone)."""
+def batches(sizes: Sequence[int], max_rows: int = MAX_ROWS) -> list[list[int]]:
+    """Positions in bursts of at most `max_rows` list rows, given each copy's rows (a larger copy
+    is a burst alone)."""
     groups: list[list[int]] = []
     rows = 0
-    for i, part in enumerate(parts):
-        if not groups or rows + part.rows > max_rows:
+    for i, size in enumerate(sizes):
+        if not groups or rows + size > max_rows:
             groups.append([])
             rows = 0
         groups[-1].append(i)
-        rows += part.rows
+        rows += size
     return groups
 
 
