@@ -205,11 +205,13 @@ def build_dag(report: ReportDefinition) -> DAG:
 
             from reporting.orchestration import tasks
 
+            # Airflow renders the map-index label for an unmapped task too: set it on every path
+            context = get_current_context()
             if slice_keys is None:  # a report without slices: its one render task
+                context["slice_label"] = "whole report"  # type: ignore[typeddict-unknown-key]
                 return tasks.render(report_id, staging)
             rendered = tasks.render_batch(report_id, staging, slice_keys)
-            label = tasks.batch_label([r["slice_label"] for r in rendered])
-            get_current_context()["slice_label"] = label  # type: ignore[typeddict-unknown-key]
+            context["slice_label"] = tasks.batch_label([r["slice_label"] for r in rendered])  # type: ignore[typeddict-unknown-key]
             return rendered
 
         @task(task_id="deliver", map_index_template="{{ slice_label }}")
@@ -218,10 +220,11 @@ def build_dag(report: ReportDefinition) -> DAG:
 
             from reporting.orchestration import tasks
 
-            if isinstance(rendered, dict):  # a report without slices
-                return tasks.deliver(report_id, rendered)
-            label = tasks.batch_label([r["slice_label"] for r in rendered])
+            batch = [rendered] if isinstance(rendered, dict) else rendered  # a dict: a report without slices
+            label = tasks.batch_label([r["slice_label"] for r in batch])
             get_current_context()["slice_label"] = label  # type: ignore[typeddict-unknown-key]
+            if isinstance(rendered, dict):
+                return tasks.deliver(report_id, rendered)
             return tasks.deliver_batch(report_id, rendered)
 
         @task(task_id="record")
