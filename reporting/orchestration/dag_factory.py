@@ -211,7 +211,8 @@ def build_dag(report: ReportDefinition) -> DAG:
                 context["slice_label"] = "whole report"  # type: ignore[typeddict-unknown-key]
                 return tasks.render(report_id, staging)
             rendered = tasks.render_batch(report_id, staging, slice_keys)
-            context["slice_label"] = tasks.batch_label([r["slice_label"] for r in rendered])  # type: ignore[typeddict-unknown-key]
+            label = tasks.batch_label([r["slice_label"] for r in rendered])
+            context["slice_label"] = label  # type: ignore[typeddict-unknown-key]
             return rendered
 
         @task(task_id="deliver", map_index_template="{{ slice_label }}")
@@ -220,11 +221,12 @@ def build_dag(report: ReportDefinition) -> DAG:
 
             from reporting.orchestration import tasks
 
-            batch = [rendered] if isinstance(rendered, dict) else rendered  # a dict: a report without slices
-            label = tasks.batch_label([r["slice_label"] for r in batch])
-            get_current_context()["slice_label"] = label  # type: ignore[typeddict-unknown-key]
-            if isinstance(rendered, dict):
+            context = get_current_context()
+            if isinstance(rendered, dict):  # a report without slices: its one deliver task
+                context["slice_label"] = "whole report"  # type: ignore[typeddict-unknown-key]
                 return tasks.deliver(report_id, rendered)
+            label = tasks.batch_label([r["slice_label"] for r in rendered])
+            context["slice_label"] = label  # type: ignore[typeddict-unknown-key]
             return tasks.deliver_batch(report_id, rendered)
 
         @task(task_id="record")

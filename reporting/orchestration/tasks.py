@@ -247,13 +247,13 @@ def render_batch(report_id: str, staging: str | Path, slice_keys: list[str | Non
     copies = [copy for group in groups for copy in group]
     results = render_copies(copies, period, as_at, findings_for=lambda copy: findings[copy.key],
                             generated_at=generated_at)
-    firsts = [0] if slice_keys == [None] else list(range(len(slice_keys)))  # each key's own copy
+    # each key's own copy is at its position: the whole report first, or the slices in order
     return [{"folder": str(archive.period_dir(report_id, period.end.isoformat(), key)), "slice": key,
              "slice_label": slice_label(report, copies[n]), "rows": results[n].rows,
              "content_hash": results[n].content_hash, "outputs": sorted(results[n].outputs),
              "period_end": period.end.isoformat(), "findings": len(results[n].data_quality),
              "copies": len(results) - 1 if key is None else 0}
-            for key, n in zip(slice_keys, firsts, strict=True)]
+            for n, key in enumerate(slice_keys)]
 
 
 def batch_label(labels: list[str]) -> str:
