@@ -27,10 +27,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pikepdf
-from weasyprint import HTML, Document
+from weasyprint import Document
 
 from .html import TEMPLATE_DIR
 from .tabular import atomic_write_bytes
+from .ua_stylesheet import ReportHTML
 
 
 def _w3c(created: dt.datetime | dt.date) -> str:
@@ -75,7 +76,7 @@ def pinned_dates(created: dt.datetime | dt.date | None) -> Iterator[str | None]:
 
 def lay_out(html: str) -> Document:
     """WeasyPrint's layout of a report document (the costly step)."""
-    return HTML(string=html, base_url=str(TEMPLATE_DIR)).render()
+    return ReportHTML(string=html, base_url=str(TEMPLATE_DIR)).render()
 
 
 def pdf_bytes(document: Document, *, title: str, pdf_variant: str, created_w3c: str | None) -> bytes:
