@@ -65,11 +65,16 @@ def to_json(due: Due) -> dict:
             "folder": str(due.folder), "content_hash": due.content_hash, "rows": due.rows, "overdue": due.overdue}
 
 
+def _person(entry: dict) -> Person:
+    """The queued entry's person (JSON made their roles a list)."""
+    return Person(**{**entry["person"], "roles": tuple(entry["person"]["roles"])})
+
+
 def from_json(entry: dict, path: Path) -> Due:
     from reporting.delivery.deliver import Due
 
     try:
-        person = Person(**{**entry["person"], "roles": tuple(entry["person"]["roles"])})
+        person = _person(entry)
         period = Period(date.fromisoformat(entry["period_start"]), date.fromisoformat(entry["period_end"]))
         overdue = entry.get("overdue")
         if overdue is not None:  # JSON made the (label, value) pairs lists
@@ -116,7 +121,7 @@ def waiting(report_id: str, period_end: str, ledger: Ledger, root: Path | None =
     for path in folder.glob(f"{report_id}__{period_end}__*.json") if folder.is_dir() else ():
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
-            people = [Person(**{**e["person"], "roles": tuple(e["person"]["roles"])}) for e in entries]
+            people = [_person(e) for e in entries]
             keys = [Key(report_id, period_end, p.slice_id, p.email, "report", e["content_hash"])
                     for p, e in zip(people, entries, strict=True)]
         except (OSError, ValueError, KeyError, TypeError):
