@@ -2,23 +2,23 @@
 templates never use.
 
 WeasyPrint's `html5_ua.css` has five rules for its footnotes and notes (`::footnote-call`,
-`::footnote-marker`, `::note-call`, `::note-marker`, `::note-callback`) and one for `::marker`,
-each with no element before the pseudo-element: they match every element of the document. For each
-match WeasyPrint computes a style for the pseudo-element, so a list of 100 rows of nine cells paid
-for six extra styles a cell, computed one by one (the cache WeasyPrint shares between alike
-elements does not reach pseudo-elements). That was a quarter of the time to lay out and write a
-copy's PDF, for boxes that are never made: a footnote call exists only for an element with
-`float: footnote`, a marker only for a `display: list-item` element.
+`::footnote-marker`, `::note-call`, `::note-marker`, `::note-callback`) and one for `::marker`, each
+with no element before the pseudo-element: they match every element of the document. For each match
+WeasyPrint computes a style for the pseudo-element, so a list of 100 rows of nine cells paid for six
+extra styles a cell, computed one by one (the cache WeasyPrint shares between alike elements does
+not reach pseudo-elements). That was a quarter of the time to lay out and write a burst of team
+lists (over a whole cycle, 7-14% of the PDFs' time: docs/performance.md), for boxes that are never made: a footnote call exists
+only for an element with `float: footnote`, a marker only for a `display: list-item` element.
 
-Our templates and stylesheet use neither footnotes nor notes, and only `<li>` is a list item (the
-stock stylesheet makes it one; ours makes nothing else one), so here the note rules are dropped and
-`::marker` is `li::marker`. The PDFs come out byte for byte the same (`tests/test_pdf.py` checks a
-report and a burst of copies against the stock stylesheet). If a template ever uses footnotes,
-this module is where to put their rules back.
+Our templates (and the report definitions' own) use neither footnotes nor notes, and only `<li>` is
+a list item (the stock stylesheet makes it one; ours makes nothing else one), so here the note rules
+are dropped and `::marker` is `li::marker`. The PDFs come out byte for byte the same
+(`tests/test_ua_stylesheet.py` checks a report, a burst of copies and lists against the stock
+stylesheet). If a template ever uses footnotes, this module is where to put their rules back.
 
-The stylesheet is WeasyPrint's own text with those lines changed, so a WeasyPrint upgrade brings
-its other rules with it; if the lines are no longer there as written, this raises at import rather
-than quietly lose the saving or the rules.
+The stylesheet is WeasyPrint's own text with those lines changed, so a WeasyPrint upgrade brings its
+other rules with it; if the lines are no longer there as written, this raises at import rather than
+quietly lose the saving or the rules.
 """
 
 from __future__ import annotations
