@@ -7,8 +7,9 @@ with no element before the pseudo-element: they match every element of the docum
 WeasyPrint computes a style for the pseudo-element, so a list of 100 rows of nine cells paid for six
 extra styles a cell, computed one by one (the cache WeasyPrint shares between alike elements does
 not reach pseudo-elements). That was a quarter of the time to lay out and write a burst of team
-lists (over a whole cycle, 7-14% of the PDFs' time: docs/performance.md), for boxes that are never made: a footnote call exists
-only for an element with `float: footnote`, a marker only for a `display: list-item` element.
+lists (over a whole cycle, 7-14% of the PDFs' time: docs/performance.md), for boxes that are never
+made: a footnote call exists only for an element with `float: footnote`, a marker only for a
+`display: list-item` element.
 
 Our templates (and the report definitions' own) use neither footnotes nor notes, and only `<li>` is
 a list item (the stock stylesheet makes it one; ours makes nothing else one), so here the note rules
