@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from test_render import TITLE, sample_context
 from weasyprint import HTML
 from weasyprint.html import UA
 
@@ -17,7 +18,6 @@ from reporting.render.burst import burst_document
 from reporting.render.html import TEMPLATE_DIR
 from reporting.render.pdf import lay_out, pdf_bytes
 from reporting.render.ua_stylesheet import trimmed_ua_css
-from tests.test_render import TITLE, sample_context
 
 LISTS = """<!doctype html><html lang="en"><head><title>Lists</title></head><body>
 <h1>Indicators</h1>
