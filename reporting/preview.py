@@ -244,12 +244,9 @@ class Preview:
             thread.start()
 
     def wait(self) -> None:
-        """Block until `stop()` (or Ctrl-C, which raises KeyboardInterrupt here).
-
-        A sleep, not `Event.wait`: Ctrl-C can land while `Event.wait` holds the event's own lock, and
-        `stop()`, setting that event, would then wait for the lock for ever."""
-        while not self._stopping.is_set():
-            time.sleep(0.2)
+        """Block until `stop()` (or Ctrl-C, which raises KeyboardInterrupt here)."""
+        while not self._stopping.wait(0.5):
+            pass
 
     def stop(self) -> None:
         self._stopping.set()

@@ -281,12 +281,15 @@ def test_a_missing_case_database_is_one_line_not_a_traceback(workspace, tmp_path
     assert "nowhere.sqlitedoesnotexist" in "".join(result.output.split())  # rich wraps the line
 
 
-def test_the_command_serves_until_ctrl_c(workspace):
+@pytest.mark.parametrize("sigint", [signal.SIG_DFL, signal.SIG_IGN], ids=["from a terminal", "sigint ignored"])
+def test_the_command_serves_until_ctrl_c(workspace, sigint):
+    """Also when started with SIGINT ignored, as a script's background job is (and as a test worker
+    may be after other tests): Python then raises no KeyboardInterrupt unless the command asks."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "400"}
     command = [sys.executable, "-m", "reporting", "reports", "preview", REPORT, "--as-at", AS_AT.isoformat(),
                "--port", "0"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               cwd=settings.REPO_ROOT)
+                               cwd=settings.REPO_ROOT, preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
     try:
         assert process.stdout is not None
         line = process.stdout.readline()

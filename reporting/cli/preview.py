@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from datetime import date
 from typing import Annotated
 
@@ -37,6 +38,9 @@ def preview_command(
                   "try another --port (0 picks a free one)[/]")
         preview.stop()
         raise typer.Exit(1) from None
+    # Ctrl-C stops it even when it was started with SIGINT ignored (a script's background job, or a
+    # parent that ignores it): Python then leaves SIGINT ignored, and the preview would never stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         preview.start()
         out.print(f"previewing {report_id} at {preview.url} (watching {', '.join(p.name for p in preview.watched())}; "
