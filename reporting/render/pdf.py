@@ -29,9 +29,12 @@ from pathlib import Path
 import pikepdf
 from weasyprint import Document
 
+from . import pdf_writer
 from .html import TEMPLATE_DIR
 from .tabular import atomic_write_bytes
 from .ua_stylesheet import ReportHTML
+
+pdf_writer.install()
 
 
 def _w3c(created: dt.datetime | dt.date) -> str:
