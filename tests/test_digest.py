@@ -202,6 +202,38 @@ def test_worker_processes_hand_their_digest_sends_back_to_one_digest_each(seeded
         r: sum(r in reports for reports in owed.values()) for r in REPORTS}
 
 
+def test_digests_sent_by_two_processes_record_a_refusal_and_notify_it_once_per_report(seeded_sqlite_url, env,
+                                                                                      monkeypatch):
+    """`mi run -j 2` sends the digests from two worker processes, each for a part of the recipients.
+    A recipient whose server refuses for good (550) is recorded for each report of their digest, the
+    others get theirs, and the performance team is told once per report, not once per process."""
+    from test_fault_smtp import Choosy, serve
+
+    owed = expected_reports(seeded_sqlite_url)
+    period = selection(seeded_sqlite_url)[0][1]
+    [gone, *_] = sorted(staff(seeded_sqlite_url, "IRO", period.end))  # owed all three reports
+    handler = Choosy(temporary={}, permanent={gone})
+    with serve(handler) as server:
+        monkeypatch.setenv("MI_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("MI_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("MI_SMTP_TIMEOUT", "5")
+        items = run(seeded_sqlite_url, jobs=2)
+    team = "performance-team@example.org"
+    digests = Counter(m["To"] for m in handler.messages if m["To"] != team)
+    assert len(owed) >= 3 and owed[gone] == set(REPORTS)
+    assert digests == Counter(dict.fromkeys(set(owed) - {gone}, 1))
+    assert handler.refusals == Counter({(gone, 550): 1}), "one digest, refused once, not retried"
+    catalogue = load_catalogue()
+    notices = sorted(m["Subject"] for m in handler.messages if m["To"] == team)
+    assert notices == sorted(f"[MI] NOT DELIVERED: {catalogue.get(r).spec.title}: {period_text(period)} "
+                             "(1 recipient(s) refused)" for r in REPORTS)
+    by_report = {i.report_id: i.delivery for i in items}
+    for report_id in REPORTS:  # 3 reports: each owed to `gone` (refused) and to the others (sent)
+        assert by_report[report_id]["rejected"] == 1 and by_report[report_id]["rejection_notices"] == 1
+        assert by_report[report_id]["sent"] == sum(report_id in v for to, v in owed.items() if to != gone)
+        assert by_report[report_id]["failed"] == 0
+
+
 def test_attachments_and_digest_by_role_and_digest_off(seeded_sqlite_url, env, server, monkeypatch):
     catalogue = load_catalogue()
     owed = expected_reports(seeded_sqlite_url)

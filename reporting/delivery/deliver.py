@@ -382,18 +382,18 @@ def _send_password(report: ReportDefinition, person: Person, period: Period, rep
 
 # ---- one digest per recipient per run ------------------------------------------------------------
 def deliver_digests(due: Sequence[Due], run_date: date, *, transport=None, ledger: Ledger | None = None,
-                    attempts: int = 4, backoff: float = 2.0) -> dict:
+                    attempts: int = 4, backoff: float = 2.0, notify_refusals: bool = True) -> dict:
     """Send each recipient of `due` one e-mail with every report owed to them (the run's digest).
 
     Returns {"recipients", "digests" (messages sent), "reports": {report id: counts as
-    `deliver_period`'s}}. The performance team's notice of refusals goes per report, as before."""
+    `deliver_period`'s}}. The performance team's notice of refusals goes per report, as before;
+    with `notify_refusals=False` (a part of the recipients, sent beside other parts) the caller
+    sends it once every part is done, with `notify_digest_refusals`."""
     transport = transport or from_environment()
     own_ledger = ledger is None
     ledger = ledger or Ledger()
     rules = addresses.policy()
-    by_recipient: dict[str, list[Due]] = {}
-    for item in due:
-        by_recipient.setdefault(item.person.email.lower(), []).append(item)
+    by_recipient = digest_recipients(due)
     per_report: dict[str, Counter] = {item.report.id: Counter() for item in due}
     digests = 0
     try:
@@ -409,17 +409,42 @@ def deliver_digests(due: Sequence[Due], run_date: date, *, transport=None, ledge
             for item in items:
                 for name in outcomes.get(item.key, ["failed"]):
                     per_report[item.report.id][name] += 1
-        reports = {item.report.id: (item.report, item.period) for item in due}
-        for report_id, (report, period) in reports.items():
-            if per_report[report_id]["rejected"]:
-                per_report[report_id]["rejection_notices"] += _notify_rejections(report, period, transport, ledger,
-                                                                                  attempts, backoff)
+        if notify_refusals:
+            _notify_refusals(due, per_report, transport, ledger, attempts, backoff)
     finally:
         if own_ledger:
             ledger.dispose()
     log.info("digests: %d sent to %d recipient(s)", digests, len(by_recipient))
     return {"recipients": len(by_recipient), "digests": digests,
             "reports": {rid: {name: counts.get(name, 0) for name in COUNTS} for rid, counts in per_report.items()}}
+
+
+def digest_recipients(due: Sequence[Due]) -> dict[str, list[Due]]:
+    """`due` by recipient (the address, case aside): one digest each."""
+    by_recipient: dict[str, list[Due]] = {}
+    for item in due:
+        by_recipient.setdefault(item.person.email.lower(), []).append(item)
+    return by_recipient
+
+
+def notify_digest_refusals(due: Sequence[Due], reports: dict[str, dict[str, int]], *, attempts: int = 4,
+                           backoff: float = 2.0) -> None:
+    """The notices of refusals for digests sent in parts: `reports` is the parts' counts added up
+    (`deliver_digests`'s "reports"), updated with the notices sent."""
+    ledger = Ledger()
+    try:
+        _notify_refusals(due, reports, from_environment(), ledger, attempts, backoff)
+    finally:
+        ledger.dispose()
+
+
+def _notify_refusals(due: Sequence[Due], per_report, transport, ledger: Ledger, attempts: int,
+                     backoff: float) -> None:
+    reports = {item.report.id: (item.report, item.period) for item in due}
+    for report_id, (report, period) in reports.items():
+        if per_report[report_id]["rejected"]:
+            per_report[report_id]["rejection_notices"] += _notify_rejections(report, period, transport, ledger,
+                                                                             attempts, backoff)
 
 
 @dataclass
