@@ -73,9 +73,10 @@ def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, 
     from reporting.indicators.run_figures import shared_for_this_run
 
     url = _shareable_url(engine)
+    in_workers = jobs > 1 and len(selection) > 1 and url is not None
     # the overviews of this run share indicator figures (worker processes too: MI_RUN_FIGURES)
     with shared_for_this_run(settings.var_dir()):
-        if jobs > 1 and len(selection) > 1 and url is not None:
+        if in_workers and url is not None:
             items = _run_parallel(selection, url, formats, deliver, jobs, on_done)
         else:
             items = []
@@ -85,7 +86,8 @@ def run_batch(selection: list[tuple[ReportDefinition, Period]], engine: Engine, 
                 if on_done:
                     on_done(item)
     if deliver:
-        _send_digests(items, run_date, jobs if url is not None else 1)
+        # from the workers' fork server, already started (alone, a few ms of work would wait on its start)
+        _send_digests(items, run_date, jobs if in_workers else 1)
     return items
 
 
@@ -116,42 +118,67 @@ def _send_digests(items: list[BatchItem], run_date: date | None, jobs: int) -> N
 def _digests_in_parts(due: list, when: date, jobs: int) -> dict:
     """The digests sent by `jobs` worker processes at once, each for a part of the recipients.
 
-    Building a digest is the e-mail library's work (MIME and base64), a few milliseconds a report
-    in it, and nothing else runs once the last report is done: one process alone left the other
-    cores idle for the last tenth of a camden cycle. Each recipient's digest is still one message
-    from one process; the ledger keeps a retried or parallel send from sending a report twice.
-    The notices of refusals are sent here afterwards, once per report.
+    Nothing else runs once the last report is done, and building the digests is mostly the e-mail
+    library's MIME and base64 work: from the run's own process alone it took the last 12 s of a
+    camden cycle on one core (7 s on two). Each recipient's digest is still one message from one
+    process; the ledger keeps a retried or parallel send from sending a report twice. Each part has
+    a pool of its own, as each report slot has (`_run_parallel`): a worker that dies fails its part
+    only, counted `failed` to go on the next run. An error raised in a part is raised here once
+    every part is done, as `deliver_digests` raises it in one process. The notices of refusals are
+    sent afterwards, once per report.
     """
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     from reporting.delivery.deliver import COUNTS, deliver_digests, digest_recipients, notify_digest_refusals
 
-    groups = sorted(digest_recipients(due).values(), key=len, reverse=True)
-    parts: list[list] = [[] for _ in range(min(jobs, len(groups)))]
-    for group in groups:  # the largest digests first, each to the part with the fewest reports so far
-        min(parts, key=len).extend(group)
+    parts = digest_parts(due, jobs)
     if len(parts) < 2:
         return deliver_digests(due, when)
-    results = []
-    with ProcessPoolExecutor(max_workers=len(parts), mp_context=_worker_context()) as pool:
-        futures = [(pool.submit(_digests_in_worker, part, when, _pipeline_env()), part) for part in parts]
-        for future, part in futures:
+    context, env = _worker_context(), _pipeline_env()
+    pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in parts]
+    results, raised = [], None
+    try:
+        futures = [pool.submit(_digests_in_worker, part, when, env) for pool, part in zip(pools, parts, strict=True)]
+        for future, part in zip(futures, parts, strict=True):
             try:
                 results.append(future.result())
-            except Exception as error:  # noqa: BLE001 - the worker died: its part went unsent, the rest went
+            except BrokenProcessPool:  # the worker died (e.g. out of memory): its part went unsent
+                log.error("digests to %d recipient(s) not sent: their worker process died",
+                          len(digest_recipients(part)))
                 results.append({"recipients": len(digest_recipients(part)), "digests": 0,
                                 "reports": _all_failed(part)})
-                log.error("digests to %d recipient(s) failed: the worker process: %s", len(digest_recipients(part)),
-                          type(error).__name__)
+            except Exception as error:  # noqa: BLE001 - raised once the other parts are done
+                raised = raised or error
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True)
+    if raised is not None:
+        raise raised
     reports: dict[str, dict[str, int]] = {}
     for result in results:
         for report_id, counts in result["reports"].items():
             total = reports.setdefault(report_id, dict.fromkeys(COUNTS, 0))
             for name, value in counts.items():
                 total[name] += value
-    notify_digest_refusals(due, reports)
+    try:
+        notify_digest_refusals(due, reports)
+    except Exception as error:  # noqa: BLE001 - the digests went; the counts stand, the notice is retried next run
+        log.error("notice of refused digests not sent: %s: %s", type(error).__name__, error)
     return {"recipients": sum(r["recipients"] for r in results), "digests": sum(r["digests"] for r in results),
             "reports": reports}
+
+
+def digest_parts(due: list, jobs: int) -> list[list]:
+    """`due` in at most `jobs` parts of whole recipients, about the same number of reports each:
+    the largest digests first, each to the part with the fewest reports so far."""
+    from reporting.delivery.deliver import digest_recipients
+
+    groups = sorted(digest_recipients(due).values(), key=len, reverse=True)
+    parts: list[list] = [[] for _ in range(min(jobs, len(groups)))]
+    for group in groups:
+        min(parts, key=len).extend(group)
+    return parts
 
 
 def _all_failed(part: list) -> dict[str, dict[str, int]]:

@@ -202,35 +202,76 @@ def test_worker_processes_hand_their_digest_sends_back_to_one_digest_each(seeded
         r: sum(r in reports for reports in owed.values()) for r in REPORTS}
 
 
-def test_digests_sent_by_two_processes_record_a_refusal_and_notify_it_once_per_report(seeded_sqlite_url, env,
-                                                                                      monkeypatch):
+def test_digests_sent_by_two_processes_record_refusals_and_notify_them_once_per_report(seeded_sqlite_url, env,
+                                                                                     monkeypatch):
     """`mi run -j 2` sends the digests from two worker processes, each for a part of the recipients.
-    A recipient whose server refuses for good (550) is recorded for each report of their digest, the
-    others get theirs, and the performance team is told once per report, not once per process."""
+    One recipient in each part is refused for good (550): each refusal is recorded for every report
+    of that digest, the others get theirs, and the performance team is told once per report, naming
+    both, not once per process."""
+    import psutil
     from test_fault_smtp import Choosy, serve
+
+    from reporting.batch import digest_parts
+
+    class Witness(Choosy):
+        """Notes which process each recipient's connection came from."""
+
+        def __init__(self, permanent):
+            super().__init__(temporary={}, permanent=permanent)
+            self.senders: dict[str, list[int]] = {}
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            peer = tuple(session.peer[:2])
+            self.senders.setdefault(address, []).append(next(
+                c.pid for c in psutil.net_connections("tcp") if c.laddr and (c.laddr.ip, c.laddr.port) == peer))
+            return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
     owed = expected_reports(seeded_sqlite_url)
     period = selection(seeded_sqlite_url)[0][1]
-    [gone, *_] = sorted(staff(seeded_sqlite_url, "IRO", period.end))  # owed all three reports
-    handler = Choosy(temporary={}, permanent={gone})
+    iro = set(staff(seeded_sqlite_url, "IRO", period.end))  # owed all three reports
+    made: list[list[set[str]]] = []  # the recipients of each part, as each run split them
+
+    def noted(due, jobs):
+        parts = digest_parts(due, jobs)
+        made.append([{d.person.email for d in part} for part in parts])
+        return parts
+
+    monkeypatch.setattr("reporting.batch.digest_parts", noted)
+    # a run to the outbox first, to refuse one IRO in each part of the run by SMTP
+    first_run = run(seeded_sqlite_url, jobs=2)
+    [parts] = made
+    assert len(parts) == 2 and [i.status for i in first_run if i.status == "failed"] == []
+    gone = {sorted(part & iro)[0] for part in parts}
+    assert len(gone) == 2
+
+    for name in ("archive", "state.sqlite", "outbox"):  # the same run again, from nothing, by SMTP
+        shutil.rmtree(env / name) if (env / name).is_dir() else (env / name).unlink()
+    handler = Witness(permanent=gone)
     with serve(handler) as server:
         monkeypatch.setenv("MI_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("MI_SMTP_PORT", str(server.port))
         monkeypatch.setenv("MI_SMTP_TIMEOUT", "5")
         items = run(seeded_sqlite_url, jobs=2)
+    assert made == [parts, parts]
     team = "performance-team@example.org"
     digests = Counter(m["To"] for m in handler.messages if m["To"] != team)
-    assert len(owed) >= 3 and owed[gone] == set(REPORTS)
-    assert digests == Counter(dict.fromkeys(set(owed) - {gone}, 1))
-    assert handler.refusals == Counter({(gone, 550): 1}), "one digest, refused once, not retried"
+    assert digests == Counter(dict.fromkeys(set(owed) - gone, 1))
+    assert handler.refusals == Counter({(to, 550): 1 for to in gone}), "one digest each, refused once, not retried"
+    # two processes sent the digests, neither of them this one; each refused IRO from a different one;
+    # the notices came from this one (the run), once both parts were done
+    senders = {pid for to, pids in handler.senders.items() if to != team for pid in pids}
+    assert len(senders) == 2 and os.getpid() not in senders
+    assert len({pid for to in gone for pid in handler.senders[to]}) == 2
+    assert handler.senders[team] == [os.getpid()] * len(REPORTS)
     catalogue = load_catalogue()
-    notices = sorted(m["Subject"] for m in handler.messages if m["To"] == team)
-    assert notices == sorted(f"[MI] NOT DELIVERED: {catalogue.get(r).spec.title}: {period_text(period)} "
-                             "(1 recipient(s) refused)" for r in REPORTS)
+    notices = {m["Subject"]: m.get_content() for m in handler.messages if m["To"] == team}
+    assert sorted(notices) == sorted(f"[MI] NOT DELIVERED: {catalogue.get(r).spec.title}: {period_text(period)} "
+                                     "(2 recipient(s) refused)" for r in REPORTS)
+    assert all(to in body for body in notices.values() for to in gone)
     by_report = {i.report_id: i.delivery for i in items}
-    for report_id in REPORTS:  # 3 reports: each owed to `gone` (refused) and to the others (sent)
-        assert by_report[report_id]["rejected"] == 1 and by_report[report_id]["rejection_notices"] == 1
-        assert by_report[report_id]["sent"] == sum(report_id in v for to, v in owed.items() if to != gone)
+    for report_id in REPORTS:  # 3 reports: each owed to both refused IROs and to the others (sent)
+        assert by_report[report_id]["rejected"] == 2 and by_report[report_id]["rejection_notices"] == 1
+        assert by_report[report_id]["sent"] == sum(report_id in v for to, v in owed.items() if to not in gone)
         assert by_report[report_id]["failed"] == 0
 
 

@@ -1,4 +1,4 @@
-"""Local extension tables: what the 75 reports need and the SSD does not hold.
+"""Local extension tables: what the reports need and the SSD does not hold.
 
 Every table here is named `ext_*` and carries a table comment saying why the standard does
 not cover it, so nobody mistakes it for SSD. Columns follow the SSD habit of a four-letter
