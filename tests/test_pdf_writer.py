@@ -10,13 +10,12 @@ from collections.abc import Iterator
 import pikepdf
 import pydyf
 import pytest
-from test_render import TITLE, sample_context
+from test_render import TITLE
+from test_ua_stylesheet import CREATED, report
 
-from reporting.render import pdf_writer, render_html
+from reporting.render import pdf_writer
 from reporting.render.burst import burst_document
 from reporting.render.pdf import lay_out, pdf_bytes
-
-CREATED = "2026-11-01T06:05:00+00:00"
 
 
 @pytest.fixture
@@ -27,10 +26,6 @@ def stock_pydyf() -> Iterator[None]:
         yield
     finally:
         pdf_writer.install()
-
-
-def report(n: int, label: str) -> str:
-    return render_html("table_report.html.j2", {**sample_context(n), "slice_label": label})
 
 
 @pytest.fixture(scope="module")
