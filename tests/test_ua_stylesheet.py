@@ -85,3 +85,16 @@ def test_our_templates_use_no_footnotes_notes_or_other_list_items():
         text = path.read_text()
         for feature in ("footnote", "float: note", "list-item", "::marker"):
             assert feature not in text, f"{path.name} uses {feature!r}: see reporting/render/ua_stylesheet.py"
+
+
+def test_our_stylesheet_is_read_without_a_warning(caplog):
+    """The stylesheet's counter styles are read into a dict of their own: read into WeasyPrint's,
+    disc and decimal were refused as defined twice, a warning in the log of every process."""
+    import importlib
+    import logging
+
+    import reporting.render.ua_stylesheet as module
+
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        importlib.reload(module)
+    assert [r.getMessage() for r in caplog.records] == []

@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 
 from weasyprint import CSS, HTML
-from weasyprint.html import UA, UA_COUNTER_STYLE, UA_FORM_STYLESHEET
+from weasyprint.css.counters import CounterStyle
+from weasyprint.html import UA, UA_FORM_STYLESHEET
 
 _NOTE_RULES = re.compile(r"^::(?:footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}]*\}\n",
                          re.MULTILINE)
@@ -46,7 +47,10 @@ def trimmed_ua_css(stock: str = UA) -> str:
     return trimmed.replace(_MARKER_RULE, "\nli::marker {")
 
 
-UA_STYLESHEET = CSS(string=trimmed_ua_css(), counter_style=UA_COUNTER_STYLE)
+# The counter styles this text defines (disc, decimal...) go into a dict of their own: documents
+# use WeasyPrint's (`HTML._ua_counter_style`), which has the same ones from the stock stylesheet, and
+# defining disc or decimal a second time in that dict is refused with a warning in every process.
+UA_STYLESHEET = CSS(string=trimmed_ua_css(), counter_style=CounterStyle())
 
 
 class ReportHTML(HTML):
