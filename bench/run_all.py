@@ -164,6 +164,11 @@ def seed_child(scale: str, url: str) -> None:
 
 
 # ---- the run -------------------------------------------------------------------------------------
+# Pipeline settings (MI_*) for the measured `mi run`, from --setting: an option the service might
+# choose (e.g. MI_PDF_MAX_ROWS=50) measured on the same seed. Nothing else of the caller's MI_* reaches it.
+SETTINGS: dict[str, str] = {}
+
+
 def run_env(scale: str, engine: str, tag: str) -> dict:
     state = WORK / f"state-{tag}.sqlite"
     state.unlink(missing_ok=True)
@@ -173,6 +178,7 @@ def run_env(scale: str, engine: str, tag: str) -> dict:
     env.update(MI_CASEDB_URL=database_url(scale, engine), MI_ARCHIVE_DIR=str(WORK / f"archive-{tag}"),
                MI_STATE_URL=f"sqlite:///{state}", MI_OUTBOX_DIR=str(WORK / f"outbox-{tag}"),
                MI_VAR_DIR=str(WORK / f"var-{tag}"))  # partner password lists etc. stay in the scratch folder
+    env.update(SETTINGS)
     return env
 
 
@@ -393,7 +399,8 @@ def markdown(results: dict) -> str:
     lines = [f"# Benchmark run {results['date']}", "",
              f"{results['cpus']} CPUs, {results['memory_gb']} GiB, `mi run {results.get('select', '--all')} "
              f"--jobs {results['jobs']}`, "
-             f"as at {results['as_at']}. Load average before/after each run is shown: other work shared "
+             + "".join(f"`{k}={v}`, " for k, v in results.get("settings", {}).items())
+             + f"as at {results['as_at']}. Load average before/after each run is shown: other work shared "
              "the machine when it is above ~0.5.", "",
              "| scale | engine | seed s | seed CPU s | seed peak MB | run wall s | run CPU s | run peak tree MB | "
              "largest process MB | reports ok/warn/failed | deliveries | load before -> after (during: mean/max) |",
@@ -483,6 +490,8 @@ def main() -> None:
                              "instead of seeding.")
     parser.add_argument("--select", default="--all", help="Which reports `mi run` runs, e.g. '--cadence weekly' "
                         "(same workload at every scale, for the scaling ratio when --all does not fit the time).")
+    parser.add_argument("--setting", action="append", default=[], metavar="MI_NAME=VALUE",
+                        help="A pipeline setting for the measured runs (repeatable), e.g. MI_PDF_MAX_ROWS=50.")
     parser.add_argument("--airflow-only", action="store_true",
                         help="Only Airflow's cost and DAG parse, on the first scale/engine's existing database.")
     parser.add_argument("--limits-only", default="", metavar="CADENCE|all",
@@ -493,6 +502,11 @@ def main() -> None:
         seed_child(*args.seed_child)
         return
     WORK = args.work
+    for setting in args.setting:
+        name, _, value = setting.partition("=")
+        if not name.startswith("MI_") or not _:
+            parser.error(f"--setting {setting!r}: expected MI_NAME=VALUE, e.g. MI_PDF_MAX_ROWS=50")
+        SETTINGS[name] = value
     WORK.mkdir(parents=True, exist_ok=True)
     results = {"date": date.today().isoformat(), "cpus": os.cpu_count(), "jobs": args.jobs,
                "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "as_at": args.as_at, "runs": []}
@@ -505,6 +519,7 @@ def main() -> None:
         path.with_suffix(".md").write_text(markdown(results))
 
     results["select"] = args.select
+    results["settings"] = dict(SETTINGS)
     if args.limits_only:
         scale, engine = args.scales.split(",")[0], args.engines.split(",")[0]
         entry = {"scale": scale, "engine": engine, "seed": {"wall_s": "existing", "peak_tree_mb": ""},

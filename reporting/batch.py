@@ -123,9 +123,10 @@ def _digests_in_parts(due: list, when: date, jobs: int) -> dict:
     camden cycle on one core (7 s on two). Each recipient's digest is still one message from one
     process; the ledger keeps a retried or parallel send from sending a report twice. Each part has
     a pool of its own, as each report slot has (`_run_parallel`): a worker that dies fails its part
-    only, counted `failed` to go on the next run. An error raised in a part is raised here once
-    every part is done, as `deliver_digests` raises it in one process. The notices of refusals are
-    sent afterwards, once per report.
+    only, what it had not finished counted `failed` to go on the next run (what it had sent or had
+    refused is read back from the ledger). The notices of refusals are sent once every part is
+    done, once per report, whatever else happened; then an error raised in a part, or by the
+    notices, is raised, as `deliver_digests` raises it in one process.
     """
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -143,28 +144,27 @@ def _digests_in_parts(due: list, when: date, jobs: int) -> dict:
         for future, part in zip(futures, parts, strict=True):
             try:
                 results.append(future.result())
-            except BrokenProcessPool:  # the worker died (e.g. out of memory): its part went unsent
-                log.error("digests to %d recipient(s) not sent: their worker process died",
+            except BrokenProcessPool:  # the worker died (e.g. out of memory): what it left is unsent
+                log.error("digests to %d recipient(s) not all sent: their worker process died",
                           len(digest_recipients(part)))
                 results.append({"recipients": len(digest_recipients(part)), "digests": 0,
-                                "reports": _all_failed(part)})
+                                "reports": _as_recorded(part)})
             except Exception as error:  # noqa: BLE001 - raised once the other parts are done
                 raised = raised or error
     finally:
         for pool in pools:
             pool.shutdown(wait=True)
-    if raised is not None:
-        raise raised
     reports: dict[str, dict[str, int]] = {}
     for result in results:
         for report_id, counts in result["reports"].items():
             total = reports.setdefault(report_id, dict.fromkeys(COUNTS, 0))
             for name, value in counts.items():
                 total[name] += value
-    try:
-        notify_digest_refusals(due, reports)
-    except Exception as error:  # noqa: BLE001 - the digests went; the counts stand, the notice is retried next run
-        log.error("notice of refused digests not sent: %s: %s", type(error).__name__, error)
+    for item in due:  # a report whose part raised has no counts of its own; its notice may still be owed
+        reports.setdefault(item.report.id, dict.fromkeys(COUNTS, 0))
+    notify_digest_refusals(due, reports)
+    if raised is not None:
+        raise raised
     return {"recipients": sum(r["recipients"] for r in results), "digests": sum(r["digests"] for r in results),
             "reports": reports}
 
@@ -181,11 +181,22 @@ def digest_parts(due: list, jobs: int) -> list[list]:
     return parts
 
 
-def _all_failed(part: list) -> dict[str, dict[str, int]]:
-    failed: dict[str, dict[str, int]] = {}
-    for due in part:
-        failed.setdefault(due.report.id, {"failed": 0})["failed"] += 1
-    return failed
+def _as_recorded(part: list) -> dict[str, dict[str, int]]:
+    """A dead worker's part, counted from the ledger: what it sent is sent, what the server refused
+    for good is rejected, the rest (never claimed, or claimed and left) failed, to go next run."""
+    from reporting.delivery.ledger import Ledger
+
+    outcome = {"sent": "sent", "rejected": "rejected"}
+    counts: dict[str, dict[str, int]] = {}
+    ledger = Ledger()
+    try:
+        for due in part:
+            name = outcome.get(ledger.state(due.key) or "", "failed")
+            per_report = counts.setdefault(due.report.id, {})
+            per_report[name] = per_report.get(name, 0) + 1
+    finally:
+        ledger.dispose()
+    return counts
 
 
 def _digests_in_worker(part: list, when: date, env: dict[str, str]) -> dict:

@@ -7,6 +7,7 @@ Pipeline stage: after extract and the quality gate, before disclosure control
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from reporting import since_last
@@ -40,6 +41,20 @@ def _measure(measure, rows: list[dict]):
     return min(values) if measure.agg == "min" else max(values)
 
 
+def measure_kind(measure, column_types: Mapping[str, str]) -> str:
+    """How a measure's values are shown. A sum of a decimal column (the FTE of a team's workers,
+    11.3) is a decimal, and the least or greatest of a decimal or percent column is one as the
+    column is: neither is rounded to a whole number."""
+    column = column_types.get(measure.column or "")
+    if measure.agg == "percent":
+        return "percent"
+    if measure.agg in ("mean", "ratio") or (measure.agg == "sum" and column == "decimal"):
+        return "decimal"
+    if measure.agg in ("min", "max") and column in ("decimal", "percent"):
+        return column
+    return "int"
+
+
 def _group_key(summary: Summary, row: dict):
     return row[summary.group_by] if summary.group_by else "All"
 
@@ -56,6 +71,7 @@ def group_label(summary: Summary, row: dict):
 def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
     """The summary tables of `rows`, as computed (`disclosure.published` gives the ones a report shows)."""
     labels = {c.name: c.label for c in spec.columns}
+    column_types = {c.name: c.type for c in spec.columns}
     out = []
     every_row = rows
     for summary in spec.summaries:
@@ -67,9 +83,7 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
             groups["All"] = []
         columns = [{"name": "group", "label": labels.get(summary.group_by, "") if summary.group_by else "",
                     "type": "text"}]
-        columns += [{"name": m.name, "label": m.label,
-                     "type": "percent" if m.agg == "percent" else ("decimal" if m.agg in ("mean", "ratio") else "int")}
-                    for m in summary.measures]
+        columns += [{"name": m.name, "label": m.label, "type": measure_kind(m, column_types)} for m in summary.measures]
         kinds = {c["name"]: c["type"] for c in columns}
         table_rows = []
         for key in sorted(groups, key=lambda k: (k is None, str(k))):

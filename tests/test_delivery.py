@@ -341,6 +341,16 @@ def test_partner_gets_only_partner_columns_as_encrypted_pdf_and_password_separat
     assert "Classification: OFFICIAL-SENSITIVE." in password_message.get_content()
     oob = list(csv.DictReader(out_of_band_list().open()))
     assert [r["partner"] for r in oob] == ["cait"]
+    # each message says how its password really travels (and not to which mailbox)
+    def said(to):
+        return " ".join(by_to[to].get_body(("plain",)).get_content().split())
+
+    assert ("its password comes in a separate message, to another mailbox of your organisation."
+            in said("royal-free.safeguarding@example.org"))
+    assert "safeguarding-admin" not in said("royal-free.safeguarding@example.org")
+    assert ("Its password is not e-mailed: the performance team will give it to you by telephone."
+            in said("cait.north@example.org"))
+    assert "separate message" not in said("cait.north@example.org")
     # what partners must not see: the allocated worker (column and names); the worker's team and its
     # contact they may see (partner_columns)
     assert "worker_name" not in report.spec.partner_columns and "team_name" in report.spec.partner_columns
@@ -589,6 +599,56 @@ def test_a_send_that_crashes_gives_its_claim_back_and_the_retry_sends_it(seeded_
     engine.dispose()
     assert counts["sent"] == 1 and counts["in_progress"] == 0
     assert [m["To"] for m in server.messages] == [first.person.email]
+    ledger.dispose()
+
+
+@SEED
+def test_an_error_after_the_message_went_never_makes_it_go_again(seeded_sqlite_url, catalogue, env, monkeypatch):
+    """The SMTP server took the message, then keeping its sent copy failed (a full disk): the run
+    counts the failure, but the ledger row stays sent and the retry sends nothing again. (The
+    ledger finished a claim only by its token: the error path turned a sent row back to failed.)"""
+    from reporting import archive
+
+    report = catalogue.get("cp_visits_due_next_week")
+    period, rows = extract_of(seeded_sqlite_url, report)
+    engine = create_engine(seeded_sqlite_url)
+    [first] = [a for a in assign(report, rows, period.end, engine) if a.rows][:1]
+    ledger = Ledger(f"sqlite:///{env / 'state.sqlite'}")
+    keep_sent = archive.keep_sent
+
+    def disk_full(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    with Server() as server:
+        transport = SmtpTransport("127.0.0.1", server.port, timeout=5)
+        monkeypatch.setattr(archive, "keep_sent", disk_full)
+        crashed = publish_period(report, rows, period, period.end, casedb=engine, transport=transport,
+                                 ledger=ledger, formats=["csv"], backoff=0.01, assignments=[first])
+        assert crashed["failed"] == 1 and [m["To"] for m in server.messages] == [first.person.email]
+        [entry] = [e for e in ledger.entries(report.id) if e["kind"] == "report"]
+        assert entry["state"] == "sent"
+        monkeypatch.setattr(archive, "keep_sent", keep_sent)
+        again = publish_period(report, rows, period, period.end, casedb=engine, transport=transport,
+                               ledger=ledger, formats=["csv"], backoff=0.01, assignments=[first])
+    engine.dispose()
+    assert again["already_sent"] == 1 and again["sent"] == 0 and again["failed"] == 0
+    assert [m["To"] for m in server.messages] == [first.person.email], "sent once"
+    ledger.dispose()
+
+
+def test_a_finished_claim_is_never_finished_again(tmp_path):
+    from reporting.delivery.ledger import Key
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    key = Key("r", "2026-10-25", "T1", "a@example.org", "report", "h")
+    claim = ledger.claim(key)
+    assert ledger.mark_sent(claim, "<m@example.org>")
+    assert not ledger.mark_failed(claim, "late error", permanent=False)
+    assert ledger.state(key) == "sent" and ledger.claim(key) is None
+    refused = Key("r", "2026-10-25", "T1", "b@example.org", "report", "h")
+    claim = ledger.claim(refused)
+    assert ledger.mark_failed(claim, "550 no such user", permanent=True)
+    assert not ledger.mark_sent(claim, "<m2@example.org>") and ledger.state(refused) == "rejected"
     ledger.dispose()
 
 

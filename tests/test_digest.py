@@ -275,12 +275,14 @@ def test_digests_sent_by_two_processes_record_refusals_and_notify_them_once_per_
         assert by_report[report_id]["failed"] == 0
 
 
-def test_a_digest_worker_killed_mid_part_fails_its_part_and_the_next_run_sends_it_once(seeded_sqlite_url, env,
-                                                                                      monkeypatch):
-    """A worker process sending a part of the digests is killed (as the kernel's out-of-memory killer
-    would) at its first recipient: the run counts that part's reports failed and the other part is
-    sent in full. Once the dead worker's claim has run out, the next run sends the killed part, each
-    recipient one digest, and nobody in the other part anything again."""
+def test_a_digest_worker_killed_mid_part_loses_nothing_and_the_next_run_sends_the_rest_once(seeded_sqlite_url, env,
+                                                                                            monkeypatch):
+    """A worker process sending a part of the digests has its first recipient refused for good (550),
+    then is killed (as the kernel's out-of-memory killer would) at its second. The run reads back
+    from the ledger what the dead worker did: that refusal is counted and the performance team told
+    of it, the rest of its part counted failed; the other part is sent in full. Once the dead
+    worker's claim has run out, the next run sends the rest of the killed part, each recipient one
+    digest, and nobody else anything again."""
     import signal
 
     import psutil
@@ -289,21 +291,28 @@ def test_a_digest_worker_killed_mid_part_fails_its_part_and_the_next_run_sends_i
 
     from reporting.batch import digest_parts
 
-    class Killer(Choosy):
-        """Kills the process that sends the first recipient it is offered, once."""
+    team = "performance-team@example.org"
+
+    class RefuseThenKill(Choosy):
+        """Refuses the first recipient it is offered, then kills the process that offered it at its
+        next recipient, once; notes which process sent each recipient."""
 
         def __init__(self):
             super().__init__(temporary={}, permanent=set())
-            self.killed: tuple[str, int] | None = None
+            self.victim: int | None = None
+            self.killed: str | None = None
+            self.senders: dict[str, list[int]] = {}
 
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-            if self.killed is None:
-                peer = tuple(session.peer[:2])
-                pid = next(c.pid for c in psutil.net_connections("tcp")
-                           if c.laddr and (c.laddr.ip, c.laddr.port) == peer)
-                self.killed = (address, pid)
-                if pid != os.getpid():  # never this test's own process: asserted below
-                    os.kill(pid, signal.SIGKILL)
+            peer = tuple(session.peer[:2])
+            pid = next(c.pid for c in psutil.net_connections("tcp") if c.laddr and (c.laddr.ip, c.laddr.port) == peer)
+            self.senders.setdefault(address, []).append(pid)
+            if self.victim is None and pid != os.getpid():
+                self.victim = pid
+                self.permanent.add(address)
+            elif pid == self.victim and self.killed is None:
+                self.killed = address
+                os.kill(pid, signal.SIGKILL)
                 return "451 4.3.0 Try later"
             return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
@@ -316,47 +325,60 @@ def test_a_digest_worker_killed_mid_part_fails_its_part_and_the_next_run_sends_i
         return parts
 
     monkeypatch.setattr("reporting.batch.digest_parts", noted)
-    handler = Killer()
+    handler = RefuseThenKill()
     with serve(handler) as server:
         monkeypatch.setenv("MI_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("MI_SMTP_PORT", str(server.port))
         monkeypatch.setenv("MI_SMTP_TIMEOUT", "5")
         first = run(seeded_sqlite_url, jobs=2)
-        assert handler.killed is not None
-        doomed, pid = handler.killed
-        assert pid != os.getpid(), "the digests are sent by the workers, not the run"
+        [refused] = handler.permanent
+        assert handler.killed is not None, "the worker was killed at its second recipient"
         [parts] = made
-        [killed_part] = [part for part in parts if doomed in part]
-        [other_part] = [part for part in parts if doomed not in part]
-        assert Counter(m["To"] for m in handler.messages) == Counter(dict.fromkeys(other_part, 1))
+        [killed_part] = [part for part in parts if refused in part]
+        [other_part] = [part for part in parts if refused not in part]
+        assert handler.killed in killed_part and len(killed_part) >= 3
+        unsent = killed_part - {refused}
+        digests = Counter(m["To"] for m in handler.messages if m["To"] != team)
+        assert digests == Counter(dict.fromkeys(other_part, 1))
         by_report = {i.report_id: i for i in first}
-        for report_id in REPORTS:  # the killed part's reports owed are failed, the other part's sent
+        for report_id in REPORTS:
             item = by_report[report_id]
             assert item.status == "failed" and "failed" in item.error
-            assert item.delivery["failed"] == sum(report_id in owed[to] for to in killed_part)
             assert item.delivery["sent"] == sum(report_id in owed[to] for to in other_part)
-        # the dead worker's claim on its first recipient stands until its lease runs out
+            assert item.delivery["rejected"] == (report_id in owed[refused])
+            assert item.delivery["failed"] == sum(report_id in owed[to] for to in unsent)
+            assert item.delivery["rejection_notices"] == (report_id in owed[refused])
+        # the refusal the dead worker recorded is told, by the run's own process, once per report
+        notices = [m for m in handler.messages if m["To"] == team]
+        assert len(notices) == len(owed[refused]) and all(refused in m.get_content() for m in notices)
+        assert set(handler.senders[team]) == {os.getpid()}
+        # the dead worker's claim on its second recipient stands until its lease runs out
         ledger = Ledger()
         period_end = selection(seeded_sqlite_url)[0][1].end.isoformat()
         states = {(e["report_id"], e["recipient"]): e["state"]
-                  for r in REPORTS for e in ledger.entries(r, period_end)}
-        assert {states.get((r, doomed)) for r in owed[doomed]} == {"sending"}
+                  for r in REPORTS for e in ledger.entries(r, period_end) if e["kind"] == "report"}
+        assert {states.get((r, handler.killed)) for r in owed[handler.killed]} == {"sending"}
+        assert {states.get((r, refused)) for r in owed[refused]} == {"rejected"}
         assert {states[(r, to)] for to in other_part for r in owed[to]} == {"sent"}
         with ledger.engine.begin() as conn:  # the lease runs out
             conn.execute(text("UPDATE mi_deliveries SET lease_until = :t WHERE state = 'sending'"),
                          {"t": "2000-01-01 00:00:00.000000"})
 
         again = run(seeded_sqlite_url, jobs=2)
-    assert [(i.report_id, i.error) for i in again if i.status == "failed"] == []
-    assert Counter(m["To"] for m in handler.messages) == Counter(dict.fromkeys(owed, 1)), \
-        "the killed part sent once, nobody in the other part twice"
+    for item in again:  # the refusal stands (not retried), nothing else is left
+        assert item.delivery["rejected"] == (item.report_id in owed[refused])
+        assert item.delivery["failed"] == item.delivery["in_progress"] == 0
+    digests = Counter(m["To"] for m in handler.messages if m["To"] != team)
+    assert digests == Counter(dict.fromkeys(set(owed) - {refused}, 1)), \
+        "the rest of the killed part sent once, nobody in the other part twice, the refused one not retried"
+    assert len([m for m in handler.messages if m["To"] == team]) == len(owed[refused]), "told once"
     for item in again:
-        assert item.delivery["sent"] == sum(item.report_id in owed[to] for to in killed_part)
-        assert item.delivery["already_sent"] == sum(item.report_id in owed[to] for to in other_part)
-    entries = [e for r in REPORTS for e in ledger.entries(r, period_end)]
+        assert item.delivery["sent"] == sum(item.report_id in owed[to] for to in unsent)
+    entries = [e for r in REPORTS for e in ledger.entries(r, period_end) if e["kind"] == "report"]
     ledger.dispose()
-    assert {e["state"] for e in entries} == {"sent"}
-    assert {e["attempts"] for e in entries if e["recipient"] == doomed} == {2}, "claimed by the dead worker, then sent"
+    assert {e["state"] for e in entries if e["recipient"] != refused} == {"sent"}
+    assert {e["attempts"] for e in entries if e["recipient"] == handler.killed} == {2}, \
+        "claimed by the dead worker, then sent"
 
 
 def test_attachments_and_digest_by_role_and_digest_off(seeded_sqlite_url, env, server, monkeypatch):

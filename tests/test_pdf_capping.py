@@ -239,3 +239,27 @@ def test_left_out_rows_all_green_say_so(tmp_path):
                     .read_bytes())
     assert REF.findall(text) == [r["ref"] for r in rows[:100]]
     assert "150 further records are in the spreadsheet (all green)." in text
+
+
+def test_a_template_that_lists_fewer_rows_than_it_extracted_counts_its_own_list(tmp_path, monkeypatch):
+    """cp_lists_to_agencies extracts the plans that ended in the week too (on_list 0), for its first
+    page, and keeps them out of its list: the notice counts the list, not the extract."""
+    from reporting.definitions import load_catalogue
+
+    monkeypatch.setenv("MI_PDF_MAX_ROWS", "5")
+    definition = load_catalogue().get("cp_lists_to_agencies")
+    rows = []
+    for n in range(1, 16):  # 12 children on a plan (n 1-12), 3 plans ended in the week (n 13-15)
+        on_list = n <= 12
+        rows.append({"person_id": f"P{n:07d}", "child_name": f"Child {n}", "surname": f"S{n}",
+                     "date_of_birth": date(2020, 1, n), "plan_start": date(2026, 1, n),
+                     "plan_end": None if on_list else date(2026, 10, 20), "category": "Neglect",
+                     "on_list": int(on_list), "is_new": 0, "new_flag": "",
+                     "change": "" if on_list else "Plan ended", "team_id": "T1", "team_name": "Team 1",
+                     "team_contact": "manager@example.org", "worker_name": "Worker 1"})
+    result = render(definition, rows, tmp_path / "archive", formats=("pdf", "xlsx"))
+    text = pdf_text(Path(result.outputs["pdf"]).read_bytes())
+    # the list: 12 children, the first 5 shown, 12 - 5 = 7 in the spreadsheet; the extract's 15 nowhere
+    assert "12 records (first 5 shown)" in text
+    assert "Showing the first 5 of 12 records." in text and "7 further records are in the spreadsheet." in text
+    assert "of 15 records" not in text

@@ -160,50 +160,77 @@ def _deliver_one(report: ReportDefinition, send: Send, period: Period, transport
     else:
         folder, manifest = _finished(send, period)
         claim = _claim_or_wait(ledger, key, role, rows)
-        files, altered = _snapshot(folder, person) if claim is not None else ([], None)
         if claim is None:
             # refused for good earlier: not sent, and its password must not go out either
             refused_outcome: dict[str | None, str] = {"sent": "already_sent", "rejected": "rejected"}
             outcomes = [refused_outcome.get(ledger.state(key), "in_progress")]
-        elif altered:
-            # a file changed after it was rendered (by hand, by another process): not what the
-            # manifest vouches for, so it is not sent; the performance team hears of it
-            ledger.mark_failed(claim, altered, permanent=True)
-            outcomes = ["rejected"]
-        elif too_large := _too_large_to_send_outside(person, files):
-            # outside the council nobody can open the archive link a large file is otherwise
-            # replaced by: the file cannot reach them, so it is refused here, and the performance
-            # team hears (the rejection notice), rather than a message without it counting as sent
-            ledger.mark_failed(claim, too_large, permanent=True)
-            outcomes = ["rejected"]
         else:
             try:
-                content = mail.Content(
-                    to=person.email, title=report.spec.title, period=period, slice_label=person.label,
-                    classification=CLASSIFICATION[report.spec.sensitivity],
-                    # the figures the copy shows (after disclosure control), as render recorded them
-                    figures=[(label, value) for label, value in manifest["headline"]], rows=rows,
-                    attachments=files,
-                    archive_folder=folder, message_id=mail.message_id(*key.__dict__.values()),
-                    correction=claim.correction,
-                    note=("The attached PDF is encrypted; its password comes in a separate message."
-                          if person.external else None),
-                    figures_cover=(None if report.spec.figures_cover == "period"
-                                   else describe(report.spec.figures_cover, period)))
-                outcomes = [_send(transport, ledger, claim, mail.build(content), attempts, backoff)]
-                if outcomes[0] == "sent":
-                    archive.keep_sent(archive.period_dir(report.id, period.end.isoformat()), person.slice_id,
-                                      content_hash, files)
+                outcome, files = _send_claimed(report, send, period, folder, manifest, key, claim, transport,
+                                               ledger, attempts, backoff)
             except BaseException as error:
                 # Give the claim back at once: left 'sending', a retry within the lease would find
-                # it taken, count it in progress and finish as if it had gone.
+                # it taken, count it in progress and finish as if it had gone. (A row already
+                # marked sent stays sent: the ledger finishes only a claim still sending.)
                 ledger.mark_failed(claim, f"{type(error).__name__}: {error}", permanent=False)
                 raise
-            if outcomes[0] == "sent" and claim.correction:
-                outcomes.append("corrections")
+            outcomes = [outcome]
+            if outcome == "sent":
+                # outside the try: the message went, so failing to keep its copy must not give the
+                # row back for the next run to send again
+                archive.keep_sent(archive.period_dir(report.id, period.end.isoformat()), person.slice_id,
+                                  content_hash, files)
+                if claim.correction:
+                    outcomes.append("corrections")
     if person.external and outcomes[0] in ("sent", "already_sent"):
         outcomes += _send_password(report, person, period, key, transport, ledger, attempts, backoff)
     return outcomes
+
+
+def _send_claimed(report: ReportDefinition, send: Send, period: Period, folder: Path, manifest: dict, key: Key,
+                  claim: Claim, transport, ledger: Ledger, attempts: int, backoff: float
+                  ) -> tuple[str, list[mail.Attachment]]:
+    """Send a claimed copy: its files as rendered, or refused for good (and the claim finished so)
+    when they changed after rendering or cannot reach a recipient outside the council."""
+    person = send.person
+    files, altered = _snapshot(folder, person)
+    if altered:
+        # a file changed after it was rendered (by hand, by another process): not what the
+        # manifest vouches for, so it is not sent; the performance team hears of it
+        ledger.mark_failed(claim, altered, permanent=True)
+        return "rejected", files
+    if too_large := _too_large_to_send_outside(person, files):
+        # outside the council nobody can open the archive link a large file is otherwise
+        # replaced by: the file cannot reach them, so it is refused here, and the performance
+        # team hears (the rejection notice), rather than a message without it counting as sent
+        ledger.mark_failed(claim, too_large, permanent=True)
+        return "rejected", files
+    content = mail.Content(
+        to=person.email, title=report.spec.title, period=period, slice_label=person.label,
+        classification=CLASSIFICATION[report.spec.sensitivity],
+        # the figures the copy shows (after disclosure control), as render recorded them
+        figures=[(label, value) for label, value in manifest["headline"]], rows=send.rows,
+        attachments=files,
+        archive_folder=folder, message_id=mail.message_id(*key.__dict__.values()),
+        correction=claim.correction,
+        note=password_note(person),
+        figures_cover=(None if report.spec.figures_cover == "period"
+                       else describe(report.spec.figures_cover, period)))
+    return _send(transport, ledger, claim, mail.build(content), attempts, backoff), files
+
+
+def password_note(person: Person) -> str | None:
+    """What the message with an encrypted PDF says of its password: by the route it really takes."""
+    if not person.external:
+        return None
+    if person.password_to == OUT_OF_BAND:
+        return ("The attached PDF is encrypted. Its password is not e-mailed: the performance team will "
+                "give it to you by telephone.")
+    if person.password_to and person.password_to.strip().lower() != person.email.strip().lower():
+        # not named: whoever reads this message should not learn where its key goes
+        return ("The attached PDF is encrypted; its password comes in a separate message, to another "
+                "mailbox of your organisation.")
+    return "The attached PDF is encrypted; its password comes in a separate message."
 
 
 def _refuse(ledger: Ledger, key: Key, role: str, rows: int, reason: str) -> str:
@@ -440,11 +467,14 @@ def notify_digest_refusals(due: Sequence[Due], reports: dict[str, dict[str, int]
 
 def _notify_refusals(due: Sequence[Due], per_report, transport, ledger: Ledger, attempts: int,
                      backoff: float) -> None:
-    reports = {item.report.id: (item.report, item.period) for item in due}
-    for report_id, (report, period) in reports.items():
-        if per_report[report_id]["rejected"]:
-            per_report[report_id]["rejection_notices"] += _notify_rejections(report, period, transport, ledger,
-                                                                             attempts, backoff)
+    """A notice for each report and period of `due` with refusals in the ledger: not only those this
+    process counted (a worker that died may have recorded some), and for each period of a report
+    (a queue can hold last week's and this week's). A notice already sent for the same refusals is
+    not sent again."""
+    periods = {(item.report.id, item.period.end): (item.report, item.period) for item in due}
+    for report, period in periods.values():
+        per_report[report.id]["rejection_notices"] += _notify_rejections(report, period, transport, ledger,
+                                                                          attempts, backoff)
 
 
 @dataclass

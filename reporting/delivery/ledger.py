@@ -175,8 +175,11 @@ class Ledger:
         done = 0
         with self.engine.begin() as conn:
             for claim in claims:
+                # still sending: a row once finished (sent, refused) is never finished again, so
+                # an error after a send cannot turn a sent row back into one to send again
                 done += conn.execute(update(deliveries)
-                                     .where(deliveries.c.id == claim.id, deliveries.c.claim_token == claim.token)
+                                     .where(deliveries.c.id == claim.id, deliveries.c.claim_token == claim.token,
+                                            deliveries.c.state == "sending")
                                      .values(updated_at=_now(), lease_until=None, **values)).rowcount
         return done
 

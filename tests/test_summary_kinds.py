@@ -1,0 +1,59 @@
+"""A summary's figures are shown as the column they come from: the FTE of a team's workers is a
+decimal (11.3), not rounded to 11, in the table, the PDF and the e-mail's headline alike.
+
+Hand-worked from the rows below: team A has workers of 1.0 + 0.8 + 0.5 = 2.3 FTE holding
+10 + 9 + 4 = 23 cases, 23 / 2.3 = 10.0 cases per FTE; team B one worker of 0.6 FTE with 3 cases,
+3 / 0.6 = 5.0; the total 2.3 + 0.6 = 2.9 FTE and 26 cases, 26 / 2.9 = 8.97 -> 9.0. The highest
+percentage seen is team B's 87.5%.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reporting.definitions import load_definition
+from reporting.render.html import fmt
+from reporting.summaries import headline, summaries
+
+DEFINITION = """\
+id: fte_summary
+title: Caseload by team (summary kinds test)
+description: Workers' FTE and cases by team.
+cadence: monthly
+recipients:
+  - {role: PERFORMANCE, scope: all}
+columns:
+  - {name: team, label: Team}
+  - {name: fte, label: FTE, type: decimal}
+  - {name: cases, label: Cases, type: int}
+  - {name: seen_pct, label: Seen, type: percent}
+summaries:
+  - title: Caseload by team
+    group_by: team
+    measures:
+      - {name: fte, label: FTE of workers holding cases, agg: sum, column: fte}
+      - {name: cases, label: Cases, agg: sum, column: cases}
+      - {name: per_fte, label: Cases per FTE, agg: ratio, column: cases, per: fte}
+      - {name: best_seen, label: Highest seen, agg: max, column: seen_pct}
+"""
+ROWS = [{"team": "A", "fte": 1.0, "cases": 10, "seen_pct": 50.0},
+        {"team": "A", "fte": 0.8, "cases": 9, "seen_pct": 62.5},
+        {"team": "A", "fte": 0.5, "cases": 4, "seen_pct": 75.0},
+        {"team": "B", "fte": 0.6, "cases": 3, "seen_pct": 87.5}]
+
+
+def test_sums_of_decimals_and_the_greatest_percent_keep_their_kind(tmp_path: Path):
+    path = tmp_path / "fte_summary.yml"
+    path.write_text(DEFINITION)
+    path.with_suffix(".sql").write_text("select 1 as team")
+    spec = load_definition(path).spec
+    [table] = summaries(spec, ROWS)
+    kinds = {c["name"]: c["type"] for c in table["columns"]}
+    assert kinds == {"group": "text", "fte": "decimal", "cases": "int", "per_fte": "decimal", "best_seen": "percent"}
+    shown = {row["group"]: {name: fmt(row[name], kinds[name]) for name in kinds if name != "group"}
+             for row in table["rows"]}
+    assert shown == {"A": {"fte": "2.3", "cases": "23", "per_fte": "10.0", "best_seen": "75.0%"},
+                     "B": {"fte": "0.6", "cases": "3", "per_fte": "5.0", "best_seen": "87.5%"},
+                     "Total": {"fte": "2.9", "cases": "26", "per_fte": "9.0", "best_seen": "87.5%"}}
+    # the e-mail's headline: the first summary's Total row, shown as the table shows it
+    assert dict(headline([table], len(ROWS)))["FTE of workers holding cases"] == "2.9"
