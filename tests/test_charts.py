@@ -109,6 +109,28 @@ def test_line_chart_writes_each_point_and_says_how_it_moved():
     assert "Seen (%)" in texts(percent)
 
 
+def test_small_counts_have_whole_number_ticks_and_ties_are_all_named():
+    """A count axis up to 2 once read 0.00, 0.25 ... 2.00 children; a chart sentence named one of
+    three teams at 0 as "lowest"."""
+    series = [{"label": label, "value": value, "display": str(value)}
+              for label, value in [("MASH", 0), ("Team A", 2), ("Team B", 0), ("Team C", 1), ("Team D", 0)]]
+    words = texts(bar_svg(series, "Children missing by team", "Children", "chart-4"))
+    ticks = [w for w in words if re.fullmatch(r"[\d.,]+", w) and w not in {"0", "1", "2"}]
+    assert ticks == [], "only whole-number ticks (and the figures 0, 1, 2)"
+    line = texts(line_svg([{"label": m, "value": v, "display": str(v)} for m, v in (("Jan", 1), ("Feb", 2))],
+                          "Children by month", "Children", "chart-5"))
+    assert not [w for w in line if "." in w and re.fullmatch(r"[\d.]+", w)]
+    # a percent axis keeps its fractions
+    percent = texts(bar_svg([{"label": "A", "value": 0.5, "display": "0.5%"}], "Seen", "Seen", "c6", "percent"))
+    assert any("." in w for w in percent if re.fullmatch(r"[\d.]+", w))
+    assert bar_summary(series, "Children missing by team") == (
+        "Children missing by team: 5 groups; highest Team A (2), lowest MASH, Team B and Team D (0). "
+        "The table below gives every figure.")
+    many = [{"label": f"Team {n}", "value": 0, "display": "0"} for n in range(5)] + [
+        {"label": "Team 9", "value": 4, "display": "4"}]
+    assert "lowest Team 0, Team 1, Team 2 and 2 more (0)" in bar_summary(many, "Children")
+
+
 # ---- in a real browser ---------------------------------------------------------------------------
 # Each chart's text boxes, measured once the page has its fonts, written into the page for --dump-dom.
 MEASURE = """<script>

@@ -67,7 +67,7 @@ def test_the_workbook_holds_indicators_trend_and_the_team_table(workbook):
     # (test_handworked_authority); target 15 (indicators/social_workers_agency_pct.yml); lower is better,
     # amber up to 20, so 29.4 is red. Benchmarks (docs/indicators.md): a period ending 31 March 2024 is
     # compared with 2023, England 2023: 17.9, Inner London 2023: 23.3.
-    assert row[:9] == ("social_workers_agency_pct", "Agency social workers (FTE)", "March 2024",
+    assert row[:9] == ("social_workers_agency_pct", "Agency social worker rate (% of FTE)", "March 2024",
                        "31 Mar 2024 to 31 Mar 2024", 29.4, "percent (0-100)", 15, "Red", "lower is better")
     assert row[10:] == (17.9, 2023, 23.3, 2023)
     row = next(r for r in indicators if r[0] == "assessments_within_45wd_pct")
@@ -101,10 +101,10 @@ def test_front_page_comes_first_with_what_is_red(engine: Engine, tmp_path: Path,
     text = text_of(html)
     assert text.index("At a glance: March 2024 compared with February 2024") < text.index("Key indicators")
     # 29.4% against a red limit above 20.0% (lower is better), worked out above
-    assert "Agency social workers (FTE): 29.4% (red: above 20.0%)" in text
+    assert "Agency social worker rate (% of FTE): 29.4% (red: above 20.0%)" in text
     # 29.4% against a target of 15.0% (lower is better): 14.4 points above, 14.4/15 = 96% of the target
     row = re.search(r'<tr id="gap-social_workers_agency_pct">(.*?)</tr>', html, re.S).group(1)
-    assert text_of(row) == ("Agency social workers (FTE) 29.4% 15.0% 14.4 percentage points above target; "
+    assert text_of(row) == ("Agency social worker rate (% of FTE) 29.4% 15.0% 14.4 percentage points above target; "
                             "lower is better 96% of the target Red")
     assert "Commentary" not in html  # no file, no section
 

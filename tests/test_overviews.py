@@ -3,6 +3,7 @@ figures in the HTML are the indicator library's; the CSCP data set applies discl
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from datetime import date
 
@@ -80,6 +81,10 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
         summary = re.search(r'<p class="trend-summary"[^>]*>([^<]+)</p>', html).group(1)
         assert " ".join(summary.split()[:8]) in words  # the sentence under the first chart
         assert "This authority" in words and "Latest, Sep 2026:" in words and "Target " in words
+        # the trends' heading is on the page of the first chart, never left alone at a page's foot
+        [page] = [p.extract_text() for p in pages if "Trends: the last 48 months" in (p.extract_text() or "")]
+        caption = html_lib.unescape(re.search(r'<figure class="trend">\s*<figcaption>([^<]+)<', html).group(1))
+        assert " ".join(caption.split()) in " ".join(page.split())
     engine.dispose()
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 
+from matplotlib.ticker import MaxNLocator
+
 from .plotting import BLUE, GREY, INK, figure_svg
 
 BAR_LABEL_CHARACTERS = 40  # a category label longer than this wraps onto more lines
@@ -51,6 +53,8 @@ def bar_svg(series: Sequence[Mapping], title: str, axis: str, chart_id: str, kin
             tick.set_gid(f"label-{y}")
         axes.set_ylim(len(series) - 0.5, -0.5)  # the table's first row at the top
         axes.set_xlabel(_axis(axis, kind))
+        if kind == "int":  # a count has no 0.25 of a child: whole-number ticks only
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlim(left=0)
         axes.tick_params(axis="y", length=0)
         axes.grid(axis="x", color="#dddddd", linewidth=0.6)
@@ -85,6 +89,8 @@ def line_svg(points: Sequence[Mapping], title: str, axis: str, chart_id: str, ki
         axes.set_xlim(-0.5, len(points) - 0.5)
         axes.set_ylim(bottom=min([0.0, *(v for _, v in shown)]))
         axes.set_ylabel(_axis(axis, kind))
+        if kind == "int":
+            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(axis="y", color="#dddddd", linewidth=0.6)
 
     return figure_svg(draw, size=(6.0, 2.2), salt=chart_id, label=f"{title}: line chart of {len(points)} points",
@@ -96,12 +102,23 @@ def bar_summary(series: Sequence[Mapping], title: str) -> str:
     shown = [s for s in series if s["value"] is not None]
     words = f"{title}: {len(series)} group{'s' * (len(series) != 1)}"
     if shown:
-        high = max(shown, key=lambda s: s["value"])
-        low = min(shown, key=lambda s: s["value"])
-        words += f"; highest {high['label']} ({high.get('display', high['value'])})"
-        if low is not high:
-            words += f", lowest {low['label']} ({low.get('display', low['value'])})"
+        high = max(s["value"] for s in shown)
+        low = min(s["value"] for s in shown)
+        words += f"; highest {_groups_at(shown, high)}"
+        if low != high:
+            words += f", lowest {_groups_at(shown, low)}"
     return words + "." + _withheld(series) + " The table below gives every figure."
+
+
+def _groups_at(shown: Sequence[Mapping], value) -> str:
+    """Every group at `value`, not the first of them: "Team A and Team B (0)"; beyond three,
+    "Team A, Team B, Team C and 2 more (0)"."""
+    at = [s for s in shown if s["value"] == value]
+    names = [str(s["label"]) for s in at]
+    if len(names) > 3:
+        names = [*names[:3], f"{len(names) - 3} more"]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{listed} ({at[0].get('display', at[0]['value'])})"
 
 
 def line_summary(points: Sequence[Mapping], title: str) -> str:
