@@ -154,6 +154,9 @@ def test_html_header_period_classification_and_formats():
     assert ">Red</strong>" in html and ">Amber</strong>" in html  # RAG has text labels
     assert 'role="img"' in html and "<svg" in html  # charts are inline SVG
     assert "Date of birth missing" in html  # data-quality section
+    # which says its findings are recordings to correct or cases beyond a standard, not only the first
+    assert ("which are a recording to correct in the case management system and which are cases beyond a "
+            "standard or guide") in " ".join(html.split())
     assert "Working Together to Safeguard Children 2023" in html  # notes
     assert "<link" not in html and "src=" not in html  # self-contained
 
@@ -302,3 +305,32 @@ def test_xlsx_layout_and_types(tmp_path):
 def test_atomic_write_leaves_no_temp_files(tmp_path):
     write_csv(COLUMNS, sample_rows(2), tmp_path / "x.csv")
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_a_long_title_and_slice_wrap_in_the_header_and_leave_the_marking_whole():
+    """A service copy's running header (its title, then its slice heading) ran into the protective
+    marking beside it, which broke onto two lines, "OFFICIAL-" over "SENSITIVE": the marking must
+    read whole on every page whatever the header holds."""
+    import io
+
+    def markings(title: str, slice_label: str | None) -> list[int]:
+        context = sample_context(30)
+        context["report"]["title"], context["slice_label"] = title, slice_label
+        data = render_pdf_bytes(render_html("table_report.html.j2", context), title=title)
+        return [page.extract_text().count("OFFICIAL-SENSITIVE") for page in PdfReader(io.BytesIO(data)).pages]
+
+    short = markings("Caseloads", None)
+    long = markings("Allocations and caseload per team: Children and Young People's Disability Service",
+                    "Role: SW · Team: CYPDS Team 1 · Service: Children and Young People's Disability Service")
+    assert len(short) > 1 and long == short  # the top and bottom of every page, and the first page's heading
+
+
+def test_a_long_report_title_names_its_sheet_by_whole_words():
+    from reporting.render.tabular import sheet_title
+
+    # 31 characters at most (Excel's limit), cut after the last whole word that fits
+    assert sheet_title("Current CP plans with the last visit and the worker") == "Current CP plans with the last"
+    assert sheet_title("Caseloads: by team / service") == "Caseloads by team service"
+    assert sheet_title("A" * 40) == "A" * 31  # one word longer than the limit: cut inside it
+    assert sheet_title("Exactly thirty-one characters!!") == "Exactly thirty-one characters!!"
+    assert sheet_title("[]") == "Report"

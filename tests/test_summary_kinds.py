@@ -57,3 +57,4 @@ def test_sums_of_decimals_and_the_greatest_percent_keep_their_kind(tmp_path: Pat
                      "Total": {"fte": "2.9", "cases": "26", "per_fte": "9.0", "best_seen": "87.5%"}}
     # the e-mail's headline: the first summary's Total row, shown as the table shows it
     assert dict(headline([table], len(ROWS)))["FTE of workers holding cases"] == "2.9"
+

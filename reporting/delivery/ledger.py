@@ -5,7 +5,8 @@ constraint is what makes sending exactly-once: before sending, a worker *claims*
 inserting it (`state = sending`) or, if it exists, by a conditional update that only succeeds
 when the row is `failed` (a temporary failure to retry) or is a `sending` row whose lease has run
 out (its worker died). Of two workers racing, the database lets exactly one insert or update win;
-the loser sees the row taken and sends nothing. A `sent` row is never claimed again.
+the loser sees the row taken and sends nothing. A `sent` row is never claimed again, and a
+finished row (sent, refused) is never finished again: only a claim still `sending` is.
 
 The one window left: a worker that dies after the SMTP server accepted the message but before it
 marked the row `sent`. Its lease runs out and the message is sent again. The Message-ID is

@@ -157,10 +157,14 @@ def append_row(ws, values: Sequence[object]) -> None:
             cell.quotePrefix = True
 
 
-def _sheet_title(title: str) -> str:
-    """Excel sheet names: max 31 chars, none of []:*?/\\ ."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", " ", title).strip() or "Report"
-    return cleaned[:31]
+def sheet_title(title: str) -> str:
+    """Excel sheet names: max 31 chars, none of []:*?/\\ . A longer title is cut after its last
+    whole word that fits ("Current CP plans with the last", not "... the last " or "... la")."""
+    cleaned = " ".join(re.sub(r"[\[\]:*?/\\]", " ", title).split()) or "Report"
+    if len(cleaned) <= 31:
+        return cleaned
+    cut = cleaned[:32].rsplit(" ", 1)[0] if " " in cleaned[:32] else cleaned[:31]
+    return cut.rstrip(" -,;.")
 
 
 def _normalised_zip(data: bytes) -> bytes:
@@ -227,7 +231,7 @@ def write_xlsx(columns: Sequence[Mapping], rows: Sequence[Mapping], path: Path, 
 def _write_sheet(wb: Workbook, title: str, columns: Sequence[Mapping], rows: Sequence[Mapping]) -> None:
     """One sheet of a write-only workbook: the header, frozen and filtered, then the rows."""
     columns = shown_columns(columns)
-    ws = wb.create_sheet(_sheet_title(title))
+    ws = wb.create_sheet(sheet_title(title))
     names = [c["name"] for c in columns]
     kinds = [col_kind(c) for c in columns]
 
