@@ -50,7 +50,9 @@ def display(spec: Indicator, value: float | None) -> str:
         return "no cases"
     if spec.unit == "percent":
         return f"{value:.{spec.decimals}f}%"
-    if spec.unit == "count" and float(value).is_integer():
+    # a count of children or events is a whole number; a mean (cases per FTE: a count with a
+    # denominator) keeps its decimals, 14.0 beside last month's 13.7, not 14
+    if spec.unit == "count" and spec.denominator is None and float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.{spec.decimals}f}"
 

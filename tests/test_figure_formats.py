@@ -1,5 +1,6 @@
-"""A summary's figures are shown as the column they come from: the FTE of a team's workers is a
-decimal (11.3), not rounded to 11, in the table, the PDF and the e-mail's headline alike.
+"""Figures are shown as what they are. A summary's figure is shown as the column it comes from:
+the FTE of a team's workers is a decimal (11.3), not rounded to 11, in the table, the PDF and the
+e-mail's headline alike; an indicator's mean keeps its decimal when it is whole.
 
 Hand-worked from the rows below: team A has workers of 1.0 + 0.8 + 0.5 = 2.3 FTE holding
 10 + 9 + 4 = 23 cases, 23 / 2.3 = 10.0 cases per FTE; team B one worker of 0.6 FTE with 3 cases,
@@ -58,3 +59,15 @@ def test_sums_of_decimals_and_the_greatest_percent_keep_their_kind(tmp_path: Pat
     # the e-mail's headline: the first summary's Total row, shown as the table shows it
     assert dict(headline([table], len(ROWS)))["FTE of workers holding cases"] == "2.9"
 
+
+
+def test_an_indicators_mean_keeps_its_decimal_when_it_is_whole_and_a_count_does_not():
+    """The overview showed an average caseload of "14" beside last month's "13.7": a mean (a count
+    with a denominator: cases per FTE) is shown to its decimals even when whole; a count is not."""
+    from reporting.indicators.loader import library
+    from reporting.indicators.overview import display
+
+    mean, count = library().get("average_caseload").spec, library().get("referrals_received").spec
+    assert mean.unit == count.unit == "count" and mean.denominator and count.denominator is None
+    assert display(mean, 14.0) == "14.0" and display(mean, 13.66) == "13.7"
+    assert display(count, 223.0) == "223" and display(count, 1234.0) == "1,234"
