@@ -198,7 +198,7 @@ def test_the_headline_adds_the_counts_only_when_there_was_a_list_to_compare_with
         ("Rows", "7"), ("New since the last list", "4"), ("Resolved since the last list", "3")]
 
 
-# ---- the CP list for partner agencies: plans started and ended since the last list ---------------
+# ---- the CP list for partner agencies: plans started and ended in the week --------------------------
 # The hand-worked authority (tests/fixtures/handworked/authority.yml), all CP children allocated to
 # W1 or W2 of the Family Intervention Team (T-FIT), whose manager is W8 (in post).
 #
@@ -273,7 +273,7 @@ def test_partners_see_the_changes_first_and_team_and_contact_but_not_the_worker(
                            data_quality=[], formats=["html"], archive_root=tmp_path)
     page = html.unescape(next(result.folder.glob("*.html")).read_text(encoding="utf-8"))
     text_ = " ".join(re.sub(r"<[^>]+>", " ", page).split())
-    changes_at, list_at = text_.index("Plans started and ended since the last list"), text_.index("Records")
+    changes_at, list_at = text_.index("Plans started and ended in the week"), text_.index("Records")
     assert changes_at < list_at, "the changes come before the list"
     changes_part, list_part = text_[changes_at:list_at], text_[list_at:]
     assert "Oscar Price" in changes_part and "Poppy Hughes" in changes_part and "Plan ended" in changes_part

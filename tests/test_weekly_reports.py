@@ -231,13 +231,16 @@ def expect_rcpc_next_review_timeliness(src, period, at):
     counted = [r for r in reviews if r["cppr_cp_review_outcome_continue_cp"] == "Y"
                and r["cppr_cp_review_date"] is not None
                and at - timedelta(days=365) < r["cppr_cp_review_date"] <= at]
-    on_time = 0
+    on_time = late = 0
     for r in counted:
         later = [d for d in held[r["cppr_cp_plan_id"]] if d > r["cppr_cp_review_date"]]
         if later and min(later) <= add_months(r["cppr_cp_review_date"], 6):
             on_time += 1
+        elif later:  # the next review held, after the 6 months
+            late += 1
     return {"reviews": (len(counted), len),
-            "next review on time": (on_time, lambda rows: sum(r["is_on_time"] for r in rows))}
+            "next review on time": (on_time, lambda rows: sum(r["is_on_time"] for r in rows)),
+            "next review held late": (late, lambda rows: sum(r["is_held_late"] for r in rows))}
 
 
 def expect_strategy_discussions_incomplete(src, period, at):

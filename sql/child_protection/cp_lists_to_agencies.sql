@@ -1,6 +1,6 @@
 -- One row per child on a child protection plan at the period end: the list sent to the borough's
 -- hospitals and the police Child Abuse Investigation Team; then one row per child whose plan ended
--- since the last list (in the period) and who is not on a plan at its end (on_list = 0: shown in
+-- in the week (the period) and who is not on a plan at its end (on_list = 0: shown in
 -- the changes table on the first page, not in the list). Partners receive only the columns in
 -- partner_columns: the allocated worker's team and its manager's e-mail, never the worker.
 with plans as (

@@ -61,6 +61,7 @@ final as (
             as days_until_due,
         case when b.status = 'Held on time' then 1 else 0 end as is_on_time,
         case when b.status in ('Held on time', 'Held late') then 1 else 0 end as is_held,
+        case when b.status = 'Held late' then 1 else 0 end as is_held_late,
         case when b.status = 'Overdue' then 1 else 0 end as is_overdue,
         case b.status when 'Overdue' then 1 when 'Not yet due' then 2 when 'Held late' then 3 else 4 end as sort_order
     from base b
