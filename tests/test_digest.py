@@ -202,16 +202,37 @@ def test_worker_processes_hand_their_digest_sends_back_to_one_digest_each(seeded
         r: sum(r in reports for reports in owed.values()) for r in REPORTS}
 
 
+def sender_pid(session) -> int:
+    """The process on the other end of an aiosmtpd session (the one that opened the connection)."""
+    import psutil
+
+    peer = tuple(session.peer[:2])
+    return next(c.pid for c in psutil.net_connections("tcp") if c.laddr and (c.laddr.ip, c.laddr.port) == peer)
+
+
+def record_digest_parts(monkeypatch) -> list[list[set[str]]]:
+    """The recipients of each part of the digests, as each run splits them (`batch.digest_parts`)."""
+    from reporting.batch import digest_parts
+
+    made: list[list[set[str]]] = []
+
+    def noted(due, jobs):
+        parts = digest_parts(due, jobs)
+        made.append([{d.person.email for d in part} for part in parts])
+        return parts
+
+    monkeypatch.setattr("reporting.batch.digest_parts", noted)
+    return made
+
+
 def test_digests_sent_by_two_processes_record_refusals_and_notify_them_once_per_report(seeded_sqlite_url, env,
                                                                                      monkeypatch):
     """`mi run -j 2` sends the digests from two worker processes, each for a part of the recipients.
     One recipient in each part is refused for good (550): each refusal is recorded for every report
     of that digest, the others get theirs, and the performance team is told once per report, naming
     both, not once per process."""
-    import psutil
     from test_fault_smtp import Choosy, serve
 
-    from reporting.batch import digest_parts
 
     class Witness(Choosy):
         """Notes which process each recipient's connection came from."""
@@ -221,22 +242,13 @@ def test_digests_sent_by_two_processes_record_refusals_and_notify_them_once_per_
             self.senders: dict[str, list[int]] = {}
 
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-            peer = tuple(session.peer[:2])
-            self.senders.setdefault(address, []).append(next(
-                c.pid for c in psutil.net_connections("tcp") if c.laddr and (c.laddr.ip, c.laddr.port) == peer))
+            self.senders.setdefault(address, []).append(sender_pid(session))
             return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
     owed = expected_reports(seeded_sqlite_url)
     period = selection(seeded_sqlite_url)[0][1]
     iro = set(staff(seeded_sqlite_url, "IRO", period.end))  # owed all three reports
-    made: list[list[set[str]]] = []  # the recipients of each part, as each run split them
-
-    def noted(due, jobs):
-        parts = digest_parts(due, jobs)
-        made.append([{d.person.email for d in part} for part in parts])
-        return parts
-
-    monkeypatch.setattr("reporting.batch.digest_parts", noted)
+    made = record_digest_parts(monkeypatch)
     # a run to the outbox first, to refuse one IRO in each part of the run by SMTP
     first_run = run(seeded_sqlite_url, jobs=2)
     [parts] = made
@@ -285,11 +297,9 @@ def test_a_digest_worker_killed_mid_part_loses_nothing_and_the_next_run_sends_th
     digest, and nobody else anything again."""
     import signal
 
-    import psutil
     from sqlalchemy import text
     from test_fault_smtp import Choosy, serve
 
-    from reporting.batch import digest_parts
 
     team = "performance-team@example.org"
 
@@ -304,8 +314,7 @@ def test_a_digest_worker_killed_mid_part_loses_nothing_and_the_next_run_sends_th
             self.senders: dict[str, list[int]] = {}
 
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-            peer = tuple(session.peer[:2])
-            pid = next(c.pid for c in psutil.net_connections("tcp") if c.laddr and (c.laddr.ip, c.laddr.port) == peer)
+            pid = sender_pid(session)
             self.senders.setdefault(address, []).append(pid)
             if self.victim is None and pid != os.getpid():
                 self.victim = pid
@@ -317,14 +326,7 @@ def test_a_digest_worker_killed_mid_part_loses_nothing_and_the_next_run_sends_th
             return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
     owed = expected_reports(seeded_sqlite_url)
-    made: list[list[set[str]]] = []
-
-    def noted(due, jobs):
-        parts = digest_parts(due, jobs)
-        made.append([{d.person.email for d in part} for part in parts])
-        return parts
-
-    monkeypatch.setattr("reporting.batch.digest_parts", noted)
+    made = record_digest_parts(monkeypatch)
     handler = RefuseThenKill()
     with serve(handler) as server:
         monkeypatch.setenv("MI_SMTP_HOST", "127.0.0.1")
