@@ -62,8 +62,9 @@ class Column(Strict):
     checks: Checks | None = None
     derived_from: list[str] | None = Field(
         None, min_length=1, description="Aggregate reports: the int columns (counts) a percent or decimal is "
-        "worked out from, e.g. [attended, invited]; it is hidden only when one of them is. Without it, it is "
-        "hidden when any count in its row is (reporting/disclosure.py).")
+        "worked out from, numerator first, e.g. [attended, invited]; it is hidden only when one of them is. "
+        "Without it, it is hidden when any count in its row is (reporting/disclosure.py). An overview's team "
+        "table works a percent's Total out from the two counts' totals.")
 
     @model_validator(mode="after")
     def _derived_only_for_rates(self) -> Column:

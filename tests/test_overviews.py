@@ -106,6 +106,33 @@ def test_team_table_applies_disclosure_control_for_aggregate_reports():
     assert {r["group"]: r for r in internal["rows"]}["A"]["cin_plans"] == "3"
 
 
+def test_team_table_keeps_the_definitions_columns_and_works_the_total_percentage_out_from_the_counts():
+    spec = load_catalogue().get("cssw_performance_overview").spec
+    base = {"service_name": "Family Support", "open_cases": 100, "cin_plans": 50, "cp_plans": 20, "looked_after": 0}
+    rows = [{**base, "team_id": "T1", "team_name": "FIT 1", "assessments_completed": 24,
+             "assessments_within_45wd": 13, "assessments_within_45wd_pct": 100.0 * 13 / 24},
+            {**base, "team_id": "T2", "team_name": "CIN 1", "assessments_completed": 0,
+             "assessments_within_45wd": 0, "assessments_within_45wd_pct": None},
+            {**base, "team_id": "T3", "team_name": "FIT 2", "assessments_completed": 29,
+             "assessments_within_45wd": 25, "assessments_within_45wd_pct": 100.0 * 25 / 29}]
+    table = team_table(spec, rows, aggregate=False)
+    assert [c["label"] for c in table["columns"]] == [
+        "Team", "Service", "Open cases", "CIN plans", "CP plans", "Looked after", "Assessments completed",
+        "Within 45 working days", "% within 45 working days"]
+    by_team = {r["group"]: r for r in table["rows"]}
+    assert by_team["FIT 1"]["assessments_within_45wd_pct"] == "54.2%"   # 13 / 24 = 54.17%
+    # (13 + 0 + 25) / (24 + 0 + 29) = 38 / 53 = 71.70%: the counts' totals, not the mean of the
+    # teams' 54.2% and 86.2% (70.2%)
+    assert by_team["Total"]["assessments_within_45wd"] == "38"
+    assert by_team["Total"]["assessments_within_45wd_pct"] == "71.7%"
+    assert by_team["Total"]["service_name"] == ""
+    assert by_team["CIN 1"]["assessments_within_45wd_pct"] == "\u2013"   # 0 of 0: no percentage
+    assert table["notes"] == ["\u2013 in \u2018% within 45 working days\u2019: no assessments completed, "
+                              "so no percentage."]
+    everyone_assessed = team_table(spec, [rows[0], rows[2]], aggregate=False)
+    assert everyone_assessed["notes"] == []
+
+
 @pytest.mark.xdist_group("sqlite_seed")
 def test_one_report_run_computes_an_overviews_figures_once(seeded_sqlite_url, tmp_path):
     """The whole report and its team/service copies share the indicator figures inside one run;

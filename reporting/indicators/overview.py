@@ -213,30 +213,56 @@ def comparison_labels(period: Period) -> dict:
 
 
 def team_table(spec: Definition, rows: list[dict], aggregate: bool) -> dict | None:
-    """The per-team table the overview's SQL returns, display-ready, with SDC when aggregate."""
+    """The per-team table the overview's SQL returns, display-ready, with SDC when aggregate.
+
+    Columns in the definition's order. The Total row adds up the counts; a percentage is worked
+    out again from the totals of the two counts it is made of (`derived_from: [numerator,
+    denominator]`), as the DfE's own totals are, not averaged over the teams; other columns have no
+    total. A percentage with nothing to count it from (a team with no assessments) shows "–",
+    and a note under the table says why.
+    """
     if not rows:
         return None
     shown = [c for c in spec.columns if not c.hidden]
-    label_col = shown[0]
-    numeric = [c for c in shown[1:] if c.type == "int"]
-    other = [c for c in shown[1:] if c.type != "int"]
-    table_rows = [{"group": r[label_col.name], **{c.name: r[c.name] or 0 for c in numeric},
-                   **{c.name: r[c.name] for c in other}} for r in rows]
-    total = {"group": "Total", **{c.name: sum(r[c.name] for r in table_rows) for c in numeric},
-             **{c.name: None for c in other}}
+    label_col, figures = shown[0], shown[1:]
+    table_rows = [{"group": r[label_col.name],
+                   **{c.name: (r[c.name] or 0) if c.type == "int" else r[c.name] for c in figures}} for r in rows]
+    total = {"group": "Total", **{c.name: _column_total(c, table_rows) for c in figures}}
     table = {"columns": [{"name": "group", "label": label_col.label, "type": "text"}]
-             + [{"name": c.name, "label": c.label, "type": c.type} for c in numeric + other],
+             + [{"name": c.name, "label": c.label, "type": c.type} for c in figures],
              "rows": table_rows + [total]}
     if aggregate:
         table = disclosure.suppress_summary(table)
-    kinds = {c["name"]: c["type"] for c in table["columns"]}
-    formatted = []
-    for row in table["rows"]:
-        formatted.append({k: _cell(v, kinds.get(k, "text")) for k, v in row.items()})
-    order = [label_col] + numeric + other
-    return {"columns": [{"name": "group" if c is label_col else c.name, "label": c.label, "type": "text"}
-                        for c in order],
-            "rows": formatted, "sdc": table.get("sdc")}
+    kinds = {c.name: c.type for c in figures}
+    rates = {c.name: parts for c in figures if c.type == "percent" and (parts := _parts(c, figures))}
+    formatted = [{k: NO_RATE if k in rates and v is None else _cell(v, kinds.get(k, "text")) for k, v in row.items()}
+                 for row in table["rows"]]
+    labels = {c.name: c.label for c in figures}
+    notes = [f"{NO_RATE} in \u2018{labels[name]}\u2019: no {denominator.label.lower()}, so no percentage."
+             for name, (_, denominator) in rates.items() if any(row[name] == NO_RATE for row in formatted)]
+    return {"columns": [{"name": "group", "label": label_col.label, "type": "text"}]
+                       + [{"name": c.name, "label": c.label, "type": "text"} for c in figures],
+            "rows": formatted, "sdc": table.get("sdc"), "notes": notes}
+
+
+NO_RATE = "\u2013"  # a percentage of nothing: the team had none of what it counts
+
+
+def _parts(column, columns) -> tuple | None:
+    """The (numerator, denominator) count columns a percentage names in `derived_from`, or None."""
+    by_name = {c.name: c for c in columns}
+    parts = tuple(by_name.get(n) for n in column.derived_from or ())
+    return parts if len(parts) == 2 and all(p is not None and p.type == "int" for p in parts) else None
+
+
+def _column_total(column, rows: list[dict]):
+    """The Total row's cell: a count's sum, a percentage of the summed counts it is made of, else None."""
+    if column.type == "int":
+        return sum(r[column.name] for r in rows)
+    if column.type == "percent" and column.derived_from and len(column.derived_from) == 2:
+        numerator, denominator = (sum(r.get(n) or 0 for r in rows) for n in column.derived_from)
+        return 100.0 * numerator / denominator if denominator else None
+    return None
 
 
 def _cell(value, kind: str) -> str:
