@@ -44,9 +44,10 @@ def _measure(measure, rows: list[dict]):
 def measure_kind(measure, column_types: Mapping[str, str]) -> str:
     """How a measure's values are shown. A sum of a decimal column (the FTE of a team's workers,
     11.3) is a decimal, and the least or greatest of a decimal or percent column is one as the
-    column is: neither is rounded to a whole number."""
+    column is: neither is rounded to a whole number. The mean of a percent column is a percent:
+    a 0-or-100 score per row (met the standard or not) averages to the share that met it."""
     column = column_types.get(measure.column or "")
-    if measure.agg == "percent":
+    if measure.agg == "percent" or (measure.agg == "mean" and column == "percent"):
         return "percent"
     if measure.agg in ("mean", "ratio") or (measure.agg == "sum" and column == "decimal"):
         return "decimal"

@@ -61,6 +61,31 @@ def test_sums_of_decimals_and_the_greatest_percent_keep_their_kind(tmp_path: Pat
 
 
 
+
+def test_the_mean_of_a_0_or_100_score_is_a_percentage_in_the_table_and_the_headline(tmp_path: Path):
+    """Reviews scored 100 when on time and 0 when late (`cf_score`): team A 100, 0, 100, 100 ->
+    300 / 4 = 75.0%; team B 0, 100 -> 50.0%; all six 400 / 6 = 66.67% -> 66.7%. Shown as a
+    percentage beside its '% on time' label, not as 66.7."""
+    path = tmp_path / "score_summary.yml"
+    path.write_text(DEFINITION.replace("id: fte_summary", "id: score_summary")
+                    .replace("  - {name: seen_pct, label: Seen, type: percent}",
+                             "  - {name: seen_pct, label: Seen, type: percent}\n"
+                             "  - {name: on_time_score, label: On time score, type: percent, hidden: true}")
+                    .replace("      - {name: fte, label: FTE of workers holding cases, agg: sum, column: fte}\n", "")
+                    .replace("measures:\n", "measures:\n      - {name: pct_on_time, label: '% on time', agg: mean, "
+                             "column: on_time_score}\n"))
+    path.with_suffix(".sql").write_text("select 1 as team")
+    spec = load_definition(path).spec
+    scores = {"A": [100, 0, 100, 100], "B": [0, 100]}
+    rows = [{"team": team, "fte": 1.0, "cases": 1, "seen_pct": 50.0, "on_time_score": score}
+            for team, team_scores in scores.items() for score in team_scores]
+    [table] = summaries(spec, rows)
+    kinds = {c["name"]: c["type"] for c in table["columns"]}
+    assert kinds["pct_on_time"] == "percent"
+    assert {row["group"]: fmt(row["pct_on_time"], "percent") for row in table["rows"]} == {
+        "A": "75.0%", "B": "50.0%", "Total": "66.7%"}
+    assert dict(headline([table], len(rows)))["% on time"] == "66.7%"
+
 def test_an_indicators_mean_keeps_its_decimal_when_it_is_whole_and_a_count_does_not():
     """The overview showed an average caseload of "14" beside last month's "13.7": a mean (a count
     with a denominator: cases per FTE) is shown to its decimals even when whole; a count is not."""

@@ -68,7 +68,8 @@ case when {{ wd }} is null then 'Not known'
 {%- endmacro %}
 
 {#- 100 when the item met its standard, 0 when it did not, null when it is not yet due: the mean
-    of this column is the % on time over the items that count. -#}
+    of this column is the % on time over the items that count (declare it `type: percent`, so
+    a summary's mean of it shows as one). -#}
 {% macro cf_score(met, counted) -%}
 case when not ({{ counted }}) then null when {{ met }} then 100 else 0 end
 {%- endmacro %}
