@@ -232,11 +232,13 @@ def archive_dir() -> Path:
 
 def archive_link(path: Path) -> str:
     """The address a member of staff opens an archived file at: under `MI_ARCHIVE_URL` when set,
-    else the file's own file:// URI."""
+    else (or for a file outside the archive, which the intranet site does not serve) the file's
+    own file:// URI."""
     base = current().archive_url
-    if not base:
-        return path.resolve().as_uri()
-    relative = path.resolve().relative_to(archive_dir().resolve())
+    resolved = path.resolve()
+    if not base or not resolved.is_relative_to(archive_dir().resolve()):
+        return resolved.as_uri()
+    relative = resolved.relative_to(archive_dir().resolve())
     return base.rstrip("/") + "/" + "/".join(quote(part) for part in relative.parts)
 
 

@@ -481,6 +481,7 @@ def test_outbox_and_large_attachments_go_as_a_link(seeded_sqlite_url, catalogue,
     from reporting.delivery.transport import OutboxTransport
 
     monkeypatch.setenv("MI_MAX_ATTACHMENT_MB", "0.0001")  # about 100 bytes: every CSV is "large"
+    monkeypatch.setenv("MI_ARCHIVE_URL", "https://mi-archive.example.org/reports/")
     report = catalogue.get("cp_visits_due_next_week")
     period, rows = extract_of(seeded_sqlite_url, report)
     engine = create_engine(seeded_sqlite_url)
@@ -496,7 +497,12 @@ def test_outbox_and_large_attachments_go_as_a_link(seeded_sqlite_url, catalogue,
     assert message["To"] == one.person.email
     assert not list(message.iter_attachments())
     html_body = message.get_body(("html",)).get_content()
-    assert "Too large to attach" in html_body and ".csv" in html_body and "file://" in html_body
+    text_body = message.get_body(("plain",)).get_content()
+    # the link is the archived file's address on the intranet site, never this server's own path
+    link = f"https://mi-archive.example.org/reports/cp_visits_due_next_week/{period.end.isoformat()}/"
+    for body in (html_body, text_body):
+        assert "Too large to attach" in body and link in body and ".csv" in body
+        assert "file://" not in body and str(env) not in body
 
 
 @SEED

@@ -120,7 +120,7 @@ def _text(content: Content, small: list[Attachment], large: list[Attachment]) ->
     if small:
         lines += ["", "Attached: " + ", ".join(p.name for p in small)]
     if large:
-        lines += ["", "Too large to attach; open from the report archive:"] + [f"  {a.path}" for a in large]
+        lines += ["", "Too large to attach; open from the report archive:"] + [f"  {settings.archive_link(a.path)}" for a in large]
     lines += ["", f"Classification: {content.classification}. Do not forward outside the intended recipients."]
     return "\n".join(lines) + "\n"
 
@@ -141,7 +141,7 @@ def _html(content: Content, small: list[Attachment], large: list[Attachment]) ->
     if small:
         parts.append(f"<p>Attached: {e(', '.join(p.name for p in small))}</p>")
     if large:
-        links = "".join(f"<li><a href='{e(a.path.as_uri())}'>{e(a.name)}</a></li>" for a in large)
+        links = "".join(f"<li><a href='{e(settings.archive_link(a.path))}'>{e(a.name)}</a></li>" for a in large)
         parts.append(f"<p>Too large to attach; open from the report archive:</p><ul>{links}</ul>")
     parts.append(f"<p><small>Classification: {e(content.classification)}. Do not forward outside the "
                  "intended recipients.</small></p>")
@@ -234,7 +234,7 @@ def _digest_text(digest: Digest, parts) -> str:
         if small:
             lines += ["Attached: " + ", ".join(a.name for a in small)]
         if large:
-            lines += ["Too large to attach; open from the report archive:"] + [f"  {a.path}" for a in large]
+            lines += ["Too large to attach; open from the report archive:"] + [f"  {settings.archive_link(a.path)}" for a in large]
         lines += [""]
     top = max((s.classification for s in digest.sections), key=lambda c: CLASSIFICATION_RANK.get(c, 2))
     lines += [f"Classification: {top}. Do not forward outside the intended recipients."]
@@ -275,7 +275,7 @@ def _digest_html(digest: Digest, parts) -> str:
         if small:
             body.append(f"<p>Attached: {e(', '.join(a.name for a in small))}</p>")
         if large:
-            links = "".join(f"<li><a href='{e(a.path.as_uri())}'>{e(a.name)}</a></li>" for a in large)
+            links = "".join(f"<li><a href='{e(settings.archive_link(a.path))}'>{e(a.name)}</a></li>" for a in large)
             body.append(f"<p>Too large to attach; open from the report archive:</p><ul>{links}</ul>")
     top = max((s.classification for s in digest.sections), key=lambda c: CLASSIFICATION_RANK.get(c, 2))
     body.append(f"<p><small>Classification: {e(top)}. Do not forward outside the intended recipients.</small></p>")
