@@ -120,7 +120,8 @@ def _text(content: Content, small: list[Attachment], large: list[Attachment]) ->
     if small:
         lines += ["", "Attached: " + ", ".join(p.name for p in small)]
     if large:
-        lines += ["", "Too large to attach; open from the report archive:"] + [f"  {settings.archive_link(a.path)}" for a in large]
+        lines += ["", "Too large to attach; open from the report archive:"]
+        lines += [f"  {settings.archive_link(a.path)}" for a in large]
     lines += ["", f"Classification: {content.classification}. Do not forward outside the intended recipients."]
     return "\n".join(lines) + "\n"
 
@@ -234,7 +235,8 @@ def _digest_text(digest: Digest, parts) -> str:
         if small:
             lines += ["Attached: " + ", ".join(a.name for a in small)]
         if large:
-            lines += ["Too large to attach; open from the report archive:"] + [f"  {settings.archive_link(a.path)}" for a in large]
+            lines += ["Too large to attach; open from the report archive:"]
+            lines += [f"  {settings.archive_link(a.path)}" for a in large]
         lines += [""]
     top = max((s.classification for s in digest.sections), key=lambda c: CLASSIFICATION_RANK.get(c, 2))
     lines += [f"Classification: {top}. Do not forward outside the intended recipients."]
