@@ -24,6 +24,7 @@ from reporting.definitions import CLASSIFICATION, Definition, ReportDefinition
 from reporting.delivery import partners as encryption
 from reporting.delivery.slices import CUSTOM
 from reporting.extract import Extract, run_extract
+from reporting.indicators.front_page import headline as overview_headline
 from reporting.indicators.run_figures import shared_for_this_run
 from reporting.plan import ANY, Copy, RunPlan, copy_findings
 from reporting.quality.gate import Findings
@@ -163,12 +164,14 @@ def _render_steps(definition: ReportDefinition, extract: Extract, period: Period
         "since_last": comparison.context() if comparison else None,
     }
     sheets: list[tuple[str, list[dict], list[dict]]] = []  # the XLSX's sheets before the rows' own
+    figures = headline(table_summaries, len(rows), changes)  # the e-mail's; an overview's are its indicators'
     if spec.indicators:  # an overview: tiles, trends and benchmarks from the indicator library
         from reporting.indicators.overview import overview_context
 
         overview = overview_context(spec, unsuppressed, period, as_at, engine)
         context.update(overview)
         sheets = overview["workbook_sheets"]  # every indicator and its trend
+        figures = overview_headline(overview["front_page"])
     final = archive.period_dir(spec.id, period.end.isoformat(), slice_key, archive_root)
     timings: dict[str, float] = {}
     outputs: dict[str, str] = {}
@@ -221,7 +224,7 @@ def _render_steps(definition: ReportDefinition, extract: Extract, period: Period
             "parameters": {"period_start": period.start, "period_end": period.end, "as_at": as_at},
             "definition_hash": definition.definition_hash, "sql_hash": definition.sql_hash,
             "rows": len(rows), "pdf_rows": pdf_rows if "pdf" in formats else None, "content_hash": content,
-            "headline": headline(table_summaries, len(rows), changes),
+            "headline": figures,
             "since_last": changes,
             # each row's key fingerprint and RAG, for the next period's comparison (no row values)
             "row_fingerprints": since_last.fingerprints(spec, spec.id, rows) if comparison else None,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from reporting.indicators.front_page import Figure, front_page, period_words
+from reporting.indicators.front_page import Figure, front_page, headline, period_words
 from reporting.schedules.periods import Period
 
 SEP = Period(date(2026, 9, 1), date(2026, 9, 30))
@@ -134,3 +134,15 @@ def test_a_withheld_figure_is_said_to_be_withheld():
     assert changes["lines"] == [] and changes["volumes"] == []
     assert changes["left_out"] == ["1 indicator left out: no figure for August 2026 or for September 2026 "
                                    "(no cases, or a count of 1 to 5 withheld as c)."]
+
+
+def test_the_e_mail_headline_counts_the_colours_and_names_the_furthest_from_target():
+    # 8 indicators; red 1 (visits), amber 2, green 2, not rated 2, no figure 1 (as counted above).
+    # Furthest from target: red ones first, and visits is the only red: 70.0% against 90.0%.
+    assert headline(page()) == [
+        ("Indicators for September 2026", "8"),
+        ("Indicators red", "1"), ("Indicators amber", "2"), ("Indicators green", "2"),
+        ("Indicators not rated", "2"), ("Indicators with no figure", "1"),
+        ("Furthest from target", "CP visits: 70.0% against 90.0% (red)"),
+    ]
+

@@ -4,6 +4,7 @@ figures in the HTML are the indicator library's; the CSCP data set applies discl
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from datetime import date
 
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine
 
 from reporting.definitions import load_catalogue
 from reporting.indicators.compute import IndicatorSession
+from reporting.indicators.front_page import period_words
 from reporting.indicators.loader import library
 from reporting.indicators.overview import display, team_table
 from reporting.runner import run_report
@@ -46,6 +48,11 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
         assert html.count('<section class="annual-area"') == 9 and 'class="kpi' not in html
     else:
         assert html.count('class="kpi') >= len(ids)
+        # the e-mail's headline counts the colours the tiles show, not the team table's rows
+        headline = dict(json.loads((result.folder / "manifest.json").read_text())["headline"])
+        assert "Rows" not in headline and int(headline[f"Indicators for {period_words(period)}"]) == len(ids)
+        for colour in ("red", "amber", "green"):
+            assert int(headline[f"Indicators {colour}"]) == html.count(f'class="kpi kpi-{colour}"'), colour
     assert html.count('<figure class="trend">') == len(ids)
     # Every trend is described in words (not its 48 figures read out), and the 48 figures are a table.
     first = re.search(r'<figure class="trend">(.*?)</figure>', html, re.S).group(1)

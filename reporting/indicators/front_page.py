@@ -265,3 +265,21 @@ def front_page(figures: Sequence[Figure], period: Period, previous: Period, top:
             "indicators": len(figures), "rag": rag_status(figures, this),
             "changes": biggest_changes(figures, this, before, top),
             "targets": furthest_from_target(figures, this, top), "top": top}
+
+
+HEADLINE_LABELS = {"Red": "Indicators red", "Amber": "Indicators amber", "Green": "Indicators green",
+                   "Not rated": "Indicators not rated", "No figure": "Indicators with no figure"}
+
+
+def headline(page: dict) -> list[tuple[str, str]]:
+    """An overview's e-mail headline: how many of its indicators are red, amber and green (and
+    not rated, or without a figure), as its front page counts them; then the one furthest from
+    its target. An overview has no list, so its row count (its team table's rows) says nothing."""
+    figures = [(f"Indicators for {page['period']}", str(page["indicators"]))]
+    figures += [(HEADLINE_LABELS[row["label"]], str(row["count"])) for row in page["rag"]]
+    if page["targets"]["lines"]:
+        first = page["targets"]["lines"][0]
+        figures.append(("Furthest from target", f"{first['title']}: {first['value']} against {first['target']} "
+                                                f"({first['rag'] or 'not rated'})"))
+    return figures
+
