@@ -545,6 +545,12 @@ def test_a_school_gets_only_its_own_pupils_as_an_encrypted_pdf_and_the_password_
     urn = plan[0].person.key
     chosen = [a for a in plan if a.person.key == urn]
     assert chosen and all(a.person.kind == "school" and a.person.external for a in chosen)
+    with create_engine(seeded_sqlite_url).connect() as conn:
+        lead, assistant = conn.execute(text("SELECT scho_cp_lead_email, scho_assistant_head_email FROM ext_schools "
+                                            "WHERE scho_urn = :urn"), {"urn": urn}).one()
+    # one copy has one password: the file goes to the CP lead, its password to the assistant head
+    assert [(a.person.email, a.person.password_to) for a in chosen] == [(lead, assistant)]
+    assert chosen[0].person.name.endswith("(CP lead)")
     with Server() as server:
         counts = publish_period(report, rows, period, period.end, casedb=engine,
                                          transport=SmtpTransport("127.0.0.1", server.port, timeout=5),
@@ -554,16 +560,15 @@ def test_a_school_gets_only_its_own_pupils_as_an_encrypted_pdf_and_the_password_
     ours = {str(r["person_id"]) for r in rows if str(r["school_urn"]) == urn}
     others = {str(r["person_id"]) for r in rows if str(r["school_urn"]) != urn}
     assert ours and others
-    # the school's two contacts (CP lead, assistant head): each one's password goes to the other
-    contacts = sorted(a.person.email for a in chosen)
-    assert len(contacts) == 2 and {a.person.password_to for a in chosen} == set(contacts)
+    # no mailbox holds both the file and its password: the lead has the file only, the assistant
+    # head the password only
+    assert sorted((m["To"], "Password" in m["Subject"]) for m in server.messages) == [
+        (assistant, True), (lead, False)]
     for assignment in chosen:
-        to, other = assignment.person.email, next(c for c in contacts if c != assignment.person.email)
+        to, other = lead, assistant
         [report_message] = [m for m in server.messages if m["To"] == to and "Password" not in m["Subject"]]
         [password_message] = [m for m in server.messages if m["To"] == other and "Password" in m["Subject"]
                               and assignment.person.name in m["Subject"]]
-        assert not [m for m in server.messages if m["To"] == to and "Password" in m["Subject"]
-                    and assignment.person.name in m["Subject"]], "never the file and its password to one mailbox"
         password = password_message.get_content().split("is:")[1].split()[0]
         files = list(report_message.iter_attachments())
         assert [f.get_filename() for f in files] == ["open_cases_by_school.encrypted.pdf"], \
@@ -575,6 +580,20 @@ def test_a_school_gets_only_its_own_pupils_as_an_encrypted_pdf_and_the_password_
         text_ = " ".join(p.extract_text() for p in reader.pages)
         assert all(pid in text_ for pid in ours), "every pupil of the school (the PDF is not capped)"
         assert not any(pid in text_ for pid in others), "no pupil of another school"
+
+
+def test_a_school_file_and_its_password_never_meet_in_one_mailbox():
+    from reporting.delivery.recipients import OUT_OF_BAND, Schools, school_recipients
+
+    lead = ("scho_cp_lead_email", "cp-lead.100001@schools.example.org")
+    assistant = ("scho_assistant_head_email", "assistant-head.100001@schools.example.org")
+    # two contacts: the file to the first, its password to the second (the second gets no file)
+    assert school_recipients(Schools(), [lead, assistant]) == [(*lead, assistant[1])]
+    # one contact: nobody else to send the password to, so the performance team reads it out
+    assert school_recipients(Schools(), [assistant]) == [(*assistant, OUT_OF_BAND)]
+    # out_of_band: every contact gets the file, no password is e-mailed
+    assert school_recipients(Schools(password_to="out_of_band"), [lead, assistant]) == [
+        (*lead, OUT_OF_BAND), (*assistant, OUT_OF_BAND)]
 
 
 class CrashingTransport:

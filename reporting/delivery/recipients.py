@@ -67,8 +67,9 @@ class Schools(_Strict):
     in_borough_only: bool = True
     contacts: list[str] = ["scho_cp_lead_email", "scho_assistant_head_email"]
     password_to: Literal["other_contact", "out_of_band"] = Field(
-        "other_contact", description="A school's passwords: to its other contact (one contact only: the "
-        "out-of-band list), or all to the out-of-band list.")
+        "other_contact", description="other_contact: the encrypted PDF goes to the school's first contact "
+        "and its password to the second, so neither mailbox holds both (a school with one contact: the "
+        "out-of-band list); out_of_band: the PDF to every contact, every password to the out-of-band list.")
 
     @field_validator("contacts")
     @classmethod
@@ -186,7 +187,12 @@ def _staff(engine: Engine, role: str, as_at: date) -> Sequence[Row]:
             "ORDER BY s.staf_professional_id"), {"role": role, "as_at": as_at}).all()
 
 
-def _schools(engine: Engine, config: Schools) -> list[tuple[str, str, str]]:
+CONTACT_NAMES = {"scho_cp_lead_email": "CP lead", "scho_assistant_head_email": "assistant head"}
+
+
+def _schools(engine: Engine, config: Schools) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Each school: its URN, name and contacts as (contact column, address), in `contacts` order,
+    each address once."""
     where = []
     if config.maintained_only:
         where.append("scho_is_maintained = :yes")
@@ -198,15 +204,27 @@ def _schools(engine: Engine, config: Schools) -> list[tuple[str, str, str]]:
         sql += " WHERE " + " AND ".join(where)
     with engine.connect() as conn:
         rows = conn.execute(text(sql + " ORDER BY scho_urn"), {"yes": True}).all()
-    return [(r[0], r[1], email) for r in rows for email in r[2:] if email]
+    schools = []
+    for row in rows:
+        contacts: dict[str, tuple[str, str]] = {}
+        for column, email in zip(config.contacts, row[2:]):
+            if email:
+                contacts.setdefault(email.strip().lower(), (column, email))
+        schools.append((row[0], row[1], list(contacts.values())))
+    return schools
 
 
-def _school_password_route(config: Schools, email: str, contacts: list[str]) -> str:
-    """Where a school contact's password goes: the school's other contact, else the out-of-band list."""
-    others = sorted({c for c in contacts if c.strip().lower() != email.strip().lower()})
-    if config.password_to == "other_contact" and others:
-        return others[0]
-    return OUT_OF_BAND
+def school_recipients(config: Schools, contacts: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Who at a school gets the encrypted PDF, as (contact column, address, where its password goes).
+
+    Both contacts cannot get the file: one copy has one password, and each contact would then hold
+    the file and, from the other, its password. So with `other_contact` the first contact gets the
+    file and the second the password, as a partner's `email` and `password_to`; a school with one
+    contact, or `out_of_band`, has every password read out by the performance team instead."""
+    if config.password_to == "other_contact" and len(contacts) >= 2:
+        (column, email), (_, other) = contacts[0], contacts[1]
+        return [(column, email, other)]
+    return [(column, email, OUT_OF_BAND) for column, email in contacts]
 
 
 def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerDirectory | None = None,
@@ -249,12 +267,10 @@ def resolve(spec: Definition, engine: Engine, as_at: date, *, partners: PartnerD
                     continue  # not placed in a team/service (None or blank): nothing they may see
                 add(Person(email, name or worker_id, scope, key, label, "staff", (role,)))
         elif scope == "school":
-            found_schools = _schools(engine, partners.schools)
-            for urn, school, email in found_schools:
-                add(Person(email, f"{school} ({'CP lead' if 'cp-lead' in email else 'contact'})", scope,
-                           urn, school, "school", (role,),
-                           _school_password_route(partners.schools, email, [e for u, _, e in found_schools
-                                                                            if u == urn])))
+            for urn, school, contacts in _schools(engine, partners.schools):
+                for column, email, password_to in school_recipients(partners.schools, contacts):
+                    add(Person(email, f"{school} ({CONTACT_NAMES.get(column, 'contact')})", scope, urn, school,
+                               "school", (role,), password_to))
         else:
             for partner in partners.partners:
                 if role in partner.roles:
