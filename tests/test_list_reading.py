@@ -196,6 +196,35 @@ def test_team_slice_names_the_team_once_groups_by_worker_and_counts_red(definiti
     assert {r["Team"] for r in read_back} == {"Alpha Team"}
 
 
+def test_each_pdf_page_header_names_the_worker_whose_rows_it_continues_and_no_other(definition, tmp_path):
+    """Eight workers of 5 to 20 rows, 86 in all, over several pages: a page that carries on a
+    worker's rows names them in its header; a page that starts with the next worker's heading
+    names nobody there (the heading says who), never the worker whose rows ended on the page before."""
+    workers = {"Ann Able": 5, "Ben Bold": 14, "Cat Cole": 3, "Dan Dale": 17, "Eve Ewan": 9, "Fay Ford": 12,
+               "Gus Gold": 6, "Hal Hart": 20}
+    chosen = [{**team("T1")[0], "ref": f"TR-{n:02d}", "worker_name": worker}
+              for n, worker in enumerate(w for w, count in workers.items() for _ in range(count))]
+    result = render(definition(), chosen, tmp_path / "archive", slice_key="T1", formats=("pdf",))
+    heading = re.compile(r"(" + "|".join(workers) + r") — \d+ records?")
+    carried, fresh, last = 0, 0, None
+    for number, page in enumerate(PdfReader(result.outputs["pdf"]).pages):
+        text = " ".join(page.extract_text().split())
+        if number == 0:  # the first page starts the list
+            last = [m.group(1) for m in heading.finditer(text)][-1]
+            continue
+        named = re.search(r"Allocated worker: (" + "|".join(workers) + ")", text)
+        first_row, first_heading = REF.search(text), heading.search(text)
+        assert first_row or first_heading, text
+        if first_heading and (not first_row or first_heading.start() < first_row.start()):
+            fresh += 1
+            assert named is None, f"a page starting with {first_heading.group(1)}'s heading names {named.group(1)}"
+        else:
+            carried += 1
+            assert named is not None and named.group(1) == last, (named and named.group(1), last)
+        last = ([m.group(1) for m in heading.finditer(text)] or [last])[-1]
+    assert carried and fresh, "the case should have pages of both kinds"
+
+
 def test_whole_report_keeps_every_column_and_its_order_with_status_first(definition, tmp_path):
     result = render(definition(), rows(), tmp_path / "archive")
     html, text = html_text(result.outputs["html"]), pdf_text(result.outputs["pdf"])
