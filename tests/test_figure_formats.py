@@ -96,3 +96,25 @@ def test_an_indicators_mean_keeps_its_decimal_when_it_is_whole_and_a_count_does_
     assert mean.unit == count.unit == "count" and mean.denominator and count.denominator is None
     assert display(mean, 14.0) == "14.0" and display(mean, 13.66) == "13.7"
     assert display(count, 223.0) == "223" and display(count, 1234.0) == "1,234"
+
+
+def test_a_teams_caseload_is_its_cases_over_its_workers_holding_cases():
+    """workforce_profile's team caseload, from rows of (team, role). Child in Need 1: social
+    workers 10 holding 260 cases, senior practitioners 2 holding 32, team managers 2 holding none
+    -> (260 + 32 + 0) / (10 + 2 + 0) = 292 / 12 = 24.33 -> 24.3 (the mean of the roles' means,
+    (26.0 + 16.0 + 0.0) / 3 = 14.0, counted the managers). Fostering: one manager, no cases -> no
+    figure. All teams: 292 / 12 = 24.3."""
+    from reporting.definitions import load_catalogue
+
+    spec = load_catalogue().get("workforce_profile").spec
+    blank = {c.name: None for c in spec.columns}
+
+    def row(team, role, headcount, holding, cases):
+        return {**blank, "team_name": team, "role_name": role, "headcount": headcount, "cases": cases,
+                "workers_holding_cases": holding, "mean_caseload": round(cases / headcount, 1), "workers_over_20": 0}
+
+    rows = [row("Child in Need 1", "Social worker", 10, 10, 260), row("Child in Need 1", "Senior practitioner", 2, 2, 32),
+            row("Child in Need 1", "Team manager", 2, 0, 0), row("Fostering", "Team manager", 1, 0, 0)]
+    table = next(t for t in summaries(spec, rows) if t["title"] == "Caseload by team")
+    shown = {r["group"]: fmt(r["caseload"], "decimal") for r in table["rows"]}
+    assert shown == {"Child in Need 1": "24.3", "Fostering": "", "Total": "24.3"}

@@ -36,7 +36,8 @@ per_group as (
         sum(case when ip.is_asye = {{ true_() }} then 1 else 0 end) as asye_headcount,
         sum(coalesce(cl.cases, 0)) as cases,
         max(coalesce(cl.cases, 0)) as max_caseload,
-        sum(case when coalesce(cl.cases, 0) > 20 then 1 else 0 end) as workers_over_20
+        sum(case when coalesce(cl.cases, 0) > 20 then 1 else 0 end) as workers_over_20,
+        sum(case when coalesce(cl.cases, 0) > 0 then 1 else 0 end) as workers_holding_cases
     from in_post ip
     left join caseloads cl on cl.worker_id = ip.worker_id
     group by ip.team_id, ip.role
@@ -75,7 +76,8 @@ final as (
         coalesce(pg.cases, 0) as cases,
         round(1.0 * pg.cases / nullif(pg.headcount, 0), 1) as mean_caseload,
         coalesce(pg.max_caseload, 0) as max_caseload,
-        coalesce(pg.workers_over_20, 0) as workers_over_20
+        coalesce(pg.workers_over_20, 0) as workers_over_20,
+        coalesce(pg.workers_holding_cases, 0) as workers_holding_cases
     from groups g
     join {{ teams() }} t on t.team_id = g.team_id
     left join per_group pg on pg.team_id = g.team_id and pg.role = g.role
