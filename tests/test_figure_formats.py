@@ -113,7 +113,8 @@ def test_a_teams_caseload_is_its_cases_over_its_workers_holding_cases():
         return {**blank, "team_name": team, "role_name": role, "headcount": headcount, "cases": cases,
                 "workers_holding_cases": holding, "mean_caseload": round(cases / headcount, 1), "workers_over_20": 0}
 
-    rows = [row("Child in Need 1", "Social worker", 10, 10, 260), row("Child in Need 1", "Senior practitioner", 2, 2, 32),
+    rows = [row("Child in Need 1", "Social worker", 10, 10, 260),
+            row("Child in Need 1", "Senior practitioner", 2, 2, 32),
             row("Child in Need 1", "Team manager", 2, 0, 0), row("Fostering", "Team manager", 1, 0, 0)]
     table = next(t for t in summaries(spec, rows) if t["title"] == "Caseload by team")
     shown = {r["group"]: fmt(r["caseload"], "decimal") for r in table["rows"]}
