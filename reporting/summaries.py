@@ -131,7 +131,7 @@ def _shown(value, kind: str) -> str:
 
 def headline(tables: list[dict], rows: int, changes: dict | None = None) -> list[tuple[str, str]]:
     """The e-mail's headline figures, as (label, value) pairs: the first summary table's Total row,
-    else the row count; then, for a list compared with the previous period's (`since_last`
+    else "Records in the list"; then, for a list compared with the previous period's (`since_last`
     counts), what is new, resolved and still overdue since then. Kept in the manifest, so delivery
     sends what render published."""
     return _figures(tables, rows) + _since_last(changes)
@@ -145,7 +145,7 @@ def _figures(tables: list[dict], rows: int) -> list[tuple[str, str]]:
             total = table["rows"][0]
         if total is not None:
             return [(c["label"], _fmt(total[c["name"]], c["type"])) for c in table["columns"][1:]]
-    return [("Rows", f"{rows:,}")]
+    return [("Records in the list", f"{rows:,}")]  # as the PDF counts them ("12 records")
 
 
 TOP_OVERDUE = 5  # red records a digest lists for its reader to act on first

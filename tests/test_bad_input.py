@@ -214,7 +214,7 @@ def test_a_value_of_the_wrong_type_is_named_by_row_and_column_never_shown(sql_co
     original = EXAMPLE.with_suffix(".sql").read_text().strip().rstrip(";")
     add_report(sql_copy, "name_in_int_column", sql=(
         "select person_id, child_name, team_id, team_name, worker_name, plan_start, last_visit_date,"
-        " next_visit_due, child_name as working_days_overdue, status, status_rag, is_overdue, visits_not_seen"
+        " next_visit_due, child_name as days_overdue, status, status_rag, is_overdue, visits_not_seen"
         f" from ({original}) as q"))
     catalogue = load_catalogue(sql_copy)
     engine = create_engine(seeded_sqlite_url)
@@ -225,7 +225,7 @@ def test_a_value_of_the_wrong_type_is_named_by_row_and_column_never_shown(sql_co
                        period_end=WEEK.end, as_at=WEEK.end)
     engine.dispose()
     message = str(failed.value)
-    assert "name_in_int_column.sql" in message and "row 1, column working_days_overdue" in message
+    assert "name_in_int_column.sql" in message and "row 1, column days_overdue" in message
     assert "not a valid int" in message
     assert failed.value.__cause__ is None and failed.value.__suppress_context__
     assert good.rows, "the seed has children on the list"

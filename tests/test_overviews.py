@@ -50,7 +50,8 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
         assert html.count('class="kpi') >= len(ids)
         # the e-mail's headline counts the colours the tiles show, not the team table's rows
         headline = dict(json.loads((result.folder / "manifest.json").read_text())["headline"])
-        assert "Rows" not in headline and int(headline[f"Indicators for {period_words(period)}"]) == len(ids)
+        assert "Records in the list" not in headline
+        assert int(headline[f"Indicators for {period_words(period)}"]) == len(ids)
         for colour in ("red", "amber", "green"):
             assert int(headline[f"Indicators {colour}"]) == html.count(f'class="kpi kpi-{colour}"'), colour
     assert html.count('<figure class="trend">') == len(ids)

@@ -161,7 +161,7 @@ def test_declared_suite_errors_name_the_file_field_and_expectation(tmp_path):
 def _rows(n: int) -> list[dict]:
     return [{"person_id": f"P{i}", "child_name": "A Child", "team_id": "T1", "team_name": "Team 1",
              "worker_name": "W", "plan_start": date(2026, 1, 1), "last_visit_date": date(2026, 10, 1),
-             "next_visit_due": date(2026, 10, 15), "working_days_overdue": 3, "status": "Overdue",
+             "next_visit_due": date(2026, 10, 15), "days_overdue": 3, "status": "Overdue",
              "status_rag": "red", "is_overdue": 1, "visits_not_seen": 0} for i in range(n)]
 
 
@@ -174,11 +174,11 @@ def test_yaml_checks_compile_to_gx_with_the_reports_labels_and_counts():
     for r in rows[:3]:
         r["team_name"] = None
     for r in rows[3:5]:
-        r["working_days_overdue"] = -2
+        r["days_overdue"] = -2
     rows[6]["next_visit_due"] = None
     rows[8]["person_id"] = rows[9]["person_id"]
     got = {f["check"]: (f["failing_rows"], f["severity"]) for f in report_findings(spec, rows)}
-    assert got == {"Team is blank": (3, "warning"), "Working days overdue below 0": (2, "warning"),
+    assert got == {"Team is blank": (3, "warning"), "Days overdue below 1": (2, "warning"),
                    "Next visit due is blank": (1, "critical"), "Person ID is repeated": (2, "critical")}
     meaning = next(f for f in report_findings(spec, rows) if f["check"] == "Team is blank")["meaning"]
     assert meaning == "Children with no allocated team cannot be routed to a manager."
@@ -195,7 +195,7 @@ def test_one_run_of_the_gate_counts_each_copys_own_rows():
     for r in rows[:3]:
         r["team_name"] = None  # rows 0, 1, 2
     for r in rows[3:5]:
-        r["working_days_overdue"] = -2  # rows 3, 4
+        r["days_overdue"] = -2  # rows 3, 4
     rows[8]["person_id"] = rows[9]["person_id"]  # rows 8 and 9 share an id
     findings = assess(report, rows)
     columns = [c.name for c in report.spec.columns]
@@ -204,14 +204,14 @@ def test_one_run_of_the_gate_counts_each_copys_own_rows():
         return {f["check"]: f["failing_rows"] for f in findings.for_rows(indexes, shown)}
 
     assert counts(range(12)) == {f["check"]: f["failing_rows"] for f in findings.whole()} == {
-        "Team is blank": 3, "Working days overdue below 0": 2, "Person ID is repeated": 2}
+        "Team is blank": 3, "Days overdue below 1": 2, "Person ID is repeated": 2}
     # rows 2-4: one blank team (row 2), two below 0 (rows 3, 4)
-    assert counts([2, 3, 4]) == {"Team is blank": 1, "Working days overdue below 0": 2}
+    assert counts([2, 3, 4]) == {"Team is blank": 1, "Days overdue below 1": 2}
     # row 9 alone: its id is repeated in the report (row 8), as the gate counts it; 1 of its rows
     assert counts([9]) == {"Person ID is repeated": 1}
     assert counts([5, 6, 7]) == {}
     # a copy without the team column (a partner's subset) is not told about it
-    assert counts([0, 1, 3], [c for c in columns if c != "team_name"]) == {"Working days overdue below 0": 1}
+    assert counts([0, 1, 3], [c for c in columns if c != "team_name"]) == {"Days overdue below 1": 1}
 
 
 # ---- the gate in the pipeline -----------------------------------------------------------------
@@ -273,31 +273,31 @@ def test_warnings_are_delivered_with_the_data_quality_section(staged):
     for row in data["rows"][:3]:
         row["team_name"] = None
     for row in data["rows"][3:5]:
-        row["working_days_overdue"] = -1
+        row["days_overdue"] = -1
     _restage(path, data)
     team = data["rows"][5]["team_id"]
     in_team = [r for r in data["rows"] if r["team_id"] == team]
     expected_team_blank = sum(r["team_name"] is None for r in in_team)
-    expected_below = sum(r["working_days_overdue"] is not None and r["working_days_overdue"] < 0 for r in in_team)
+    expected_below = sum(r["days_overdue"] is not None and r["days_overdue"] < 0 for r in in_team)
 
     result = tasks.check_quality(REPORT, path)
     assert result["critical"] == 0
-    assert sorted(result["warnings"]) == ["Team is blank: 3 row(s)", "Working days overdue below 0: 2 row(s)"]
+    assert sorted(result["warnings"]) == ["Days overdue below 1: 2 row(s)", "Team is blank: 3 row(s)"]
     rendered = tasks.render(REPORT, path)
     html = Path(rendered["folder"], f"{REPORT}.html").read_text()
     section = html[html.index('class="data-quality"'):]
     assert re.search(r"<td>Team is blank</td>\s*<td>warning</td>\s*<td class=\"num\">3</td>", section)
-    assert re.search(r"<td>Working days overdue below 0</td>\s*<td>warning</td>\s*<td class=\"num\">2</td>", section)
+    assert re.search(r"<td>Days overdue below 1</td>\s*<td>warning</td>\s*<td class=\"num\">2</td>", section)
     manifest = json.loads(Path(rendered["folder"], "manifest.json").read_text())
     assert {(f["check"], f["failing_rows"]) for f in manifest["data_quality"]} == {
-        ("Team is blank", 3), ("Working days overdue below 0", 2)}
+        ("Team is blank", 3), ("Days overdue below 1", 2)}
     # A team's slice counts its own rows only.
     sliced = tasks.render(REPORT, path, team)
     slice_html = next(Path(sliced["folder"]).glob("*.html")).read_text()
     found = {m[0]: int(m[1]) for m in re.findall(r"<td>([^<]+)</td>\s*<td>warning</td>\s*<td class=\"num\">(\d+)</td>",
                                                   slice_html)}
     assert found == {k: v for k, v in {"Team is blank": expected_team_blank,
-                                       "Working days overdue below 0": expected_below}.items() if v}
+                                       "Days overdue below 1": expected_below}.items() if v}
     delivered = tasks.deliver(REPORT, rendered)
     assert delivered["status"] == "ready" and delivered["rows"] == len(data["rows"])
 

@@ -109,7 +109,7 @@ def test_the_second_week_says_what_is_new_resolved_and_still_overdue(definition,
     assert sorted(marked(page, "tag-new")) == ["107", "108", "109"]
     assert sorted(marked(page, "tag-still")) == ["101", "105"]
     # the e-mail's headline carries the counts after the list's own figure
-    assert second["headline"] == [["Rows", "6"], ["New since the last list", "3"],
+    assert second["headline"] == [["Records in the list", "6"], ["New since the last list", "3"],
                                   ["Resolved since the last list", "3"], ["Still overdue (red on both lists)", "2"]]
     # the CSV is the list as before: no marker column
     csv_text = next((tmp_path / "visits_since_demo" / "2026-10-18").glob("*.csv")).read_text(encoding="utf-8")
@@ -195,7 +195,7 @@ def test_the_headline_adds_the_counts_only_when_there_was_a_list_to_compare_with
                                                 ("Resolved since the last list", "3"),
                                                 ("Still overdue (red on both lists)", "6")]
     assert headline([], 7, {**changes, "still_overdue": None}) == [
-        ("Rows", "7"), ("New since the last list", "4"), ("Resolved since the last list", "3")]
+        ("Records in the list", "7"), ("New since the last list", "4"), ("Resolved since the last list", "3")]
 
 
 # ---- the CP list for partner agencies: plans started and ended in the week --------------------------

@@ -156,9 +156,15 @@ def _cp_visit_due(src, at, gap):
 
 def expect_cp_visits_due_next_week(src, period, at):
     due = _cp_visit_due(src, at, 10)
-    overdue = sum(1 for d in due.values() if d <= at)
+    overdue = sum(1 for d in due.values() if d < at)  # overdue once the due date has passed
     listed = sum(1 for d in due.values() if d <= at + timedelta(days=7))
-    return {"visits due": (listed, len), "overdue": (overdue, lambda rows: sum(r["is_overdue"] for r in rows))}
+    # days overdue: calendar days since the due date (a visit due on Friday 23 Oct is 2 days overdue on the
+    # Sunday), none for a visit not yet due
+    days = sorted((at - d).days for d in due.values() if d < at)
+    return {"visits due": (listed, len), "overdue": (overdue, lambda rows: sum(r["is_overdue"] for r in rows)),
+            "days overdue": (days, lambda rows: sorted(r["days_overdue"] for r in rows if r["is_overdue"])),
+            "not yet due, no days overdue": (0, lambda rows: sum(
+                1 for r in rows if not r["is_overdue"] and r["days_overdue"] is not None))}
 
 
 def expect_cp_conferences_incomplete(src, period, at):
@@ -204,8 +210,11 @@ def expect_cp_last_visit_seen_alone(src, period, at):
                                > (cur["cppv_cp_visit_date"], cur["cppv_cp_visit_id"])):
                 last[v["cppv_cp_plan_id"]] = v
     alone = sum(1 for p in plans if last.get(p["cppl_cp_plan_id"], {}).get("cppv_cp_visit_seen_alone") == "Y")
+    # a visit is overdue on the same rule as the visits-due list: its due date has passed
+    overdue = sum(1 for d in _cp_visit_due(src, at, 10).values() if d < at)
     return {"children on a plan": (len(plans), len),
-            "seen alone at last visit": (alone, lambda rows: sum(r["is_seen_alone_last"] for r in rows))}
+            "seen alone at last visit": (alone, lambda rows: sum(r["is_seen_alone_last"] for r in rows)),
+            "visit overdue": (overdue, lambda rows: sum(r["is_visit_overdue"] for r in rows))}
 
 
 def expect_icpc_first_review_timeliness(src, period, at):
@@ -280,12 +289,15 @@ def expect_cin_visits_due(src, period, at):
         if v["cinv_cin_visit_date"] <= at and v["cinv_cin_visit_seen"] == "Y":  # only a visit with the child seen
             visits[v["cinv_person_id"]].append(v["cinv_cin_visit_date"])
     overdue = listed = 0
+    days = []  # calendar days since each overdue visit's due date
     for p in plans:
         since = [d for d in visits[p["cinp_person_id"]] if d >= p["cinp_cin_plan_start_date"]]
         due = src.add_working_days(max(since) if since else p["cinp_cin_plan_start_date"], 20)
         listed += due <= at + timedelta(days=14)
         overdue += due < at
-    return {"visits due": (listed, len), "overdue": (overdue, lambda rows: sum(r["is_overdue"] for r in rows))}
+        days += [(at - due).days] if due < at else []
+    return {"visits due": (listed, len), "overdue": (overdue, lambda rows: sum(r["is_overdue"] for r in rows)),
+            "days overdue": (sorted(days), lambda rows: sorted(r["days_overdue"] for r in rows if r["is_overdue"]))}
 
 
 EXPECTATIONS = {name.removeprefix("expect_"): fn for name, fn in globals().items() if name.startswith("expect_")}

@@ -44,8 +44,10 @@ final as (
         d.plan_start,
         d.last_visit_date,
         d.next_visit_due,
-        case when d.next_visit_due < :as_at then {{ working_days('d.next_visit_due', ':as_at') }} else 0 end
-            as working_days_overdue,
+        -- calendar days since the due date passed (working days would say 0 for a visit due on
+        -- Friday and missed, on the Sunday)
+        case when d.next_visit_due < :as_at then {{ days_between('d.next_visit_due', ':as_at') }} end
+            as days_overdue,
         case when d.next_visit_due >= :as_at then {{ days_between(':as_at', 'd.next_visit_due') }} end
             as days_until_due,
         case when d.next_visit_due < :as_at then 'Overdue' else 'Due in next 14 days' end as status,

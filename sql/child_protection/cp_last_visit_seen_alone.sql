@@ -44,6 +44,10 @@ base as (
         lv.seen_alone as last_visit_seen_alone,
         la.last_seen_alone_date,
         {{ working_days('coalesce(ls.last_seen_date, p.plan_start)', ':as_at') }} as wd_since_visit,
+        -- overdue once the next visit's due date (10 working days on) has passed, as in
+        -- cp_visits_due_next_week: on a Sunday, a visit due on the Friday before
+        case when {{ add_working_days('coalesce(ls.last_seen_date, p.plan_start)', 10) }} < :as_at
+             then 1 else 0 end as is_overdue,
         case when {{ age_years('per.pers_dob', ':as_at') }} >= 4 then 1 else 0 end as is_aged_4_plus
     from plans p
     join ssd_person per on per.pers_person_id = p.person_id
@@ -74,19 +78,19 @@ final as (
         case when b.last_seen_alone_date is not null
              then {{ working_days('b.last_seen_alone_date', ':as_at') }} end as working_days_since_seen_alone,
         b.is_aged_4_plus,
-        case when b.wd_since_visit > 10 then 1 else 0 end as is_visit_overdue,
+        b.is_overdue as is_visit_overdue,
         case when b.last_visit_seen_alone = 'Y' then 1 else 0 end as is_seen_alone_last,
         case when b.is_aged_4_plus = 1 and b.last_visit_seen_alone = 'Y' then 1 else 0 end as is_seen_alone_4_plus,
         case when b.is_aged_4_plus = 1 and coalesce(b.last_visit_seen_alone, 'N') <> 'Y' then 1 else 0 end
             as is_not_seen_alone,
         case
-            when b.wd_since_visit > 10 then 'Visit overdue'
+            when b.is_overdue = 1 then 'Visit overdue'
             when b.is_aged_4_plus = 1 and coalesce(b.last_visit_seen_alone, 'N') <> 'Y'
                 then 'Not seen alone at last visit'
             else 'Visited and seen as expected'
         end as status,
         case
-            when b.wd_since_visit > 10 then 'red'
+            when b.is_overdue = 1 then 'red'
             when b.is_aged_4_plus = 1 and coalesce(b.last_visit_seen_alone, 'N') <> 'Y' then 'amber'
             else 'green'
         end as status_rag

@@ -40,11 +40,13 @@ final as (
         d.plan_start,
         d.last_visit_date,
         d.next_visit_due,
-        case when d.next_visit_due <= :as_at then {{ working_days('d.next_visit_due', ':as_at') }} else 0 end
-            as working_days_overdue,
-        case when d.next_visit_due <= :as_at then 'Overdue' else 'Due next week' end as status,
-        case when d.next_visit_due <= :as_at then 'red' else 'amber' end as status_rag,
-        case when d.next_visit_due <= :as_at then 1 else 0 end as is_overdue,
+        -- overdue once its due date has passed; the days since it (a visit due on Friday and not
+        -- made is 2 days overdue on Sunday, though no working day has gone by)
+        case when d.next_visit_due < :as_at then {{ days_between('d.next_visit_due', ':as_at') }} end
+            as days_overdue,
+        case when d.next_visit_due < :as_at then 'Overdue' else 'Due next week' end as status,
+        case when d.next_visit_due < :as_at then 'red' else 'amber' end as status_rag,
+        case when d.next_visit_due < :as_at then 1 else 0 end as is_overdue,
         d.visits_not_seen
     from due d
     join ssd_person per on per.pers_person_id = d.person_id

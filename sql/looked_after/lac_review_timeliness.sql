@@ -29,8 +29,10 @@ final as (
         d.last_review,
         d.review_standard,
         d.next_review_due,
-        case when d.next_review_due < :as_at then {{ working_days('d.next_review_due', ':as_at') }} else 0 end
-            as working_days_overdue,
+        -- calendar days since the due date passed (working days would say 0 for a review due on
+        -- Friday and missed, on the Sunday)
+        case when d.next_review_due < :as_at then {{ days_between('d.next_review_due', ':as_at') }} end
+            as days_overdue,
         coalesce(h.held, 0) as reviews_in_period,
         coalesce(h.on_time, 0) as reviews_in_period_on_time,
         coalesce(h.recorded_due_differs, 0) as recorded_due_differs,
