@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from reporting import since_last
 from reporting.render.listing import WORKER_NAMES
+from reporting.text import lower_first
 
 if TYPE_CHECKING:
     from reporting.definitions import Definition, Summary
@@ -99,7 +100,7 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
             by = labels.get(summary.group_by, "") if summary.group_by else ""
             entry["chart"] = {"kind": summary.chart, "measure": measure,
                               # the chart is titled by what it plots, not by the table it sits above
-                              "title": f"{plotted} by {by[:1].lower() + by[1:]}" if by else plotted,
+                              "title": f"{plotted} by {lower_first(by)}" if by else plotted,
                               "axis": plotted, "kind_of_measure": kinds[measure],
                               "series" if summary.chart == "bar" else "points": chart_points(table_rows, measure,
                                                                                                  kinds[measure])}

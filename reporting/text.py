@@ -41,3 +41,11 @@ def area_name(area: str) -> str:
     if shown and shown[0] == words[0].lower():
         shown[0] = shown[0].capitalize()
     return " ".join(shown)
+
+
+def lower_first(text: str) -> str:
+    """A label inside a sentence: "Overdue" -> "overdue", "Team" -> "team"; a first word with
+    another capital keeps its own ("DfE band", "CP plan ended", "ASYE")."""
+    first = text.split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if first[1:] == first[1:].lower() else text
+

@@ -321,3 +321,22 @@ def test_wide_list_fits_1280_with_status_in_view_and_no_axe_violations(report_id
         assert 0 <= box["left"] < box["right"] <= 1280, measured  # the Status column is in the window
         assert measured["violations"] == [], measured["violations"]
     assert f"Team: {chosen[0]['team_name']}" in html_text(part.outputs["html"])
+
+
+def test_a_label_inside_a_sentence_keeps_an_initialisms_capitals():
+    from reporting.text import lower_first
+
+    # "Conferences by DfE band", never "by dfE band"; a plain word is lowered
+    assert [lower_first(t) for t in ("DfE band", "CP plan ended", "ASYE", "Team", "Overdue", "")] == [
+        "DfE band", "CP plan ended", "ASYE", "team", "overdue", ""]
+
+
+def test_a_list_with_no_red_records_is_not_flagged_in_red(definition, tmp_path):
+    spec = definition()
+    red = render(spec, team("T1"), tmp_path / "red", slice_key="T1", formats=("html",))
+    green = [{**r, "status": "On time", "status_rag": "green"} for r in team("T1")]
+    calm = render(spec, green, tmp_path / "calm", slice_key="T1", formats=("html",))
+    assert '<p class="red-count" role="note">3 of 6 records are red: overdue.</p>' in Path(
+        red.outputs["html"]).read_text(encoding="utf-8")
+    assert '<p class="red-count none-red" role="note">None of the 6 records are red.</p>' in Path(
+        calm.outputs["html"]).read_text(encoding="utf-8")

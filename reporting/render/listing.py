@@ -28,6 +28,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from reporting.text import lower_first
+
 STATUS_NAME = "status"
 # Columns naming the record after its first column (IDs, the child or young person).
 IDENTIFIER_NAMES = frozenset({"id", "ref", "reference", "child_name", "child", "young_person", "pupil_name"})
@@ -84,11 +86,6 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
-def _lower_first(text: str) -> str:
-    """"Overdue" -> "overdue"; "CP plan ended" stays (an initialism keeps its capitals)."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
 def rag_breakdown(counts: Counter) -> str:
     """"12 red, 30 amber, 53 green", "all green", and "3 with no status" for rows without one."""
     total = sum(counts.values())
@@ -123,8 +120,8 @@ def red_text(rows: Sequence[Mapping], rag_column: Mapping) -> str:
     if not shown:
         return f"{said}."
     if len(shown) == 1:
-        return f"{said}: {_lower_first(next(iter(shown)))}."
-    return f"{said}: " + ", ".join(f"{_lower_first(text)} {n:,}" for text, n in shown.most_common()) + "."
+        return f"{said}: {lower_first(next(iter(shown)))}."
+    return f"{said}: " + ", ".join(f"{lower_first(text)} {n:,}" for text, n in shown.most_common()) + "."
 
 
 def _worker_column(columns: Sequence[Mapping]) -> Mapping | None:
@@ -199,6 +196,7 @@ def list_layout(columns: Sequence[Mapping], rows: Sequence[Mapping], *, part: bo
         # each worker's subtotal heads their rows; a PDF stopping early lists them all above the list
         "by_worker": _by_worker(worker, groups, rag_column) if worker and limit < len(ordered) else None,
         "red": red_text(rows, rag_column) if part and rag_column is not None and rows else None,
+        "none_red": not any(rag_column and row.get(rag_column["rag"]) == "red" for row in rows),
         "shown": limit,
         "left_out": left_out_text(ordered[limit:], rag_column) if limit < len(ordered) else None,
     }
@@ -213,7 +211,7 @@ def _by_worker(worker: Mapping, groups: list[dict], rag_column: Mapping | None) 
         columns.append({"name": "red", "label": "Red", "type": "int"})
     rows = [{"worker": g["label"], "records": g["count"], "red": g["red"]} for g in groups]
     label = worker["label"]
-    return {"title": f"Records by {label[:1].lower() + label[1:]}", "columns": columns, "rows": rows}
+    return {"title": f"Records by {lower_first(label)}", "columns": columns, "rows": rows}
 
 
 def _group_summary(group: dict, rag_column: Mapping | None) -> str:
