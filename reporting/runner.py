@@ -162,6 +162,7 @@ def _render_steps(definition: ReportDefinition, extract: Extract, period: Period
         # the performance team's Markdown for this report and period, or None: no section at all
         "commentary_html": commentary.commentary_html(spec.id, period.end),
         "since_last": comparison.context() if comparison else None,
+        "has_workbook": "xlsx" in formats,  # an overview's notes point to its Trend sheet only when there is one
     }
     sheets: list[tuple[str, list[dict], list[dict]]] = []  # the XLSX's sheets before the rows' own
     figures = headline(table_summaries, len(rows), changes)  # the e-mail's; an overview's are its indicators'

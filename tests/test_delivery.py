@@ -592,7 +592,7 @@ def test_a_school_file_and_its_password_never_meet_in_one_mailbox():
     # one contact: nobody else to send the password to, so the performance team reads it out
     assert school_recipients(Schools(), [assistant]) == [(*assistant, OUT_OF_BAND)]
     # out_of_band: every contact gets the file, no password is e-mailed
-    assert school_recipients(Schools(password_to="out_of_band"), [lead, assistant]) == [
+    assert school_recipients(Schools(password_to=OUT_OF_BAND), [lead, assistant]) == [
         (*lead, OUT_OF_BAND), (*assistant, OUT_OF_BAND)]
 
 

@@ -40,7 +40,8 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
     definition = load_catalogue().get(report_id)
     period = latest_complete_period(definition.spec.cadence, AS_AT)
     engine = create_engine(seeded_sqlite_url)
-    formats = ["html", "pdf"] if report_id == "cssw_performance_overview" else ["html"]
+    formats = {"cssw_performance_overview": ["html", "pdf"], "front_door_monthly": ["html", "xlsx"]}.get(
+        report_id, ["html"])
     result = run_report(definition, engine, period, period.end, formats=formats, archive_root=tmp_path)
     html = open(result.outputs["html"], encoding="utf-8").read()
     ids = definition.spec.indicators
@@ -55,6 +56,8 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
         for colour in ("red", "amber", "green"):
             assert int(headline[f"Indicators {colour}"]) == html.count(f'class="kpi kpi-{colour}"'), colour
     assert html.count('<figure class="trend">') == len(ids)
+    # the printed trends point to the Trend sheet only when the copy has a spreadsheet (a partner's has not)
+    assert ("“Trend”" in html) == ("xlsx" in formats)
     # Every trend is described in words (not its 48 figures read out), and the 48 figures are a table.
     first = re.search(r'<figure class="trend">(.*?)</figure>', html, re.S).group(1)
     assert re.search(r'<p class="trend-summary" id="trend-[a-z0-9_]+-summary">[^<]+, 48 months: '

@@ -31,7 +31,8 @@ select
     l.next_contact_due,
     coalesce(ip.contacts, 0) as contacts_in_period,
     coalesce(ip.seen, 0) as seen_in_period,
-    case when l.last_contact is null then 'No contact recorded'
+    -- a contact attempted but not made (not seen or spoken to) is in the period's count, not here
+    case when l.last_contact is null then 'Not yet seen or spoken to'
          when l.next_contact_due < :as_at then 'Overdue'
          else 'In timescale' end as status,
     case when l.last_contact is null or l.next_contact_due < :as_at then 'red' else 'green' end as status_rag,
