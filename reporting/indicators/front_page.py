@@ -282,4 +282,3 @@ def headline(page: dict) -> list[tuple[str, str]]:
         figures.append(("Furthest from target", f"{first['title']}: {first['value']} against {first['target']} "
                                                 f"({first['rag'] or 'not rated'})"))
     return figures
-
