@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     archive_dir: Path | None = Field(None, description="Report archive (default var/archive).")
     archive_url: str | None = Field(None, description="Where staff open the archive in a browser (an intranet "
                                     "site serving MI_ARCHIVE_DIR): the digest links each report's HTML under it. "
-                                    "Unset: a file:// link to the archived HTML.")
+                                    "Unset: no link (a file:// link to this server would not open for the reader).")
     outbox_dir: Path | None = Field(None, description="Where messages go when no SMTP relay is set "
                                     "(default var/outbox).")
     commentary_dir: Path | None = Field(None, description="The performance team's commentary: "

@@ -596,6 +596,22 @@ def test_a_school_file_and_its_password_never_meet_in_one_mailbox():
         (*lead, OUT_OF_BAND), (*assistant, OUT_OF_BAND)]
 
 
+def test_the_digest_links_the_archived_copy_only_where_the_reader_can_open_it(tmp_path, monkeypatch):
+    from reporting.delivery.deliver import _archived_html
+
+    monkeypatch.setenv("MI_ARCHIVE_DIR", str(tmp_path / "archive"))
+    folder = tmp_path / "archive" / "cp_visits_due_next_week" / "2026-10-25" / "slices" / "T-FIT01"
+    manifest = {"file_hashes": {"cp_visits_due_next_week__T-FIT01.html": "x",
+                                "cp_visits_due_next_week__T-FIT01.pdf": "y"}}
+    # no intranet address: a file:// link to this server's disk would not open on the reader's machine
+    monkeypatch.delenv("MI_ARCHIVE_URL", raising=False)
+    assert _archived_html(folder, manifest) is None
+    monkeypatch.setenv("MI_ARCHIVE_URL", "https://mi-archive.example.org/reports/")
+    assert _archived_html(folder, manifest) == ("https://mi-archive.example.org/reports/cp_visits_due_next_week/"
+                                                "2026-10-25/slices/T-FIT01/cp_visits_due_next_week__T-FIT01.html")
+    assert _archived_html(folder, {"file_hashes": {"x.pdf": "y"}}) is None  # no HTML rendered: nothing to open
+
+
 class CrashingTransport:
     """A transport that fails in a way the delivery code does not expect (a bug, a full disk...)."""
 

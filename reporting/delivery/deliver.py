@@ -556,9 +556,13 @@ def _section(claimed: _Claimed) -> mail.Section:
 
 
 def _archived_html(folder: Path, manifest: dict) -> str | None:
-    """The link to the copy's HTML in the archive, when it was rendered (checked by the manifest)."""
+    """The link to the copy's HTML in the archive, when it was rendered (checked by the manifest)
+    and the archive is served (`MI_ARCHIVE_URL`): a file:// link to this server's disk would not
+    open on the reader's machine, so without one the digest gives no link."""
     html_files = [name for name in manifest.get("file_hashes", {}) if name.endswith(".html")]
-    return settings.archive_link(folder / html_files[0]) if html_files else None
+    if not html_files or not settings.current().archive_url:
+        return None
+    return settings.archive_link(folder / html_files[0])
 
 
 def _send_all(transport, ledger: Ledger, claims: list[Claim], message, attempts: int, backoff: float) -> str:
