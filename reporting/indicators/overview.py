@@ -227,7 +227,7 @@ def team_table(spec: Definition, rows: list[dict], aggregate: bool) -> dict | No
     label_col, figures = shown[0], shown[1:]
     table_rows = [{"group": r[label_col.name],
                    **{c.name: (r[c.name] or 0) if c.type == "int" else r[c.name] for c in figures}} for r in rows]
-    total = {"group": "Total", **{c.name: _column_total(c, table_rows) for c in figures}}
+    total = {"group": "Total", **{c.name: _column_total(c, _parts(c, figures), table_rows) for c in figures}}
     table = {"columns": [{"name": "group", "label": label_col.label, "type": "text"}]
              + [{"name": c.name, "label": c.label, "type": c.type} for c in figures],
              "rows": table_rows + [total]}
@@ -255,12 +255,13 @@ def _parts(column, columns) -> tuple | None:
     return parts if len(parts) == 2 and all(p is not None and p.type == "int" for p in parts) else None
 
 
-def _column_total(column, rows: list[dict]):
-    """The Total row's cell: a count's sum, a percentage of the summed counts it is made of, else None."""
+def _column_total(column, parts: tuple | None, rows: list[dict]):
+    """The Total row's cell: a count's sum, a percentage of the summed counts it is made of
+    (`parts`, from `_parts`), else None."""
     if column.type == "int":
         return sum(r[column.name] for r in rows)
-    if column.type == "percent" and column.derived_from and len(column.derived_from) == 2:
-        numerator, denominator = (sum(r.get(n) or 0 for r in rows) for n in column.derived_from)
+    if column.type == "percent" and parts:
+        numerator, denominator = (sum(r[part.name] for r in rows) for part in parts)
         return 100.0 * numerator / denominator if denominator else None
     return None
 

@@ -68,7 +68,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from reporting.errors import MIError
-from reporting.text import area_name
+from reporting.text import area_name, lower_first
 
 from .listing import list_layout
 
@@ -311,6 +311,7 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     env.filters["longdate"] = longdate
     env.filters["col_kind"] = col_kind
     env.filters["area_name"] = area_name
+    env.filters["lower_first"] = lower_first  # a label inside a sentence
     env.globals["rag_label"] = rag_label
     env.globals["cell_specs"] = cell_specs
     env.globals["column_widths"] = column_widths
