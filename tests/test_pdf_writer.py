@@ -15,7 +15,7 @@ from test_ua_stylesheet import CREATED, report
 
 from reporting.render import pdf_writer
 from reporting.render.burst import burst_document
-from reporting.render.pdf import lay_out, pdf_bytes
+from reporting.render.pdf import lay_out, pdf_bytes, pinned_dates
 
 
 @pytest.fixture
@@ -35,7 +35,10 @@ def burst():
 
 
 def write(document) -> bytes:
-    return pdf_bytes(document, title=TITLE, pdf_variant="pdf/ua-1", created_w3c=CREATED)
+    # Dates pinned as the runner pins them: a variable font's static instance is saved by fontTools,
+    # which stamps it with the clock unless SOURCE_DATE_EPOCH is set (two writes a second apart differ).
+    with pinned_dates(CREATED) as created:
+        return pdf_bytes(document, title=TITLE, pdf_variant="pdf/ua-1", created_w3c=created)
 
 
 def normalised(pdf: bytes) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from weasyprint.html import UA
 from reporting.render import render_html
 from reporting.render.burst import burst_document
 from reporting.render.html import TEMPLATE_DIR
-from reporting.render.pdf import lay_out, pdf_bytes
+from reporting.render.pdf import lay_out, pdf_bytes, pinned_dates
 from reporting.render.ua_stylesheet import trimmed_ua_css
 
 LISTS = """<!doctype html><html lang="en"><head><title>Lists</title></head><body>
@@ -28,18 +29,19 @@ LISTS = """<!doctype html><html lang="en"><head><title>Lists</title></head><body
 <details><summary>The 12 monthly figures</summary><p>Oct 2026: 48</p></details>
 </body></html>"""
 
-CREATED = "2026-11-01T06:05:00+00:00"  # the PDFs' dates, pinned so two PDFs can be compared byte for byte
+CREATED = datetime(2026, 11, 1, 6, 5, tzinfo=UTC)  # the PDFs' dates, pinned so two PDFs compare byte for byte
 
 
 def stock_pdf(html: str) -> bytes:
     """The PDF WeasyPrint makes with its own user-agent stylesheet."""
-    return pdf_bytes(HTML(string=html, base_url=str(TEMPLATE_DIR)).render(), title=TITLE,
-                     pdf_variant="pdf/ua-1", created_w3c=CREATED)
+    with pinned_dates(CREATED) as created:  # as the runner does: no clock time in the fonts either
+        return pdf_bytes(HTML(string=html, base_url=str(TEMPLATE_DIR)).render(), title=TITLE,
+                         pdf_variant="pdf/ua-1", created_w3c=created)
 
 
 def our_pdf(html: str) -> bytes:
-    return pdf_bytes(lay_out(html), title=TITLE, pdf_variant="pdf/ua-1",
-                     created_w3c=CREATED)
+    with pinned_dates(CREATED) as created:
+        return pdf_bytes(lay_out(html), title=TITLE, pdf_variant="pdf/ua-1", created_w3c=created)
 
 
 def report(n: int, label: str) -> str:
