@@ -12,7 +12,8 @@ from typing import Literal
 
 from reporting.schedules.periods import Period
 
-Cover = Literal["period", "period_end", "12_months_to_period_end", "financial_year_to_period_end",
+Cover = Literal["period", "period_end", "6_months_to_period_end", "12_months_to_period_end",
+                "financial_year_to_period_end",
                 "next_7_days", "next_14_days"]
 
 
@@ -38,8 +39,9 @@ def describe(cover: Cover, period: Period) -> str:
         return f"{_day(period.start)} to {_day(end)}" if period.start != end else _day(end)
     if cover == "period_end":
         return f"the position at the end of {_day(end)}"
-    if cover == "12_months_to_period_end":
-        return f"the 12 months {_day(_months_back(end, 12))} to {_day(end)}"
+    if cover in ("6_months_to_period_end", "12_months_to_period_end"):
+        months = int(cover.split("_", 1)[0])
+        return f"the {months} months {_day(_months_back(end, months))} to {_day(end)}"
     if cover == "financial_year_to_period_end":
         start = end.replace(month=4, day=1) if end.month >= 4 else end.replace(year=end.year - 1, month=4, day=1)
         return f"the financial year to date, {_day(start)} to {_day(end)}"

@@ -31,7 +31,7 @@ Sensitivity = Literal["internal", "partner", "aggregate"]
 # The Government Security Classification marking each sensitivity carries on every page and e-mail.
 CLASSIFICATION = {"internal": "OFFICIAL-SENSITIVE", "partner": "OFFICIAL-SENSITIVE", "aggregate": "OFFICIAL"}
 Severity = Literal["warning", "critical"]
-Aggregate = Literal["count", "sum", "mean", "percent", "min", "max", "ratio"]
+Aggregate = Literal["count", "sum", "mean", "percent", "min", "max", "ratio", "percent_of_sums"]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 REPORT_ID = re.compile(r"[a-z][a-z0-9_]{2,63}")  # used with fullmatch: "$" would accept a trailing newline
 
@@ -109,15 +109,17 @@ class Measure(Strict):
     where: str | None = Field(None, description="Count/percent only rows where this column is true.")
     of: str | None = Field(None, description="Percent only: the share of the rows where this column is true "
                                              "(the cohort the standard applies to), not of every row.")
-    per: str | None = Field(None, description="Ratio only: sum(column) / sum(per), e.g. cases per FTE.")
+    per: str | None = Field(None, description="Ratio only: sum(column) / sum(per), e.g. cases per FTE; "
+                                              "percent_of_sums: 100 x sum(column) / sum(per).")
 
     @model_validator(mode="after")
     def _options_fit_the_aggregate(self) -> Measure:
         if self.of is not None and self.agg != "percent":
             raise ValueError(f"measure {self.name!r}: `of` (the cohort a percent is of) needs agg: percent")
-        if (self.agg == "ratio") != (self.per is not None) or (self.agg == "ratio" and self.column is None):
-            raise ValueError(f"measure {self.name!r}: agg: ratio needs `column` (what is counted) and `per` "
-                             "(what it is divided by), and `per` is for ratio only")
+        divides = self.agg in ("ratio", "percent_of_sums")
+        if divides != (self.per is not None) or (divides and self.column is None):
+            raise ValueError(f"measure {self.name!r}: agg: ratio and agg: percent_of_sums need `column` (what is "
+                             "counted) and `per` (what it is divided by), and `per` is for those two only")
         return self
 
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 # How a hidden (suppressed) cell is shown everywhere: the DfE's "c" (reporting.disclosure).
 SUPPRESSED = "c"
+# A chart's label for a group whose figure cannot be worked out (the table's blank cell).
+NO_FIGURE = "no figure"
 
 
 def _measure(measure, rows: list[dict]):
@@ -29,9 +31,12 @@ def _measure(measure, rows: list[dict]):
         return len(selected)
     if measure.agg == "percent":
         return round(100.0 * len(selected) / len(rows), 1) if rows else None
-    if measure.agg == "ratio":  # sum over sum: cases per FTE, not the mean of each worker's ratio
+    if measure.agg in ("ratio", "percent_of_sums"):
+        # sum over sum: cases per FTE, not the mean of each worker's ratio; visits within standard
+        # of all visits, not the mean of each month's percentage (a quiet month weighs as a busy one)
         below = sum(r[measure.per] or 0 for r in selected)
-        return round(sum(r[measure.column] or 0 for r in selected) / below, 1) if below else None
+        scale = 100.0 if measure.agg == "percent_of_sums" else 1.0
+        return round(scale * sum(r[measure.column] or 0 for r in selected) / below, 1) if below else None
     values = [r[measure.column] for r in selected if r[measure.column] is not None]
     if not values:
         return None
@@ -48,7 +53,7 @@ def measure_kind(measure, column_types: Mapping[str, str]) -> str:
     column is: neither is rounded to a whole number. The mean of a percent column is a percent:
     a 0-or-100 score per row (met the standard or not) averages to the share that met it."""
     column = column_types.get(measure.column or "")
-    if measure.agg == "percent" or (measure.agg == "mean" and column == "percent"):
+    if measure.agg in ("percent", "percent_of_sums") or (measure.agg == "mean" and column == "percent"):
         return "percent"
     if measure.agg in ("mean", "ratio") or (measure.agg == "sum" and column == "decimal"):
         return "decimal"
@@ -111,14 +116,20 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
 def chart_points(table_rows: list[dict], measure: str, kind: str = "int") -> list[dict]:
     """A summary chart's points, one per group, each labelled as the table shows it (`kind` is the
     measure's column type: 63.6% for a percent): a hidden value (`c`) is not plotted (value None)
-    and is labelled `c`, so the chart shows what the table shows."""
+    and is labelled `c`, so the chart shows what the table shows. A group with no figure (a
+    percentage of no visits, a caseload of no workers) is not plotted either, and is labelled
+    NO_FIGURE: drawn as 0 it read as a team at 0%."""
     points = []
     for row in table_rows:
         if row["group"] == "Total":
             continue
         value = row[measure]
-        points.append({"label": str(row["group"]), "value": None, "display": SUPPRESSED} if value == SUPPRESSED
-                      else {"label": str(row["group"]), "value": value or 0, "display": _shown(value or 0, kind)})
+        if value == SUPPRESSED:
+            points.append({"label": str(row["group"]), "value": None, "display": SUPPRESSED})
+        elif value is None:
+            points.append({"label": str(row["group"]), "value": None, "display": NO_FIGURE})
+        else:
+            points.append({"label": str(row["group"]), "value": value, "display": _shown(value, kind)})
     return points
 
 

@@ -300,3 +300,25 @@ def test_published_summaries_are_the_ones_the_report_shows(report, tmp_path, par
     assert headline([table], len(shown)) == [("Invited", "119"), ("Attended", "89")]
     health = next(r for r in table["rows"] if r["group"] == "Health")
     assert health["attended"] == "c"
+
+
+def test_a_percentage_of_conferences_is_hidden_only_with_its_own_count():
+    """cp_conference_child_participation: a participation code's '% of conferences' is its count
+    over all conferences. The Director's copy hid it whenever any count of the row was hidden,
+    the unpublished 'attended' among them, so PN1 (32 conferences, 3 of them attended in person)
+    showed c where the CSCP's copy, without that column, showed the figure.
+    Conferences 10 + 32 + 16 + 13 + 4 + 13 = 88: PN1 32 / 88 = 36.36 -> 36.4%, PN2 16 / 88 =
+    18.18 -> 18.2%, PN3 and PN7 13 / 88 = 14.77 -> 14.8%; PN6's 4 is a count of 1 to 5: c, and
+    its percentage with it."""
+    spec = load_catalogue().get("cp_conference_child_participation").spec
+    figures = {"PN0": (10, 0), "PN1": (32, 3), "PN2": (16, 16), "PN3": (13, 13), "PN6": (4, 4), "PN7": (13, 0)}
+    total = sum(conferences for conferences, _ in figures.values())
+    rows = [{"code": code, "description": f"Participation {code}", "attended": attended,
+             "views_conveyed": conferences - attended, "conferences": conferences,
+             "pct_of_conferences": round(100 * conferences / total, 1)}
+            for code, (conferences, attended) in figures.items()]
+    shown = {r["code"]: (r["conferences"], r["pct_of_conferences"]) for r in sdc.published(spec, rows).rows}
+    assert shown["PN1"] == (32, 36.4) and shown["PN2"] == (16, 18.2)
+    assert shown["PN3"] == shown["PN7"] == (13, 14.8)
+    assert shown["PN6"] == ("c", "c")
+    assert all((count == "c") == (pct == "c") for count, pct in shown.values())

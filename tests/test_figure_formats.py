@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reporting.definitions import load_definition
 from reporting.render.html import fmt
 from reporting.summaries import headline, summaries
@@ -119,3 +121,71 @@ def test_a_teams_caseload_is_its_cases_over_its_workers_holding_cases():
     table = next(t for t in summaries(spec, rows) if t["title"] == "Caseload by team")
     shown = {r["group"]: fmt(r["caseload"], "decimal") for r in table["rows"]}
     assert shown == {"Child in Need 1": "24.3", "Fostering": "", "Total": "24.3"}
+
+
+def test_cp_visits_by_month_and_team_are_worked_out_from_the_teams_counts_in_every_copy():
+    """cp_visits_12_month_by_team, from rows of (team, month). Team A: Aug 8 of 10 visits within
+    10 working days, Sep 5 of 5; team B: Aug 1 of 4, Sep no visits. The 'All teams' rows repeat
+    the sums (Aug 9 of 14, Sep 5 of 5) and must not be counted twice.
+    By month: Aug 9 / 14 = 64.29 -> 64.3%, Sep 5 / 5 = 100.0%, Total 14 / 19 = 73.68 -> 73.7%
+    (the greatest month, 100.0%, and the greatest month's 14 visits were shown before).
+    By team: A 13 / 15 = 86.67 -> 86.7%, B 1 / 4 = 25.0%, Total 14 / 19 = 73.7% of 19 visits
+    (38 before: the 'All teams' rows counted again).
+    Team B's copy: Aug 1 / 4 = 25.0%, Sep no figure (not drawn as 0%), Total 25.0% (every
+    figure 'none' before: the copy has no 'All teams' rows)."""
+    from reporting.definitions import load_catalogue
+    from reporting.render.charts import line_summary
+
+    spec = load_catalogue().get("cp_visits_12_month_by_team").spec
+
+    def row(team, month, within, visits):
+        everyone = team is None
+        return {"team_id": team, "team_name": "All teams" if everyone else f"Team {team}", "month": month,
+                "month_index": 0, "children_on_plan": 3, "visits": visits, "visits_within_standard": within,
+                "pct_within_standard": round(100 * within / visits, 1) if visits else None,
+                "is_all_teams": int(everyone), "is_team_row": int(not everyone)}
+
+    rows = [row("A", "2026-08", 8, 10), row("A", "2026-09", 5, 5), row("B", "2026-08", 1, 4),
+            row("B", "2026-09", 0, 0), row(None, "2026-08", 9, 14), row(None, "2026-09", 5, 5)]
+
+    def shown(table):
+        kinds = {c["name"]: c["type"] for c in table["columns"]}
+        return {r["group"]: {k: fmt(r[k], kinds[k]) for k in kinds if k != "group"} for r in table["rows"]}
+
+    by_month, by_team = summaries(spec, rows)
+    assert shown(by_month) == {"2026-08": {"pct": "64.3%", "within": "9", "visits": "14"},
+                               "2026-09": {"pct": "100.0%", "within": "5", "visits": "5"},
+                               "Total": {"pct": "73.7%", "within": "14", "visits": "19"}}
+    assert shown(by_team) == {"Team A": {"pct": "86.7%", "visits": "15"}, "Team B": {"pct": "25.0%", "visits": "4"},
+                              "Total": {"pct": "73.7%", "visits": "19"}}
+    assert dict(headline([by_month, by_team], len(rows)))["% within 10 working days"] == "73.7%"
+
+    team_b = [r for r in rows if r["team_id"] == "B"]  # the copy's rows: the burst key's value
+    by_month, _ = summaries(spec, team_b)
+    assert shown(by_month) == {"2026-08": {"pct": "25.0%", "within": "1", "visits": "4"},
+                               "2026-09": {"pct": "", "within": "0", "visits": "0"},
+                               "Total": {"pct": "25.0%", "within": "1", "visits": "4"}}
+    points = by_month["chart"]["points"]
+    assert [(p["value"], p["display"]) for p in points] == [(25.0, "25.0%"), (None, "no figure")]
+    assert line_summary(points, "% within 10 working days by month") == (
+        "% within 10 working days by month: 25.0% (2026-08), the only point with a figure. "
+        "No figure, not drawn: 2026-09.")
+
+
+@pytest.mark.parametrize("report_id", ["cypds_u18_review_timescales", "cypds_18plus_reviews_compliance"])
+def test_reviews_held_on_time_are_a_share_of_the_months_reviews_not_of_the_backlog(report_id):
+    """Seven reviews due this month: 4 held on time, 2 late, 1 not held; 3 more due earlier and
+    still not held are listed too. % of those due this month held on time: 4 / 7 = 57.14 -> 57.1%
+    (4 / 10 = 40.0% before: the backlog counted in the base, beside "Due this month: 7")."""
+    from reporting.definitions import load_catalogue
+
+    spec = load_catalogue().get(report_id).spec
+    blank = {c.name: None for c in spec.columns}
+
+    def review(due_in_period, on_time, overdue):
+        return {**blank, "due_in_period": due_in_period, "on_time": on_time, "is_overdue": overdue}
+
+    rows = ([review(1, 1, 0)] * 4 + [review(1, 0, 0)] * 2 + [review(1, 0, 1)] + [review(0, 0, 1)] * 3)
+    [table] = summaries(spec, rows)
+    assert dict(headline([table], len(rows))) == {
+        "Due this month": "7", "% of those due this month held on time": "57.1%", "Overdue at month end": "4"}

@@ -143,6 +143,15 @@ def test_the_e_mail_headline_counts_the_colours_and_names_the_furthest_from_targ
         ("Indicators for September 2026", "8"),
         ("Indicators red", "1"), ("Indicators amber", "2"), ("Indicators green", "2"),
         ("Indicators not rated", "2"), ("Indicators with no figure", "1"),
-        ("Furthest from target", "CP visits: 70.0% against 90.0% (red)"),
+        ("Furthest from target", "CP visits (this authority): 70.0% against 90.0% (red)"),
     ]
 
+
+
+def test_the_headline_says_whose_figure_is_furthest_from_target():
+    # a team's copy of the GOSH overview carries the GOSH team's and the authority's figures, not
+    # the team's own: the headline names whose figure it gives (60.0 against 80.0: red)
+    gosh = Figure("gosh45", "GOSH assessments within 45 working days", "percent", "high_is_good", 60.0, 70.0,
+                  80, "red", 80, 70, population="GOSH social work team")
+    assert dict(headline(front_page([gosh], SEP, AUG)))["Furthest from target"] == (
+        "GOSH assessments within 45 working days (GOSH social work team): 60.0% against 80.0% (red)")

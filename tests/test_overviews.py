@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import create_engine
 
 from reporting.definitions import load_catalogue
+from reporting.extract import Extract, run_extract
 from reporting.indicators.compute import IndicatorSession
 from reporting.indicators.front_page import period_words
 from reporting.indicators.loader import library
 from reporting.indicators.overview import display, team_table
-from reporting.runner import run_report
+from reporting.runner import render_report, run_report
 from reporting.schedules.periods import latest_complete_period
 
 OVERVIEWS = ["cssw_performance_overview", "cypds_performance_overview", "gosh_performance_overview",
@@ -63,6 +64,22 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
     assert re.search(r'<p class="trend-summary" id="trend-[a-z0-9_]+-summary">[^<]+, 48 months: '
                      r'(rose|fell|was) ', first)
     assert first.count('<tr><th scope="row">') == 48
+    # each trend's legend names whose figure it is: the GOSH team's, CYPDS's, or this authority's
+    for chunk in html.split('<figure class="trend">')[1:]:
+        indicator_id = re.search(r'id="trend-([a-z0-9_]+)-summary"', chunk).group(1)
+        population = library().get(indicator_id).spec.population
+        assert f">{population}<" in chunk.split("</figure>")[0], (indicator_id, population)
+    if report_id == "gosh_performance_overview":  # a team's copy says its indicators are not its own
+        extract = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=period.end)
+        team = extract.rows[0]["team_id"]  # a team's copy: the report's definition, the team's row
+        team_rows = [r for r in extract.rows if r["team_id"] == team]
+        copy = render_report(definition, Extract(extract.columns, team_rows, 0.0), period, period.end,
+                             data_quality=[], formats=["html"], part_of_report=True,
+                             archive_root=tmp_path / "copy", engine=engine)
+        copy_text = " ".join(open(copy.outputs["html"], encoding="utf-8").read().split())
+        assert "This copy's own figures are its rows of the team table" in copy_text
+        assert "not this copy's alone" in copy_text
+        assert "This copy's own figures" not in html  # the whole report is no copy
     aggregate = definition.spec.sensitivity == "aggregate"
     with engine.connect() as conn:
         session = IndicatorSession(conn)

@@ -126,7 +126,11 @@ def expect_missing_children_weekly(src, period, at):
     still = [m for m in episodes
              if m["miss_missing_episode_end_date"] is None or m["miss_missing_episode_end_date"] > at]
     return {"episodes in the week": (len(episodes), len),
-            "still missing": (len(still), lambda rows: sum(r["is_missing"] for r in rows))}
+            "still missing": (len(still), lambda rows: sum(r["is_missing"] for r in rows)),
+            # no return home interview is due before a return, whatever the record holds
+            "still missing with an interview shown": (0, lambda rows: sum(
+                (r["rhi_offered"], r["rhi_accepted"]) != ("Not returned", "Not returned") for r in rows
+                if r["is_missing"]))}
 
 
 def expect_cp_out_of_borough(src, period, at):

@@ -30,6 +30,7 @@ from datetime import timedelta
 
 from reporting.indicators.models import Polarity, Unit
 from reporting.schedules.periods import Period
+from reporting.text import lower_first
 
 TOP = 5  # lines in each list
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -60,6 +61,7 @@ class Figure:
     amber: float | None = None
     decimals: int = 1
     withheld: bool = False  # a figure of either period shown as c (disclosure control)
+    population: str = "This authority"  # whose figure: or a service or team (Indicator.population)
 
 
 def period_words(period: Period) -> str:
@@ -237,7 +239,8 @@ def furthest_from_target(figures: Sequence[Figure], this: str, top: int = TOP) -
             else:
                 short.append((gap / abs(f.target) if f.target else math.inf, f, now, gap))
     short.sort(key=lambda s: (_RAG_ORDER.get(s[1].rag or "", 2), -s[0], s[1].title))
-    lines = [{"id": f.id, "title": f.title, "value": shown(f, now), "target": shown(f, f.target or 0),
+    lines = [{"id": f.id, "title": f.title, "population": f.population, "value": shown(f, now),
+              "target": shown(f, f.target or 0),
               "gap": f"{difference(f, gap)} {'below' if f.polarity == 'high_is_good' else 'above'} target; "
                      f"{BETTER[f.polarity]}",
               "share": "no target to divide by" if math.isinf(share) else f"{share:.0%} of the target",
@@ -279,6 +282,9 @@ def headline(page: dict) -> list[tuple[str, str]]:
     figures += [(HEADLINE_LABELS[row["label"]], str(row["count"])) for row in page["rag"]]
     if page["targets"]["lines"]:
         first = page["targets"]["lines"][0]
-        figures.append(("Furthest from target", f"{first['title']}: {first['value']} against {first['target']} "
+        # whose figure it is: a team's copy of an overview carries the authority's (or a service's)
+        # figures, and "74.7% (red)" under "For: GOSH Hospital Team 1" read as the team's own
+        figures.append(("Furthest from target", f"{first['title']} ({lower_first(first['population'])}): "
+                                                f"{first['value']} against {first['target']} "
                                                 f"({first['rag'] or 'not rated'})"))
     return figures

@@ -36,6 +36,9 @@ class Indicator(Strict):
     id: str = Field(pattern=INDICATOR_ID)
     title: str
     area: str = Field(description="Service area, used to group indicators in overviews and docs.")
+    population: str = Field("This authority", description="Whose figure it is, as a trend's legend and the "
+                            "e-mail's headline name it: the authority, or a service or team (a team's copy "
+                            "of an overview shows these figures, not the team's own).")
     description: str = Field(min_length=20)
     numerator: str = Field(description="What is counted, in words.")
     denominator: str | None = Field(None, description="What it is a share of, in words (not for counts).")

@@ -178,7 +178,8 @@ def trend(indicator: IndicatorDefinition, session: IndicatorSession, end: date, 
     marks = [b for b in benchmarks(spec, end) if b["value"] is not None]
     target = spec.target_for(end)
     return {"id": spec.id, "title": spec.title, "unit": UNIT_LABELS[spec.unit], "unit_id": spec.unit,
-            "basis": spec.basis, "polarity": spec.polarity, "points": points, "target": target,
+            "population": spec.population, "basis": spec.basis, "polarity": spec.polarity, "points": points,
+            "target": target,
             "target_display": None if target is None else display(spec, target), "benchmarks": marks}
 
 
@@ -326,7 +327,8 @@ def _benchmark_cell(spec: Indicator, mark: dict) -> str:
 
 def front_figure(spec: Indicator, tile: dict) -> Figure:
     """A KPI tile's figures for the front page: the same values, target and RAG the tile shows."""
-    return Figure(id=spec.id, title=spec.title, unit=spec.unit, polarity=spec.polarity, value=tile["raw"],
+    return Figure(id=spec.id, title=spec.title, population=spec.population, unit=spec.unit,
+                  polarity=spec.polarity, value=tile["raw"],
                   previous=tile["previous_raw"], target=tile["target_raw"], rag=tile["rag"],
                   green=spec.rag.green if spec.rag else None, amber=spec.rag.amber if spec.rag else None,
                   decimals=spec.decimals, withheld=tile["withheld"])

@@ -131,6 +131,9 @@ def line_summary(points: Sequence[Mapping], title: str) -> str:
     def said(p: Mapping) -> str:
         return f"{p.get('display', p['value'])} ({p['label']})"
 
+    if len(shown) == 1:
+        return f"{title}: {said(first)}, the only point with a figure." + _withheld(points)
+
     move = ("rose from" if last["value"] > first["value"] else "fell from" if last["value"] < first["value"]
             else "was the same at")
     words = f"{title}: {move} {said(first)} to {said(last)}"
@@ -141,7 +144,8 @@ def line_summary(points: Sequence[Mapping], title: str) -> str:
 
 
 def _withheld(items: Sequence[Mapping]) -> str:
-    hidden = [str(i["label"]) for i in items if i["value"] is None]
-    if not hidden:
-        return ""
-    return f" Withheld to protect small numbers ({WITHHELD}), not drawn: {'; '.join(hidden)}."
+    """What is not drawn, and why: withheld (`c`), or no figure to draw (nothing to count)."""
+    hidden = [str(i["label"]) for i in items if i["value"] is None and i.get("display") == WITHHELD]
+    blank = [str(i["label"]) for i in items if i["value"] is None and i.get("display") != WITHHELD]
+    words = f" Withheld to protect small numbers ({WITHHELD}), not drawn: {'; '.join(hidden)}." if hidden else ""
+    return words + (f" No figure, not drawn: {'; '.join(blank)}." if blank else "")

@@ -45,7 +45,7 @@ def _draw(trend: Mapping) -> str:
         xs = [i for i, p in enumerate(points) if p["value"] is not None]
         ys = [p["value"] for p in points if p["value"] is not None]
         axes = figure.add_subplot()
-        axes.plot(xs, ys, color=BLUE, linewidth=1.6, label="This authority")
+        axes.plot(xs, ys, color=BLUE, linewidth=1.6, label=trend.get("population", "This authority"))
         if xs:  # the latest value marked, written in the margin beside it and named in the legend
             latest = points[xs[-1]]
             axes.plot([xs[-1]], [ys[-1]], "o", color=BLUE, markersize=4,

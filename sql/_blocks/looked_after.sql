@@ -285,7 +285,9 @@ select
     t.team_id,
     t.team_name,
     prof.prof_professional_name as worker_name,
-    r.review_type,
+    -- the case system's codes in words: a reader sees "Short breaks review", not "short_breaks"
+    case r.review_type when 'u18' then 'Under-18 review' when 'short_breaks' then 'Short breaks review'
+                       when '18plus' then '18+ review' else r.review_type end as review_type,
     r.due_date,
     r.review_date,
     case when r.review_date is null then 'Overdue'

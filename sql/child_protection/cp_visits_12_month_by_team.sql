@@ -133,7 +133,8 @@ final as (
     select r.team_id, coalesce(r.team_name, 'No allocated team') as team_name, r.month, r.month_index,
            r.children_on_plan, r.visits, r.visits_within_standard,
            round(100.0 * r.visits_within_standard / nullif(r.visits, 0), 1) as pct_within_standard,
-           r.is_all_teams
+           r.is_all_teams,
+           1 - r.is_all_teams as is_team_row
     from (select * from per_team union all select * from all_teams) r
 )
 

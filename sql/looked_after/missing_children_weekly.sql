@@ -31,8 +31,12 @@ final as (
         case when e.returned_on is null then 'Still missing' else 'Returned this week' end as status,
         case when e.returned_on is null then 'red' else 'green' end as status_rag,
         case when e.returned_on is null then 1 else 0 end as is_missing,
-        case when e.rhi_offered = 'Y' then 'Yes' else 'No' end as rhi_offered,
-        case when e.rhi_accepted = 'Y' then 'Yes' else 'No' end as rhi_accepted,
+        -- a return home interview follows a return: none is due while the child is still missing,
+        -- whatever the record holds ("accepted: Yes" for a missing child read as a contradiction)
+        case when e.returned_on is null then 'Not returned' when e.rhi_offered = 'Y' then 'Yes' else 'No' end
+            as rhi_offered,
+        case when e.returned_on is null then 'Not returned' when e.rhi_accepted = 'Y' then 'Yes' else 'No' end
+            as rhi_accepted,
         case when e.returned_on is not null and coalesce(e.rhi_offered, 'N') <> 'Y' then 1 else 0 end
             as rhi_not_offered,
         case
