@@ -161,6 +161,20 @@ def test_one_row_copy_lifts_only_the_columns_it_was_cut_by():
                                                                                 "note"]
 
 
+def test_a_value_every_row_shares_by_chance_stays_in_the_table():
+    """A service's copy of cp_plan_durations whose three rows were all SAB plans that ended this
+    period had "Team: LAC 1 · Category: SAB · Status: Ended this period" over it, which read as a
+    copy cut by category and status. Only the part's own columns (team, service, school) move up."""
+    columns = [{"name": n, "label": label, "type": "text"} for n, label in (
+        ("ref", "Ref"), ("team_name", "Team"), ("service_name", "Service"), ("category", "Category"),
+        ("postcode", "Postcode"))]
+    rows = [{"ref": r, "team_name": "LAC 1", "service_name": "LAC service", "category": "SAB", "postcode": "SE18 3AA"}
+            for r in ("A", "B", "C")]
+    layout = list_layout(columns, rows, part=True)
+    assert layout["heading"] == [{"label": "Team", "value": "LAC 1"}, {"label": "Service", "value": "LAC service"}]
+    assert [c["name"] for c in layout["columns"]] == ["ref", "category", "postcode"]
+
+
 # ---- a team's slice, rendered ------------------------------------------------------------------------
 def test_team_slice_names_the_team_once_groups_by_worker_and_counts_red(definition, tmp_path):
     spec = definition()

@@ -113,6 +113,12 @@ def test_overview_renders_tiles_trends_and_benchmarks(report_id, seeded_sqlite_u
         [page] = [p.extract_text() for p in pages if "Trends: the last 48 months" in (p.extract_text() or "")]
         caption = html_lib.unescape(re.search(r'<figure class="trend">\s*<figcaption>([^<]+)<', html).group(1))
         assert " ".join(caption.split()) in " ".join(page.split())
+        # the comparison table starts on the page of its heading (moved whole, it left the heading
+        # on one page and its caption on the next)
+        [compared] = [" ".join((p.extract_text() or "").split()) for p in pages
+                      if "Indicators compared" in (p.extract_text() or "")]
+        first_row = re.search(r'<tr id="kpi-[a-z0-9_]+">\s*<th scope="row">([^<]+)<', html).group(1)
+        assert "Each indicator for" in compared and " ".join(html_lib.unescape(first_row).split()[:3]) in compared
     engine.dispose()
 
 

@@ -7,8 +7,8 @@ The rules, for everyone who reads a list:
   record's identifier (its first column and the ID or name columns right after it), so the status
   is on screen without scrolling;
 * a part of a report (a burst slice, a service's or partner's copy) reads as that part's list:
-  a text column with the same value on every row (the team, the service) moves out of the table
-  into the heading ("Team: Family Intervention Team 2"); the rows are grouped by allocated worker
+  a column naming the part (the team, the service, the school) with the same value on every row
+  moves out of the table into the heading ("Team: Family Intervention Team 2"); the rows are grouped by allocated worker
   (when the list has a worker column, which each group's heading then replaces in the table) with
   each worker's count of records and of red ones; and the
   top of the copy says how many of its records are red. The whole report keeps every column and
@@ -39,6 +39,11 @@ NOT_ALLOCATED = "Not allocated"
 # A copy's text column is moved into its heading only when at least this many rows share the value
 # (one row's values are the row's own, not the copy's), unless the copy was cut by that column.
 MIN_ROWS_TO_LIFT = 2
+# The columns that say which part of the organisation a copy is (besides those it was cut by): only
+# these are moved into the heading. Any other shared value (a category of abuse, a status, a
+# postcode) is the records' own, and in the heading it read as a filter the copy was cut by.
+PART_NAMES = frozenset({"team_name", "service_name", "school_name", "school", "agency", "team_manager_name",
+                        *WORKER_NAMES})
 RAG_ORDER = ("red", "amber", "green")
 
 
@@ -130,10 +135,13 @@ def _worker_column(columns: Sequence[Mapping]) -> Mapping | None:
 
 
 def _lifted(columns: Sequence[Mapping], rows: Sequence[Mapping], cut_by: Sequence[str]) -> list[Mapping]:
-    """The text columns with one (non-blank) value on every row of a part of the report."""
+    """The columns naming the part of the organisation (PART_NAMES) or cut by, with one (non-blank)
+    value on every row of a part of the report."""
     lifted = []
     for column in columns:
         if is_status(column) or is_identifier(column) or _kind(column) != "text":
+            continue
+        if column["name"] not in cut_by and column["name"] not in PART_NAMES:
             continue
         if column["name"] not in cut_by and len(rows) < MIN_ROWS_TO_LIFT:
             continue
