@@ -96,7 +96,9 @@ case when not ({{ counted }}) then null when {{ met }} then 100 else 0 end
 {%- endmacro %}
 
 {#- The kind of open case a child has on `at`: CP plan, looked after, CIN plan or other open
-    case (assessment, disability service...), most intensive first. -#}
+    case (assessment, disability service...), most intensive first. Looked after as the DfE counts
+    it (SSDA903): a child in care only for short breaks (legal status V3 or V4) is not, so the
+    count agrees with the looked-after reports; such a child is "Short breaks". -#}
 {% macro cf_case_type(person_id, at) -%}
 case when exists (select 1 from ssd_cp_plans ct_cp where ct_cp.cppl_person_id = {{ person_id }}
                     and ct_cp.cppl_cp_plan_start_date <= {{ at }}
@@ -105,7 +107,12 @@ case when exists (select 1 from ssd_cp_plans ct_cp where ct_cp.cppl_person_id = 
      when exists (select 1 from ssd_cla_episodes ct_la where ct_la.clae_person_id = {{ person_id }}
                     and ct_la.clae_cla_episode_start_date <= {{ at }}
                     and (ct_la.clae_cla_episode_ceased_date is null or ct_la.clae_cla_episode_ceased_date > {{ at }}))
-       then 'Looked after'
+       then case when exists (select 1 from ssd_legal_status ct_sb where ct_sb.lega_person_id = {{ person_id }}
+                                and ct_sb.lega_legal_status in ('V3', 'V4')
+                                and ct_sb.lega_legal_status_start_date <= {{ at }}
+                                and (ct_sb.lega_legal_status_end_date is null
+                                     or ct_sb.lega_legal_status_end_date > {{ at }}))
+                 then 'Short breaks' else 'Looked after' end
      when exists (select 1 from ssd_cin_plans ct_cin where ct_cin.cinp_person_id = {{ person_id }}
                     and ct_cin.cinp_cin_plan_start_date <= {{ at }}
                     and (ct_cin.cinp_cin_plan_end_date is null or ct_cin.cinp_cin_plan_end_date > {{ at }}))
