@@ -182,6 +182,9 @@ class Definition(Strict):
     partner_columns: list[str] | None = None
     standard: str | None = None
     counting_note: str | None = None
+    empty_means: str | None = Field(None, description="What an empty list means for this report, said in "
+                                    "its notice instead of 'there were no cases to list': e.g. a sample that "
+                                    "is drawn only in the audit timetable's months.")
     figures_cover: Cover = Field("period", description="What the rows (and the e-mail's headline figures) "
                                  "cover, named with its own dates: the reporting period, the position at its "
                                  "end, the 12 months or financial year to its end, or the 7/14 days after it.")

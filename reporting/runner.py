@@ -149,7 +149,7 @@ def _render_steps(definition: ReportDefinition, extract: Extract, period: Period
     context = {
         "report": {"id": spec.id, "title": spec.title, "description": spec.description,
                    "classification": CLASSIFICATION[spec.sensitivity], "standard": spec.standard,
-                   "counting_note": spec.counting_note,
+                   "counting_note": spec.counting_note, "empty_means": spec.empty_means,
                    # said only when it is not simply the reporting period above it
                    "figures_cover": None if spec.figures_cover == "period" else describe(spec.figures_cover, period)},
         "period": {"start": period.start, "end": period.end, "as_at": as_at},

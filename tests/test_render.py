@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
 import logging
 import time
 
@@ -173,6 +174,22 @@ def test_empty_rows_show_notice_instead_of_table():
     assert "Nothing to report this period" in html
     assert 'class="data-table"' not in html
     assert "1 Oct 2026 to 31 Oct 2026" in html
+
+
+def test_an_empty_sample_says_why_and_shows_no_empty_summary():
+    """front_door_audit_sample in September: no sample outside the audit months. The notice said
+    "there were no cases to list", under an empty "Sample by route" table: read as no child at
+    the front door (343 contacts that month)."""
+    from reporting.definitions import load_catalogue
+
+    spec = load_catalogue().get("front_door_audit_sample").spec
+    context = sample_context(0)
+    context["report"]["empty_means"] = spec.empty_means
+    context["summaries"] = [{"title": "Sample by route", "columns": [{"name": "group", "label": "Route"}],
+                             "rows": []}]
+    html = " ".join(html_lib.unescape(render_html("table_report.html.j2", context)).split())
+    assert "only in the audit timetable's front-door months (June, October and February)" in html
+    assert "there were no cases to list" not in html and "Sample by route" not in html
 
 
 def test_optional_keys_may_be_absent():
