@@ -129,6 +129,10 @@ class Summary(Strict):
     where: str | None = Field(None, description="Only rows where this 0/1 column is true make the table (and "
                               "its Total): e.g. a 12-month table without next month's items listed below it.")
     measures: list[Measure]
+    group_order: list[str] | None = Field(None, description="The groups in this order, for a scale that is "
+                                          "not alphabetical (Outstanding, Good, Requires Improvement, "
+                                          "Inadequate); groups not listed follow. Default: natural order "
+                                          "(Year 2 before Year 10).")
     chart: Literal["bar", "line"] | None = None
     chart_measure: str | None = None
 

@@ -6,6 +6,7 @@ Pipeline stage: after extract and the quality gate, before disclosure control
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -66,6 +67,19 @@ def _group_key(summary: Summary, row: dict):
     return row[summary.group_by] if summary.group_by else "All"
 
 
+def _natural(key) -> tuple:
+    """A group's place in natural order: numbers inside a label compare as numbers (Year 2 before
+    Year 10, Team 9 before Team 10), the rest by its letters."""
+    parts = re.split(r"(\d+)", str(key))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in parts if p)
+
+
+def _group_order(summary: Summary, keys) -> list:
+    """The summary's groups in its `group_order`, then natural order; no group ("Not recorded") last."""
+    listed = {value: i for i, value in enumerate(summary.group_order or [])}
+    return sorted(keys, key=lambda k: (k is None, listed.get(str(k), len(listed)), _natural(k)))
+
+
 def _label(key):
     return "Not recorded" if key is None else key
 
@@ -93,7 +107,7 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
         columns += [{"name": m.name, "label": m.label, "type": measure_kind(m, column_types)} for m in summary.measures]
         kinds = {c["name"]: c["type"] for c in columns}
         table_rows = []
-        for key in sorted(groups, key=lambda k: (k is None, str(k))):
+        for key in _group_order(summary, groups):
             table_rows.append({"group": _label(key),
                                **{m.name: _measure(m, groups[key]) for m in summary.measures}})
         if summary.group_by and len(groups) > 1:

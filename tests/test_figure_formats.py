@@ -189,3 +189,22 @@ def test_reviews_held_on_time_are_a_share_of_the_months_reviews_not_of_the_backl
     [table] = summaries(spec, rows)
     assert dict(headline([table], len(rows))) == {
         "Due this month": "7", "% of those due this month held on time": "57.1%", "Overdue at month end": "4"}
+
+
+def test_groups_come_in_natural_order_or_the_definitions_scale():
+    """Year groups ran Reception, Year 1, Year 10, Year 11, Year 2 (sorted as text), and audit
+    grades Good, Inadequate, Outstanding, Requires Improvement (alphabetical, not the scale)."""
+    from reporting.definitions import load_catalogue
+
+    pupils = load_catalogue().get("pupil_premium_allocation").spec
+    blank = {c.name: None for c in pupils.columns}
+    rows = [{**blank, "year_group": y, "allocation": 100} for y in ("Year 10", "Year 2", "Reception", "Year 1")]
+    table = next(t for t in summaries(pupils, rows) if any(r["group"] == "Year 2" for r in t["rows"]))
+    assert [r["group"] for r in table["rows"]] == ["Reception", "Year 1", "Year 2", "Year 10", "Total"]
+
+    audits = load_catalogue().get("quality_audit_findings").spec
+    blank = {c.name: None for c in audits.columns}
+    rows = [{**blank, "grade": g, "is_development": 0, "is_strength": 1, "strength_score": 100}
+            for g in ("Good", "Inadequate", "Outstanding", "Requires Improvement")]
+    table = next(t for t in summaries(audits, rows) if t["title"] == "Findings by audit grade")
+    assert [r["group"] for r in table["rows"]] == ["Outstanding", "Good", "Requires Improvement", "Inadequate", "Total"]

@@ -417,11 +417,11 @@ def test_child_in_need_open_case_durations(engine: Engine):
     # Every one is allocated: unallocated 0.
     assert len(rows) == 40
     assert table == [
-        {"group": "1: under 3 months", "cases": 16, "unallocated": 0},
-        {"group": "2: 3 to 6 months", "cases": 6, "unallocated": 0},
-        {"group": "3: 6 to 12 months", "cases": 1, "unallocated": 0},
-        {"group": "4: 1 to 2 years", "cases": 4, "unallocated": 0},
-        {"group": "5: 2 years or more", "cases": 13, "unallocated": 0},
+        {"group": "Under 3 months", "cases": 16, "unallocated": 0},
+        {"group": "3 to 6 months", "cases": 6, "unallocated": 0},
+        {"group": "6 to 12 months", "cases": 1, "unallocated": 0},
+        {"group": "1 to 2 years", "cases": 4, "unallocated": 0},
+        {"group": "2 years or more", "cases": 13, "unallocated": 0},
         {"group": "Total", "cases": 40, "unallocated": 0},
     ]
     # Kind of case: looked after as cla_rate_per_10000 counts it, the 12 (C06, C40-C50); C03's
@@ -466,9 +466,9 @@ def test_child_protection_cp_plan_durations(engine: Engine):
     assert {r["cp_plan_id"]: r["duration_days"] for r in rows} == {
         "CP24b": 3, "CP27": 11, "CP26": 5, "CP25": 26, "CP20": 122, "CP23": 117, "CP21": 107, "CP22b": 354}
     assert table == [
-        {"group": "1: under 3 months", "open": 4, "plans": 4, "repeat": 1},
-        {"group": "2: 3 to 6 months", "open": 3, "plans": 3, "repeat": 0},
-        {"group": "3: 6 to 12 months", "open": 1, "plans": 1, "repeat": 1},
+        {"group": "Under 3 months", "open": 4, "plans": 4, "repeat": 1},
+        {"group": "3 to 6 months", "open": 3, "plans": 3, "repeat": 0},
+        {"group": "6 to 12 months", "open": 1, "plans": 1, "repeat": 1},
         {"group": "Total", "open": 8, "plans": 8, "repeat": 2},
     ]
 
@@ -482,11 +482,11 @@ def test_child_protection_cp_plan_durations_bands_across_the_leap_day(engine: En
     #   CP29 1 Mar 2022 - 29 Feb 2024: 1 year 11 months, anniversary 1 Mar 2024      1 to 2 years
     _, table = _run(engine, "cp_plan_durations", date(2024, 2, 1), date(2024, 2, 29))
     assert table == [
-        {"group": "1: under 3 months", "open": 2, "plans": 2, "repeat": 0},
-        {"group": "2: 3 to 6 months", "open": 1, "plans": 1, "repeat": 0},
-        {"group": "3: 6 to 12 months", "open": 1, "plans": 1, "repeat": 1},
-        {"group": "4: 1 to 2 years", "open": 0, "plans": 1, "repeat": 0},
-        {"group": "5: 2 years or more", "open": 0, "plans": 1, "repeat": 0},
+        {"group": "Under 3 months", "open": 2, "plans": 2, "repeat": 0},
+        {"group": "3 to 6 months", "open": 1, "plans": 1, "repeat": 0},
+        {"group": "6 to 12 months", "open": 1, "plans": 1, "repeat": 1},
+        {"group": "1 to 2 years", "open": 0, "plans": 1, "repeat": 0},
+        {"group": "2 years or more", "open": 0, "plans": 1, "repeat": 0},
         {"group": "Total", "open": 4, "plans": 6, "repeat": 1},
     ]
 

@@ -15,11 +15,11 @@ final as (
         {{ cf_case_type('oc.person_id', ':as_at') }} as case_type,
         oc.case_open_date,
         {{ days_between('oc.case_open_date', ':as_at') }} as days_open,
-        case when {{ days_between('oc.case_open_date', ':as_at') }} < 91 then '1: under 3 months'
-             when {{ days_between('oc.case_open_date', ':as_at') }} < 183 then '2: 3 to 6 months'
-             when {{ days_between('oc.case_open_date', ':as_at') }} < 365 then '3: 6 to 12 months'
-             when {{ days_between('oc.case_open_date', ':as_at') }} < 730 then '4: 1 to 2 years'
-             else '5: 2 years or more' end as duration_band,
+        case when {{ days_between('oc.case_open_date', ':as_at') }} < 91 then 'Under 3 months'
+             when {{ days_between('oc.case_open_date', ':as_at') }} < 183 then '3 to 6 months'
+             when {{ days_between('oc.case_open_date', ':as_at') }} < 365 then '6 to 12 months'
+             when {{ days_between('oc.case_open_date', ':as_at') }} < 730 then '1 to 2 years'
+             else '2 years or more' end as duration_band,
         case when ch.team_id is null then 1 else 0 end as is_unallocated
     from open_cases oc
     join ssd_person per on per.pers_person_id = oc.person_id

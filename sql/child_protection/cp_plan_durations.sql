@@ -42,11 +42,11 @@ final as (
         m.plan_end,
         case when m.plan_end is null then 'Open at period end' else 'Ended this period' end as plan_status,
         m.duration_days,
-        case when m.measured_to < m.three_months then '1: under 3 months'
-             when m.measured_to < m.six_months then '2: 3 to 6 months'
-             when m.measured_to < m.one_year then '3: 6 to 12 months'
-             when m.measured_to < m.two_years then '4: 1 to 2 years'
-             else '5: 2 years or more' end as duration_band,
+        case when m.measured_to < m.three_months then 'Under 3 months'
+             when m.measured_to < m.six_months then '3 to 6 months'
+             when m.measured_to < m.one_year then '6 to 12 months'
+             when m.measured_to < m.two_years then '1 to 2 years'
+             else '2 years or more' end as duration_band,
         case when m.measured_to >= m.two_years then 'red' when m.measured_to >= m.eighteen_months then 'amber'
              else 'green' end as duration_rag,
         m.previous_plans,
