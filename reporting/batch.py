@@ -395,7 +395,8 @@ def write_index(items: list[BatchItem], run_date: date, out_dir: Path) -> Path:
         links = " ".join(
             f'<a href="{html.escape(_rel(path, out_dir))}">{fmt.upper()}</a>'
             for fmt, path in sorted((item.outputs or {}).items()))
-        period = f"{item.period.start:%d %b %Y} to {item.period.end:%d %b %Y}" if item.period else ""
+        period = (f"{item.period.start.day} {item.period.start:%b %Y} to "
+                  f"{item.period.end.day} {item.period.end:%b %Y}") if item.period else ""
         detail = html.escape(item.error or "") if item.status == "failed" else f"{item.rows} rows"
         lines.append(f"<tr><td>{html.escape(item.title)}</td><td>{period}</td>"
                      f"<td class='{item.status}'>{item.status}</td><td>{detail}</td><td>{links}</td></tr>")

@@ -153,7 +153,7 @@ def _render_steps(definition: ReportDefinition, extract: Extract, period: Period
                    # said only when it is not simply the reporting period above it
                    "figures_cover": None if spec.figures_cover == "period" else describe(spec.figures_cover, period)},
         "period": {"start": period.start, "end": period.end, "as_at": as_at},
-        "generated_at": generated_at.strftime("%d %b %Y %H:%M UTC"),
+        "generated_at": f"{generated_at.day} {generated_at:%b %Y %H:%M} UTC",
         "columns": visible, "rows": rows, "summaries": table_summaries,
         "data_quality": findings, "slice_label": slice_label,
         # a team's slice (or a service's copy) reads as that part's list (reporting.render.listing)

@@ -36,6 +36,11 @@ FORMATS = ["pdf", "xlsx", "csv", "html"]
 DIGEST = re.compile(r"^\[OFFICIAL-SENSITIVE\] MI reports for (\d\d \w\w\w \d{4}): (\d) reports?$")
 
 
+def written(day) -> str:
+    """A date as the reports and e-mails write it: "1 Oct 2026" (no leading zero)."""
+    return f"{day.day} {day:%b %Y}"
+
+
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("MI_ARCHIVE_DIR", str(tmp_path / "archive"))
@@ -146,13 +151,13 @@ def test_each_recipient_gets_one_email_with_each_reports_headline_and_pdf_and_xl
             assert f"Period: {period_text(period)}" in text and "For: whole report" in text
             if spec.figures_cover != "period":  # counted over the 12 months to the period end
                 start = period.end.replace(year=period.end.year - 1) + timedelta(days=1)
-                assert f"Figures for the 12 months {start:%d %b %Y} to {period.end:%d %b %Y}:" in text
+                assert f"Figures for the 12 months {written(start)} to {written(period.end)}:" in text
             for label, value in recorded["headline"]:
                 assert f"  {label}: {value}" in text
             # and what changed since last week's list
             assert recorded["since_last"]["compared_with"]["end"] == previous.end.isoformat()
             assert f"  New since the last list: {recorded['since_last']['new']:,}" in text
-            assert f"since the list for the period ending {previous.end:%d %b %Y})" in text  # a date as people write it
+            assert f"since the list for the period ending {written(previous.end)})" in text  # a date as people write it
             # the first red records to act on, in the list's order, from the extract's own rows
             rag = next(c.rag for c in spec.columns if c.rag)
             key = spec.columns[0]

@@ -49,7 +49,7 @@ def child_identifiers(url: str, people: set[str]) -> list[str]:
             found.append(f"{forename} {surname}")
         if dob:
             d = dob if isinstance(dob, date) else date.fromisoformat(str(dob)[:10])
-            found += [d.isoformat(), d.strftime("%d/%m/%Y"), d.strftime("%d %b %Y")]
+            found += [d.isoformat(), d.strftime("%d/%m/%Y"), d.strftime("%d %b %Y"), f"{d.day} {d:%b %Y}"]
     return found
 
 

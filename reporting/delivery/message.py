@@ -38,7 +38,7 @@ def message_id(*parts: str) -> str:
 def day_text(day: date | str) -> str:
     """A date as the e-mails write it ("18 Oct 2026"); an ISO string (from a manifest) is read first."""
     day = date.fromisoformat(day[:10]) if isinstance(day, str) else day
-    return f"{day:%d %b %Y}"
+    return f"{day.day} {day:%b %Y}"  # "1 Oct 2026", as the report's own header writes it
 
 
 def period_text(period: Period) -> str:
@@ -186,7 +186,7 @@ def digest_subject(digest: Digest) -> str:
     corrections = sum(s.correction for s in digest.sections)
     count = len(digest.sections)
     note = f", {corrections} CORRECTION{'S' if corrections > 1 else ''}" if corrections else ""
-    return one_line(f"[{top}] MI reports for {digest.run_date:%d %b %Y}: {count} report{'s' * (count != 1)}{note}")
+    return one_line(f"[{top}] MI reports for {day_text(digest.run_date)}: {count} report{'s' * (count != 1)}{note}")
 
 
 def build_digest(digest: Digest) -> EmailMessage:
@@ -214,7 +214,7 @@ def build_digest(digest: Digest) -> EmailMessage:
 
 
 def _digest_text(digest: Digest, parts) -> str:
-    lines = [f"Your MI reports for {digest.run_date:%d %b %Y} ({len(digest.sections)})", ""]
+    lines = [f"Your MI reports for {day_text(digest.run_date)} ({len(digest.sections)})", ""]
     for number, (section, small, large) in enumerate(parts, 1):
         prefix = "CORRECTION: " if section.correction else ""
         lines += [f"{number}. {prefix}{section.title}", f"Period: {period_text(section.period)}",
@@ -255,7 +255,7 @@ def _first_red(overdue: dict) -> str:
 
 def _digest_html(digest: Digest, parts) -> str:
     e = html.escape
-    body = [f"<h1>Your MI reports for {digest.run_date:%d %b %Y} ({len(digest.sections)})</h1>"]
+    body = [f"<h1>Your MI reports for {day_text(digest.run_date)} ({len(digest.sections)})</h1>"]
     for section, small, large in parts:
         prefix = "<strong>CORRECTION:</strong> " if section.correction else ""
         body.append(f"<h2>{prefix}{e(section.title)}</h2>"

@@ -159,7 +159,7 @@ def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Perio
         # a year's previous period is the same period last year: shown once, not twice
         "same_period_last_year": None if months_in(period) >= 12 else _shown(spec, last_year, aggregate),
         "benchmarks": marks, "benchmark": " · ".join(b["display"] for b in marks),
-        "basis": spec.basis, "window": f"{current.window.start:%d %b %Y} to {current.window.end:%d %b %Y}",
+        "basis": spec.basis, "window": f"{_day(current.window.start)} to {_day(current.window.end)}",
         "suppressed": hidden, "notes": notes,
     }
 
@@ -203,7 +203,11 @@ def period_label(period: Period) -> str:
         return f"{period.start.year}-{str(period.start.year + 1)[2:]}"
     if period.start.day == 1 and period.end == month_period(period.start.year, period.start.month).end:
         return f"{_MONTHS[period.start.month - 1]} {period.start.year}"
-    return f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
+    return f"{_day(period.start)} to {_day(period.end)}"
+
+
+def _day(day) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"  # "1 Oct 2026", as the report header writes it
 
 
 def comparison_labels(period: Period) -> dict:

@@ -132,8 +132,8 @@ def fmt(value: object, kind: str = "text") -> str:
     """Format one cell for display.
 
     :param value: raw value; ``None`` gives ``""``.
-    :param kind: ``text``, ``date`` ("05 Oct 2026"), ``datetime``
-        ("05 Oct 2026 14:30"), ``int`` ("12,345"), ``decimal`` ("1,234.5"),
+    :param kind: ``text``, ``date`` ("5 Oct 2026", as headers and e-mails write a date), ``datetime``
+        ("5 Oct 2026 14:30"), ``int`` ("12,345"), ``decimal`` ("1,234.5"),
         ``percent`` ("87.5%", value on a 0-100 scale).
     :returns: display string (not yet HTML-escaped).
     """
@@ -143,10 +143,10 @@ def fmt(value: object, kind: str = "text") -> str:
         return SUPPRESSED
     if kind == "date":
         d = as_date(value)
-        return f"{d.day:02d} {_MONTHS[d.month - 1]} {d.year}"
+        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
     if kind == "datetime":
         t = as_datetime(value)
-        return f"{t.day:02d} {_MONTHS[t.month - 1]} {t.year} {t:%H:%M}"
+        return f"{t.day} {_MONTHS[t.month - 1]} {t.year} {t:%H:%M}"
     if kind == "int":
         return f"{round(float(value)):,}" if isinstance(value, float) else f"{int(cast('ConvertibleToInt', value)):,}"
     if kind == "decimal":
