@@ -272,7 +272,8 @@ def test_dag_test_run_archives_report_and_team_slices(tmp_path, seeded_sqlite_ur
     # the report; the queue is empty after it
     assert result["digest_state"].endswith("success"), proc.stderr[-4000:]
     messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")]
-    digests = [m for m in messages if m["Subject"] == "[OFFICIAL-SENSITIVE] MI reports for 26 Oct 2026: 1 report"]
+    subject = "[OFFICIAL-SENSITIVE] MI reports run on 26 Oct 2026: CP children with visits due in the next week"
+    digests = [m for m in messages if m["Subject"] == subject]
     assert digests and len(digests) == len({m["To"] for m in digests})
     assert all("CP children with visits due in the next week" in m.get_body(("plain",)).get_content()
                for m in digests)

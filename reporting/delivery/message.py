@@ -186,7 +186,10 @@ def digest_subject(digest: Digest) -> str:
     corrections = sum(s.correction for s in digest.sections)
     count = len(digest.sections)
     note = f", {corrections} CORRECTION{'S' if corrections > 1 else ''}" if corrections else ""
-    return one_line(f"[{top}] MI reports for {day_text(digest.run_date)}: {count} report{'s' * (count != 1)}{note}")
+    # the run's date, said as such (a digest can hold a year's report), and the report by name when
+    # there is one: "1 report" told the reader nothing about what arrived
+    what = digest.sections[0].title if count == 1 else f"{count} reports"
+    return one_line(f"[{top}] MI reports run on {day_text(digest.run_date)}: {what}{note}")
 
 
 def build_digest(digest: Digest) -> EmailMessage:
@@ -214,7 +217,7 @@ def build_digest(digest: Digest) -> EmailMessage:
 
 
 def _digest_text(digest: Digest, parts) -> str:
-    lines = [f"Your MI reports for {day_text(digest.run_date)} ({len(digest.sections)})", ""]
+    lines = [f"Your MI reports run on {day_text(digest.run_date)} ({len(digest.sections)})", ""]
     for number, (section, small, large) in enumerate(parts, 1):
         prefix = "CORRECTION: " if section.correction else ""
         lines += [f"{number}. {prefix}{section.title}", f"Period: {period_text(section.period)}",
@@ -255,7 +258,7 @@ def _first_red(overdue: dict) -> str:
 
 def _digest_html(digest: Digest, parts) -> str:
     e = html.escape
-    body = [f"<h1>Your MI reports for {day_text(digest.run_date)} ({len(digest.sections)})</h1>"]
+    body = [f"<h1>Your MI reports run on {day_text(digest.run_date)} ({len(digest.sections)})</h1>"]
     for section, small, large in parts:
         prefix = "<strong>CORRECTION:</strong> " if section.correction else ""
         body.append(f"<h2>{prefix}{e(section.title)}</h2>"

@@ -43,6 +43,7 @@ def render() -> str:
                       f"- Numerator: {s.numerator}"]
             if s.denominator:
                 lines.append(f"- Denominator: {s.denominator}")
+            lines.append(f"- Whose figure (a trend's legend): {s.population}")
             lines += [f"- Unit: {UNITS[s.unit]}; polarity: {s.polarity.replace('_', ' ')}; basis: {BASES[s.basis]}"]
             if s.target is not None:
                 targets = (", ".join(f"{y}-{str(y + 1)[2:]}: {v:g}" for y, v in sorted(s.target.items()))
