@@ -144,7 +144,10 @@ def expect_cp_out_of_borough(src, period, at):
                     (cur["addr_address_start_date"], cur["addr_table_id"]):
                 latest[a["addr_person_id"]] = a
     out = {p for p, a in latest.items() if geography.get(a["addr_table_id"]) is False}
-    return {"children out of borough": (sorted(out), lambda rows: sorted(r["person_id"] for r in rows))}
+    # the category of abuse in words (Working Together's names), never the case system's code (EMO)
+    named = {"Neglect", "Physical abuse", "Sexual abuse", "Emotional abuse", "Multiple"}
+    return {"children out of borough": (sorted(out), lambda rows: sorted(r["person_id"] for r in rows)),
+            "categories not in words": ([], lambda rows: sorted({r["category"] for r in rows} - named))}
 
 
 def _cp_visit_due(src, at, gap):

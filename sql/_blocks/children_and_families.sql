@@ -141,3 +141,16 @@ case when exists (select 1 from ssd_cp_plans ct_cp where ct_cp.cppl_person_id = 
 {% macro cf_json_list_length(json) -%}
 ((length(coalesce({{ json }}, '')) - length(replace(coalesce({{ json }}, ''), '"', ''))) / 2)
 {%- endmacro %}
+
+{#- A CP plan's category of abuse in words, as Working Together names it (the case system's codes
+    NEG, PHY, SAB, EMO, MUL): "EMO" in a list means nothing to most readers. -#}
+{% macro cf_cp_category_name(code) -%}
+case {{ code }}
+    when 'NEG' then 'Neglect'
+    when 'PHY' then 'Physical abuse'
+    when 'SAB' then 'Sexual abuse'
+    when 'EMO' then 'Emotional abuse'
+    when 'MUL' then 'Multiple'
+    else {{ code }}
+end
+{%- endmacro %}

@@ -69,14 +69,7 @@ final as (
         per.pers_dob as date_of_birth,
         l.plan_start,
         l.plan_end,
-        case l.category
-            when 'NEG' then 'Neglect'
-            when 'PHY' then 'Physical abuse'
-            when 'SAB' then 'Sexual abuse'
-            when 'EMO' then 'Emotional abuse'
-            when 'MUL' then 'Multiple'
-            else l.category
-        end as category,
+        {{ cf_cp_category_name('l.category') }} as category,
         l.on_list,
         case when l.on_list = 1 and l.plan_start >= :period_start then 1 else 0 end as is_new,
         case when l.on_list = 1 and l.plan_start >= :period_start then 'New this week' else '' end as new_flag,

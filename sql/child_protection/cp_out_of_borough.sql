@@ -28,7 +28,7 @@ final as (
         t.team_id,
         t.team_name,
         p.plan_start,
-        p.category,
+        {{ cf_cp_category_name('p.category') }} as category,
         g.adge_local_authority as local_authority,
         ca.postcode,
         ca.address_from,

@@ -37,7 +37,7 @@ final as (
         ch.team_id,
         ch.team_name,
         ch.worker_name,
-        m.category,
+        {{ cf_cp_category_name('m.category') }} as category,
         m.plan_start,
         m.plan_end,
         case when m.plan_end is null then 'Open at period end' else 'Ended this period' end as plan_status,
