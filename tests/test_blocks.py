@@ -41,3 +41,20 @@ def test_a_name_like_no_block_gets_no_guess():
 def test_other_block_errors_keep_their_own_message():
     with pytest.raises(ReportSQLError, match=r"sql/x/y.sql line 1: building block error: .*expression"):
         expand_text("select {% if %}", "sql/x/y.sql")
+
+
+def test_a_period_of_cares_ending_is_named_as_ssda903_names_it():
+    """The six-month list once said "Died" for E3 (care taken over by another local authority)
+    and "Moved to independent living" for E7 (adult social care's residential care). The names
+    below are read from the DfE's SSDA903 guidance, code by code."""
+    import sqlite3
+
+    from reporting.extract import expand_text
+
+    sql = expand_text("select {{ la_ceased_reason_name('c.code') }} from (select :code as code) c", "test")
+    named = {code: sqlite3.connect(":memory:").execute(sql, {"code": code}).fetchone()[0]
+             for code in ("E2", "E3", "E7", "E17", "E4A", "X9")}
+    assert named == {"E2": "Died", "E3": "Care taken over by another local authority",
+                     "E7": "Transferred to residential care funded by adult social care",
+                     "E17": "Aged 18 or over, stayed with current carers (staying put)",
+                     "E4A": "Returned home as part of the care plan", "X9": "X9"}

@@ -501,9 +501,10 @@ def test_looked_after_lac_ceased_last_6_months(engine: Engine):
     assert [(r["person_id"], r["ceased"], r["ceased_reason"]) for r in rows] == [
         ("C51", date(2023, 10, 1), "E17"), ("C53", date(2024, 1, 5), "E4A"), ("C05", date(2024, 3, 12), "E11")]
     assert table == [
+        # SSDA903's reasons in words (E17 is staying put at 18, not care simply ceasing)
         {"group": "Adopted (application unopposed)", "children": 1},
-        {"group": "Aged 18 (care ceased)", "children": 1},
-        {"group": "Returned home to parents, planned", "children": 1},
+        {"group": "Aged 18 or over, stayed with current carers (staying put)", "children": 1},
+        {"group": "Returned home as part of the care plan", "children": 1},
         {"group": "Total", "children": 3},
     ]
 

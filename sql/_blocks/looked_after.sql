@@ -302,3 +302,35 @@ join ssd_person per on per.pers_person_id = r.person_id
 {{ allocation_joins('r.person_id', ':as_at') }}
 order by is_overdue desc, r.due_date, r.review_id
 {%- endmacro %}
+
+{#- Why a period of care ended, in words: the DfE's SSDA903 "reason episode ceased" codes, shortened
+    only where the DfE's own wording runs to a sentence. (The list once said "Died" for E3, which is
+    care taken over by another local authority; E2 is died.) -#}
+{% macro la_ceased_reason_name(code) -%}
+case {{ code }}
+    when 'E11' then 'Adopted (application unopposed)'
+    when 'E12' then 'Adopted (consent dispensed with by the court)'
+    when 'E13' then 'Left care to live with parents, relatives or others with no parental responsibility'
+    when 'E14' then 'Accommodation on remand ended'
+    when 'E15' then 'Age assessment found the child aged 18 or over'
+    when 'E16' then 'Moved abroad'
+    when 'E17' then 'Aged 18 or over, stayed with current carers (staying put)'
+    when 'E2' then 'Died'
+    when 'E3' then 'Care taken over by another local authority'
+    when 'E41' then 'Child arrangements (residence) order'
+    when 'E43' then 'Special guardianship order'
+    when 'E44' then 'Special guardianship order'
+    when 'E45' then 'Special guardianship order (former foster carers, relatives or friends)'
+    when 'E46' then 'Special guardianship order (former foster carers, not relatives or friends)'
+    when 'E47' then 'Special guardianship order (other carers, relatives or friends)'
+    when 'E48' then 'Special guardianship order (other carers, not relatives or friends)'
+    when 'E4A' then 'Returned home as part of the care plan'
+    when 'E4B' then 'Returned home, not as part of the care plan'
+    when 'E5' then 'Independent living with formal support'
+    when 'E6' then 'Independent living without formal support'
+    when 'E7' then 'Transferred to residential care funded by adult social care'
+    when 'E8' then 'Care ended for any other reason'
+    when 'E9' then 'Sentenced to custody'
+    else {{ code }}
+end
+{%- endmacro %}

@@ -39,7 +39,7 @@ select
          when c.person_id is not null then 'Ceased' else 'Continuing' end as movement,
     s.started,
     c.ceased,
-    c.ceased_reason,
+    {{ la_ceased_reason_name('c.ceased_reason') }} as ceased_reason,
     pl.clap_cla_placement_type as placement_type,
     pl.clap_cla_placement_postcode as placement_postcode,
     (select max(pc.plch_checked_date) from ext_placement_checks pc

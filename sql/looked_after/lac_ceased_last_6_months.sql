@@ -14,16 +14,7 @@ final as (
         e.ceased,
         {{ days_between('e.entered_care', 'e.ceased') }} as days_in_care,
         e.ceased_reason,
-        case e.ceased_reason
-            when 'E11' then 'Adopted (application unopposed)' when 'E12' then 'Adopted (consent dispensed with)'
-            when 'E13' then 'Left care to live with parent(s) or relative(s)'
-            when 'E17' then 'Aged 18 (care ceased)' when 'E3' then 'Died'
-            when 'E41' then 'Child arrangements order'
-            when 'E43' then 'Special guardianship order (former foster carer)'
-            when 'E44' then 'Special guardianship order (other)' when 'E45' then 'Special guardianship order'
-            when 'E4A' then 'Returned home to parents, planned' when 'E4B' then 'Returned home to parents, unplanned'
-            when 'E7' then 'Moved to independent living' when 'E8' then 'Period of care ended for other reasons'
-            else e.ceased_reason end as ceased_reason_description,
+        {{ la_ceased_reason_name('e.ceased_reason') }} as ceased_reason_description,
         (select i.invo_professional_team from ssd_involvements i
           where i.invo_person_id = e.person_id and i.invo_involvement_start_date <= e.ceased
           order by i.invo_involvement_start_date desc, i.invo_involvements_id desc limit 1) as team_id,
