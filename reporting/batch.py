@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from reporting.definitions import Catalogue, ReportDefinition
 from reporting.schedules.periods import Period, due_date, latest_complete_period, reports_due_on
+from reporting.text import written_date
 
 log = logging.getLogger(__name__)
 
@@ -395,17 +396,16 @@ def write_index(items: list[BatchItem], run_date: date, out_dir: Path) -> Path:
         links = " ".join(
             f'<a href="{html.escape(_rel(path, out_dir))}">{fmt.upper()}</a>'
             for fmt, path in sorted((item.outputs or {}).items()))
-        period = (f"{item.period.start.day} {item.period.start:%b %Y} to "
-                  f"{item.period.end.day} {item.period.end:%b %Y}") if item.period else ""
+        period = f"{written_date(item.period.start)} to {written_date(item.period.end)}" if item.period else ""
         detail = html.escape(item.error or "") if item.status == "failed" else f"{item.rows} rows"
         lines.append(f"<tr><td>{html.escape(item.title)}</td><td>{period}</td>"
                      f"<td class='{item.status}'>{item.status}</td><td>{detail}</td><td>{links}</td></tr>")
     page = f"""<!doctype html>
-<html lang="en-GB"><head><meta charset="utf-8"><title>MI reports run on {run_date:%d %b %Y}</title>
+<html lang="en-GB"><head><meta charset="utf-8"><title>MI reports run on {written_date(run_date)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
 td,th{{border-bottom:1px solid #ccc;padding:.4em .8em;text-align:left}}.failed{{color:#b10e1e}}
 .warning{{color:#8a4b00}}</style></head><body>
-<h1>MI reports run on {run_date:%d %b %Y}</h1>
+<h1>MI reports run on {written_date(run_date)}</h1>
 <p>{len(items)} reports; {sum(i.status == 'failed' for i in items)} failed.</p>
 <table><thead><tr><th scope="col">Report</th><th scope="col">Period</th><th scope="col">Status</th>
 <th scope="col">Detail</th><th scope="col">Outputs</th></tr></thead><tbody>

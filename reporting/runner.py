@@ -32,6 +32,7 @@ from reporting.render import atomic_write_bytes, render_html, render_pdf_bytes, 
 from reporting.render.burst import BurstError, Part, batches, burst_pdfs
 from reporting.schedules.periods import Period
 from reporting.summaries import headline
+from reporting.text import written_date
 
 
 @dataclass
@@ -153,7 +154,7 @@ def _render_steps(definition: ReportDefinition, extract: Extract, period: Period
                    # said only when it is not simply the reporting period above it
                    "figures_cover": None if spec.figures_cover == "period" else describe(spec.figures_cover, period)},
         "period": {"start": period.start, "end": period.end, "as_at": as_at},
-        "generated_at": f"{generated_at.day} {generated_at:%b %Y %H:%M} UTC",
+        "generated_at": f"{written_date(generated_at)} {generated_at:%H:%M} UTC",
         "columns": visible, "rows": rows, "summaries": table_summaries,
         "data_quality": findings, "slice_label": slice_label,
         # a team's slice (or a service's copy) reads as that part's list (reporting.render.listing)

@@ -9,12 +9,22 @@ the reader sees and the data-quality section counts (`quality.report_checks.unre
 from __future__ import annotations
 
 import re
+from datetime import date
 
 REPLACEMENT = "\ufffd"
 # The C0 controls other than tab and line breaks, DEL, and lone surrogates (invalid UTF-8 decoded
 # leniently): characters XML 1.0 (XLSX, PDF metadata) cannot hold.
 _UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+# English month abbreviations, not the locale's (%b): a report must not change with the server.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def written_date(day: date) -> str:
+    """A date as every table, header, e-mail and digest writes it: "1 Oct 2026" (no leading zero)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def readable(text: str) -> str:

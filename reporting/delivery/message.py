@@ -17,7 +17,7 @@ from pathlib import Path
 
 from reporting import settings
 from reporting.schedules.periods import Period
-from reporting.text import one_line
+from reporting.text import one_line, written_date
 
 ATTACH_ORDER = {"pdf": 0, "xlsx": 1, "csv": 2, "html": 3}
 
@@ -38,7 +38,7 @@ def message_id(*parts: str) -> str:
 def day_text(day: date | str) -> str:
     """A date as the e-mails write it ("18 Oct 2026"); an ISO string (from a manifest) is read first."""
     day = date.fromisoformat(day[:10]) if isinstance(day, str) else day
-    return f"{day.day} {day:%b %Y}"  # "1 Oct 2026", as the report's own header writes it
+    return written_date(day)
 
 
 def period_text(period: Period) -> str:

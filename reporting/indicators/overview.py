@@ -27,9 +27,9 @@ from reporting.indicators.loader import IndicatorDefinition, library, load_bench
 from reporting.indicators.models import Indicator
 from reporting.indicators.workbook import indicator_sheets
 from reporting.schedules.periods import Period
+from reporting.text import MONTHS, written_date
 
 NO_BENCHMARK = "no benchmark"
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UNIT_LABELS = {"percent": "%", "rate_per_10000": "per 10,000 children", "count": "", "days": "working days"}
 
 
@@ -159,7 +159,7 @@ def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Perio
         # a year's previous period is the same period last year: shown once, not twice
         "same_period_last_year": None if months_in(period) >= 12 else _shown(spec, last_year, aggregate),
         "benchmarks": marks, "benchmark": " · ".join(b["display"] for b in marks),
-        "basis": spec.basis, "window": f"{_day(current.window.start)} to {_day(current.window.end)}",
+        "basis": spec.basis, "window": f"{written_date(current.window.start)} to {written_date(current.window.end)}",
         "suppressed": hidden, "notes": notes,
     }
 
@@ -170,8 +170,8 @@ def trend(indicator: IndicatorDefinition, session: IndicatorSession, end: date, 
     for value in history(session, indicator, end):
         hidden = aggregate and _suppressed(spec, value)
         month = value.window.end if spec.basis != "month" else value.window.start
-        label = f"{_MONTHS[month.month - 1]} {month.year % 100:02d}"
-        points.append({"label": label, "long_label": f"{_MONTHS[month.month - 1]} {month.year}",
+        label = f"{MONTHS[month.month - 1]} {month.year % 100:02d}"
+        points.append({"label": label, "long_label": f"{MONTHS[month.month - 1]} {month.year}",
                        "month": value.window.end.isoformat(),
                        "value": None if hidden else value.value,
                        "display": disclosure.SUPPRESSED if hidden else display(spec, value.value)})
@@ -202,12 +202,8 @@ def period_label(period: Period) -> str:
     if period.start.month == 4 and period.start.day == 1 and period.end == date(period.start.year + 1, 3, 31):
         return f"{period.start.year}-{str(period.start.year + 1)[2:]}"
     if period.start.day == 1 and period.end == month_period(period.start.year, period.start.month).end:
-        return f"{_MONTHS[period.start.month - 1]} {period.start.year}"
-    return f"{_day(period.start)} to {_day(period.end)}"
-
-
-def _day(day) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"  # "1 Oct 2026", as the report header writes it
+        return f"{MONTHS[period.start.month - 1]} {period.start.year}"
+    return f"{written_date(period.start)} to {written_date(period.end)}"
 
 
 def comparison_labels(period: Period) -> dict:

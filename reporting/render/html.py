@@ -68,7 +68,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from reporting.errors import MIError
-from reporting.text import area_name, lower_first
+from reporting.text import area_name, lower_first, written_date
 
 from .listing import list_layout
 
@@ -76,11 +76,6 @@ if TYPE_CHECKING:
     from _typeshed import ConvertibleToFloat, ConvertibleToInt
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "report_templates"
-
-# Month names are spelt out here rather than via strftime("%b") because %b
-# follows the process locale, and a report must not change with the server.
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 NUMERIC_KINDS = frozenset({"int", "decimal", "percent"})
 SUPPRESSED = "c"  # the DfE symbol for a suppressed count (reporting.disclosure)
@@ -142,11 +137,10 @@ def fmt(value: object, kind: str = "text") -> str:
     if value == SUPPRESSED:  # disclosure control: a small count shown as "c", whatever the kind
         return SUPPRESSED
     if kind == "date":
-        d = as_date(value)
-        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+        return written_date(as_date(value))
     if kind == "datetime":
         t = as_datetime(value)
-        return f"{t.day} {_MONTHS[t.month - 1]} {t.year} {t:%H:%M}"
+        return f"{written_date(t)} {t:%H:%M}"
     if kind == "int":
         return f"{round(float(value)):,}" if isinstance(value, float) else f"{int(cast('ConvertibleToInt', value)):,}"
     if kind == "decimal":
@@ -160,8 +154,7 @@ def fmt(value: object, kind: str = "text") -> str:
 
 def longdate(value: object) -> str:
     """Format a date as "1 Oct 2026" (no leading zero), for prose and headers."""
-    d = as_date(value)
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return written_date(as_date(value))
 
 
 def col_kind(column: Mapping) -> str:

@@ -137,3 +137,16 @@
    join ext_calendar me_b on me_b.cal_date = {{ d }}
   where me_t.cal_year = me_b.cal_year and me_t.cal_month = me_b.cal_month)
 {%- endmacro %}
+
+{#- Whether `person` is looked after only under an agreed series of short-term placements on
+    `at`: their legal status then is V3 or V4 (short breaks). The DfE's looked-after figures exclude
+    them ("figures exclude children looked after under an agreed series of short-term placements":
+    Children looked after in England including adoptions, methodology), and so do every
+    looked-after figure and list here (the looked-after blocks and the kind of case). Here, in the
+    shared basics, because blocks of two service areas use it. -#}
+{% macro short_breaks_on(person, at) -%}
+exists (select 1 from ssd_legal_status sbo
+         where sbo.lega_person_id = {{ person }} and sbo.lega_legal_status in ('V3', 'V4')
+           and sbo.lega_legal_status_start_date <= {{ at }}
+           and (sbo.lega_legal_status_end_date is null or sbo.lega_legal_status_end_date > {{ at }}))
+{%- endmacro %}

@@ -107,12 +107,7 @@ case when exists (select 1 from ssd_cp_plans ct_cp where ct_cp.cppl_person_id = 
      when exists (select 1 from ssd_cla_episodes ct_la where ct_la.clae_person_id = {{ person_id }}
                     and ct_la.clae_cla_episode_start_date <= {{ at }}
                     and (ct_la.clae_cla_episode_ceased_date is null or ct_la.clae_cla_episode_ceased_date > {{ at }}))
-       then case when exists (select 1 from ssd_legal_status ct_sb where ct_sb.lega_person_id = {{ person_id }}
-                                and ct_sb.lega_legal_status in ('V3', 'V4')
-                                and ct_sb.lega_legal_status_start_date <= {{ at }}
-                                and (ct_sb.lega_legal_status_end_date is null
-                                     or ct_sb.lega_legal_status_end_date > {{ at }}))
-                 then 'Short breaks' else 'Looked after' end
+       then case when {{ short_breaks_on(person_id, at) }} then 'Short breaks' else 'Looked after' end
      when exists (select 1 from ssd_cin_plans ct_cin where ct_cin.cinp_person_id = {{ person_id }}
                     and ct_cin.cinp_cin_plan_start_date <= {{ at }}
                     and (ct_cin.cinp_cin_plan_end_date is null or ct_cin.cinp_cin_plan_end_date > {{ at }}))

@@ -26,18 +26,6 @@ cast({{ d }} as varchar(10))
     and substr({{ iso('bd.cal_date') }}, 9, 2) <= substr({{ iso(dob) }}, 9, 2))
 {%- endmacro %}
 
-{#- Whether `person` is looked after only under an agreed series of short-term placements on
-    `at`: their legal status then is V3 or V4 (short breaks). The DfE's looked-after figures exclude
-    them ("figures exclude children looked after under an agreed series of short-term placements":
-    Children looked after in England including adoptions, methodology), and so do every
-    looked-after figure and list here: the blocks below leave them out. -#}
-{% macro short_breaks_on(person, at) -%}
-exists (select 1 from ssd_legal_status sbo
-         where sbo.lega_person_id = {{ person }} and sbo.lega_legal_status in ('V3', 'V4')
-           and sbo.lega_legal_status_start_date <= {{ at }}
-           and (sbo.lega_legal_status_end_date is null or sbo.lega_legal_status_end_date > {{ at }}))
-{%- endmacro %}
-
 {#- Children looked after on date `at` (short breaks excluded): one row per child (their current
     episode), with the period of care (cla_id), the date they entered care and the current placement. -#}
 {% macro looked_after_at(at) -%}
