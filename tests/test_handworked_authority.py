@@ -491,6 +491,42 @@ def test_child_protection_cp_plan_durations_bands_across_the_leap_day(engine: En
     ]
 
 
+def test_child_protection_cp_visits_12_month_by_team(engine: Engine):
+    # 12 months Apr 2023 - Mar 2024. Every allocated CP child here is held by W1 or W2, both in the
+    # Family Intervention Team (FIT). Plans open at each month end (a plan's end date is its first
+    # day off the plan):
+    #   CP22b (from 12 Apr 2023) every month; CP24a (10 Jan - 20 Jul 2023) Apr-Jun;
+    #   CP29 (1 Mar 2022 - 29 Feb 2024) Apr-Jan; CP20 (30 Nov) Nov-Mar; CP21 (15 Dec), CP23 (5 Dec)
+    #   Dec-Mar; CP24b, CP25, CP26, CP27 (March starts) Mar.
+    #   FIT: Apr-Jun 3, Jul-Oct 2, Nov 3, Dec-Jan 5, Feb 4 (CP29 ended 29 Feb), Mar 8.
+    #   CP28 (28 Feb 2022 - 28 Feb 2024) has no allocation: 'No allocated team' 1 child, Apr-Jan.
+    # Visits (child seen), within 10 working days of the visit before on the plan or its start:
+    #   February: C29 Fri 16 Feb (plan start 1 Mar 2022: no), Tue 27 Feb (19-23 = 5, 26, 27 = 7:
+    #   yes). C29's case closed on 29 Feb, so no team held it at the month end; W1 (FIT) held it on
+    #   both days, so both visits are FIT's: 2 visits, 1 within, 50.0.
+    #   March: C20 14 Mar, C21 13 Mar, C22 27 Mar, C23 28 Mar (their plan starts are months
+    #   before: no); C25 15 Mar (plan Tue 5 Mar: 6-8 = 3, 11-15 = 8: yes). C21's visit of 20 Mar,
+    #   not seen, does not count. FIT: 5 visits, 1 within, 20.0.
+    rows, table = _run(engine, "cp_visits_12_month_by_team", MARCH_2024.start, MARCH_2024.end)
+    months = ["2023-04", "2023-05", "2023-06", "2023-07", "2023-08", "2023-09", "2023-10", "2023-11",
+              "2023-12", "2024-01", "2024-02", "2024-03"]
+    fit_children = dict(zip(months, [3, 3, 3, 2, 2, 2, 2, 3, 5, 5, 4, 8], strict=True))
+    fit_visits = {"2024-02": (2, 1), "2024-03": (5, 1)}
+    expected = {("Family Intervention Team", m): (fit_children[m], *fit_visits.get(m, (0, 0))) for m in months}
+    expected |= {("No allocated team", m): (1, 0, 0) for m in months[:10]}
+    expected |= {("All teams", m): (fit_children[m] + (m in months[:10]), *fit_visits.get(m, (0, 0)))
+                 for m in months}
+    assert {(r["team_name"], r["month"]): (r["children_on_plan"], r["visits"], r["visits_within_standard"])
+            for r in rows} == expected
+    # By month, from the teams' rows: 100 x within / visits; a month without visits has no figure.
+    by_month = {r["group"]: (r["pct"], r["within"], r["visits"]) for r in table}
+    assert by_month["2024-02"] == (50.0, 1, 2)
+    assert by_month["2024-03"] == (20.0, 1, 5)
+    assert by_month["2023-04"] == (None, 0, 0)
+    # Total: (1 + 1) / (2 + 5) = 2/7 = 28.57 -> 28.6
+    assert by_month["Total"] == (28.6, 2, 7)
+
+
 def test_looked_after_lac_ceased_last_6_months(engine: Engine):
     rows, table = _run(engine, "lac_ceased_last_6_months", MARCH_2024.start, MARCH_2024.end)
     # Window: the day after 30 Sep 2023 (31 Mar less 6 months; September has 30 days) = 1 Oct 2023,

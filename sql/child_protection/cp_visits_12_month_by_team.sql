@@ -2,6 +2,8 @@
 -- month): children on a CP plan at the month end, visits in the month and how many were within
 -- 10 working days of the visit before (or of the plan start). Only visits at which the child was
 -- seen count: a visit recorded as not seen (or with no outcome) does not meet the standard.
+-- Children count to the team holding the case at the month end, visits to the team that held it
+-- on the day of the visit.
 with months as (
     select * from {{ cf_last_12_months(':period_end') }} m
 ),
@@ -18,6 +20,7 @@ window_plans as materialized (
 
 visits as (
     select
+        v.cppv_cp_visit_id as visit_id,
         v.cppv_person_id as person_id,
         v.cppv_cp_visit_date as visit_date,
         coalesce(lag(v.cppv_cp_visit_date) over (partition by v.cppv_cp_plan_id
@@ -33,7 +36,7 @@ visits as (
 month_visits as (
     -- working days as a difference of the calendar's numbers, joined rather than looked up per
     -- row (the working_days block): PostgreSQL plans the joins far better over a year of visits
-    select mo.month_index, mo.month, mo.month_end, vi.person_id,
+    select mo.month_index, mo.month, mo.month_end, vi.visit_id, vi.person_id, vi.visit_date,
            case when c_visit.cal_working_day_number - c_prev.cal_working_day_number <= {{ cf_cp_visit_standard_wd() }}
                 then 1 else 0 end as within_standard
     from visits vi
@@ -63,7 +66,7 @@ window_involvements as materialized (
     join ssd_involvements inv on inv.invo_person_id = wc.person_id
 ),
 
--- each visit and child belongs to the team holding the case at the month end (the latest
+-- each child on a plan belongs to the team holding the case at the month end (the latest
 -- allocation open then, as allocation_at does for one date)
 month_allocation as (
     select r.month_index, r.person_id, r.team_id
@@ -77,11 +80,27 @@ month_allocation as (
     where r.rn = 1
 ),
 
+-- a visit counts to the team that held the case on the day of the visit (the latest allocation
+-- open that day, the day it closed included): the team that made it. Counting it to the team
+-- holding the case at the month end put the visits of a plan that ended in the month on the team
+-- the case stepped down to, or on 'No allocated team' when the case closed with the plan.
+visit_teams as (
+    select r.month_index, r.month, r.within_standard, r.team_id
+    from (select mv.month_index, mv.month, mv.within_standard, inv.invo_professional_team as team_id,
+                 row_number() over (partition by mv.visit_id
+                                    order by inv.invo_involvement_start_date desc, inv.invo_involvements_id desc) as rn
+            from month_visits mv
+            left join window_involvements inv
+              on inv.invo_person_id = mv.person_id
+             and inv.invo_involvement_start_date <= mv.visit_date
+             and (inv.invo_involvement_end_date is null or inv.invo_involvement_end_date >= mv.visit_date)) r
+    where r.rn = 1
+),
+
 team_visits as (
-    select mv.month_index, mv.month, ma.team_id, count(*) as visits, sum(mv.within_standard) as within_standard
-    from month_visits mv
-    left join month_allocation ma on ma.month_index = mv.month_index and ma.person_id = mv.person_id
-    group by mv.month_index, mv.month, ma.team_id
+    select vt.month_index, vt.month, vt.team_id, count(*) as visits, sum(vt.within_standard) as within_standard
+    from visit_teams vt
+    group by vt.month_index, vt.month, vt.team_id
 ),
 
 team_children as (
