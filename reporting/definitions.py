@@ -24,7 +24,7 @@ from reporting.errors import DefinitionError, DefinitionLoadError, did_you_mean,
 from reporting.indicators import loader as indicator_loader
 from reporting.schedules.periods import CADENCES
 
-ColumnType = Literal["text", "int", "decimal", "percent", "date", "datetime"]
+ColumnType = Literal["text", "int", "decimal", "percent", "date", "datetime", "month"]
 Scope = Literal["all", "service", "team", "worker", "school", "agency"]
 Output = Literal["html", "pdf", "csv", "xlsx"]
 Sensitivity = Literal["internal", "partner", "aggregate"]

@@ -23,7 +23,7 @@ charts of the summaries: `published` suppresses them together (see there).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -258,18 +258,20 @@ def published(spec: Definition, rows: list[dict]) -> Published:
     if spec.sensitivity != "aggregate":
         return Published(rows, tables, None)
     columns = [c.model_dump() for c in spec.columns]
+    column_types = {c.name: c.type for c in spec.columns}
     # sums and means (a mean times its known number of rows is the sum) of count columns by group
-    group_sums = [(m.column, [group_label(s, r) if s.where is None or r[s.where] else "(not in this table)"
-                              for r in rows])
+    group_sums = [(m.column, [group_label(s, r, column_types) if s.where is None or r[s.where]
+                              else "(not in this table)" for r in rows])
                   for s in spec.summaries if s.group_by for m in s.measures
                   if m.agg in ("sum", "mean") and m.column]
     shown, disclosure = suppress_rows(columns, rows, group_sums)
-    tables = [suppress_summary(table, _drawn_on_hidden(summary, rows, shown))
+    tables = [suppress_summary(table, _drawn_on_hidden(summary, rows, shown, column_types))
               for summary, table in zip(spec.summaries, tables)]
     return Published(shown, tables, disclosure)
 
 
-def _drawn_on_hidden(summary: Summary, rows: list[dict], shown: list[dict]) -> set[tuple[str, str]]:
+def _drawn_on_hidden(summary: Summary, rows: list[dict], shown: list[dict],
+                     column_types: Mapping[str, str]) -> set[tuple[str, str]]:
     """(group, measure) cells of a summary computed from a value the published rows hide.
 
     A group's sum less its visible rows gives the hidden value back (a mean, min or max can
@@ -280,7 +282,7 @@ def _drawn_on_hidden(summary: Summary, rows: list[dict], shown: list[dict]) -> s
       the count reads off the rows table and draws on no value.
     """
     kept = [i for i, r in enumerate(rows) if summary.where is None or r[summary.where]]  # the table's rows
-    labels = [group_label(summary, rows[i]) for i in kept]
+    labels = [group_label(summary, rows[i], column_types) for i in kept]
     one_group = len(set(labels)) == 1
     hidden = set()
     for label, row in zip(labels, (shown[i] for i in kept)):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from reporting import since_last
 from reporting.render.listing import WORKER_NAMES
-from reporting.text import lower_first
+from reporting.text import lower_first, written_month
 
 if TYPE_CHECKING:
     from reporting.definitions import Definition, Summary
@@ -80,13 +80,16 @@ def _group_order(summary: Summary, keys) -> list:
     return sorted(keys, key=lambda k: (k is None, listed.get(str(k), len(listed)), _natural(k)))
 
 
-def _label(key):
-    return "Not recorded" if key is None else key
+def _label(key, kind: str = "text"):
+    """A group's label in its table: a month column's "2025-10" as "Oct 2025" (ordered by its key)."""
+    if key is None:
+        return "Not recorded"
+    return written_month(key) if kind == "month" else key
 
 
-def group_label(summary: Summary, row: dict):
+def group_label(summary: Summary, row: dict, column_types: Mapping[str, str]):
     """The group a row falls in for a summary: its label in the summary table."""
-    return _label(_group_key(summary, row))
+    return _label(_group_key(summary, row), column_types.get(summary.group_by or "", "text"))
 
 
 def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
@@ -108,7 +111,7 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
         kinds = {c["name"]: c["type"] for c in columns}
         table_rows = []
         for key in _group_order(summary, groups):
-            table_rows.append({"group": _label(key),
+            table_rows.append({"group": _label(key, column_types.get(summary.group_by or "", "text")),
                                **{m.name: _measure(m, groups[key]) for m in summary.measures}})
         if summary.group_by and len(groups) > 1:
             table_rows.append({"group": "Total", **{m.name: _measure(m, rows) for m in summary.measures}})

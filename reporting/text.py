@@ -16,6 +16,7 @@ REPLACEMENT = "\ufffd"
 # leniently): characters XML 1.0 (XLSX, PDF metadata) cannot hold.
 _UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"[\s\x00-\x1f\x7f]+")
+_YEAR_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 # English month abbreviations, not the locale's (%b): a report must not change with the server.
@@ -25,6 +26,22 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 def written_date(day: date) -> str:
     """A date as every table, header, e-mail and digest writes it: "1 Oct 2026" (no leading zero)."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def written_month(value: date | str) -> str:
+    """A calendar month as tables and charts write it: "Oct 2025", from a date in it or "2025-10"."""
+    month = year_month(value)
+    return f"{MONTHS[month.month - 1]} {month.year}"
+
+
+def year_month(value: date | str) -> date:
+    """The first day of a month given as a date in it or as "YYYY-MM" (a `month` column's value);
+    ValueError for anything else."""
+    if isinstance(value, date):
+        return value.replace(day=1)
+    if not _YEAR_MONTH.fullmatch(str(value)):
+        raise ValueError("not a month: expected YYYY-MM")
+    return date(int(str(value)[:4]), int(str(value)[5:7]), 1)
 
 
 def readable(text: str) -> str:

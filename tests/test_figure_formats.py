@@ -153,8 +153,8 @@ def test_cp_visits_by_month_and_team_are_worked_out_from_the_teams_counts_in_eve
         return {r["group"]: {k: fmt(r[k], kinds[k]) for k in kinds if k != "group"} for r in table["rows"]}
 
     by_month, by_team = summaries(spec, rows)
-    assert shown(by_month) == {"2026-08": {"pct": "64.3%", "within": "9", "visits": "14"},
-                               "2026-09": {"pct": "100.0%", "within": "5", "visits": "5"},
+    assert shown(by_month) == {"Aug 2026": {"pct": "64.3%", "within": "9", "visits": "14"},
+                               "Sep 2026": {"pct": "100.0%", "within": "5", "visits": "5"},
                                "Total": {"pct": "73.7%", "within": "14", "visits": "19"}}
     assert shown(by_team) == {"Team A": {"pct": "86.7%", "visits": "15"}, "Team B": {"pct": "25.0%", "visits": "4"},
                               "Total": {"pct": "73.7%", "visits": "19"}}
@@ -162,14 +162,14 @@ def test_cp_visits_by_month_and_team_are_worked_out_from_the_teams_counts_in_eve
 
     team_b = [r for r in rows if r["team_id"] == "B"]  # the copy's rows: the burst key's value
     by_month, _ = summaries(spec, team_b)
-    assert shown(by_month) == {"2026-08": {"pct": "25.0%", "within": "1", "visits": "4"},
-                               "2026-09": {"pct": "", "within": "0", "visits": "0"},
+    assert shown(by_month) == {"Aug 2026": {"pct": "25.0%", "within": "1", "visits": "4"},
+                               "Sep 2026": {"pct": "", "within": "0", "visits": "0"},
                                "Total": {"pct": "25.0%", "within": "1", "visits": "4"}}
     points = by_month["chart"]["points"]
     assert [(p["value"], p["display"]) for p in points] == [(25.0, "25.0%"), (None, "no figure")]
     assert line_summary(points, "% within 10 working days by month") == (
-        "% within 10 working days by month: 25.0% (2026-08), the only point with a figure. "
-        "No figure, not drawn: 2026-09.")
+        "% within 10 working days by month: 25.0% (Aug 2026), the only point with a figure. "
+        "No figure, not drawn: Sep 2026.")
 
 
 @pytest.mark.parametrize("report_id", ["cypds_u18_review_timescales", "cypds_18plus_reviews_compliance"])
@@ -208,3 +208,43 @@ def test_groups_come_in_natural_order_or_the_definitions_scale():
             for g in ("Good", "Inadequate", "Outstanding", "Requires Improvement")]
     table = next(t for t in summaries(audits, rows) if t["title"] == "Findings by audit grade")
     assert [r["group"] for r in table["rows"]] == ["Outstanding", "Good", "Requires Improvement", "Inadequate", "Total"]
+
+
+def test_a_month_is_written_as_its_name_and_year_and_kept_in_calendar_order(tmp_path: Path):
+    """A `month` column holds "YYYY-MM" (it sorts and groups as the month it names). Readers see
+    "Dec 2025", not "2025-12", in the table, the summary and the chart, ordered Nov 2025, Dec 2025,
+    Jan 2026 (across the year end); the CSV keeps "2025-12" and the workbook a real date (1 Dec
+    2025) shown as "Dec 2025". By month: Nov 1 + 2 = 3 cases, Dec 4, Jan 5."""
+    from datetime import datetime
+
+    import openpyxl
+
+    from reporting.extract import typed_value
+    from reporting.render.tabular import write_csv, write_xlsx
+
+    definition = tmp_path / "by_month.yml"
+    definition.write_text(
+        "id: by_month\ntitle: Cases by month (month kind test)\ndescription: Cases worked each calendar month.\n"
+        "cadence: monthly\nrecipients:\n  - {role: PERFORMANCE, scope: all}\ncolumns:\n"
+        "  - {name: month, label: Month, type: month}\n  - {name: cases, label: Cases, type: int}\n"
+        "summaries:\n  - title: Cases by month\n    group_by: month\n    chart: line\n"
+        "    measures:\n      - {name: cases, label: Cases, agg: sum, column: cases}\n", encoding="utf-8")
+    (tmp_path / "by_month.sql").write_text("select 1", encoding="utf-8")
+    spec = load_definition(definition).spec
+    rows = [{"month": typed_value(m, "month"), "cases": n}
+            for m, n in (("2026-01", 5), ("2025-12", 4), ("2025-11", 1), ("2025-11", 2))]
+    [table] = summaries(spec, rows)
+    assert [(r["group"], r["cases"]) for r in table["rows"]] == [
+        ("Nov 2025", 3), ("Dec 2025", 4), ("Jan 2026", 5), ("Total", 12)]
+    assert [p["label"] for p in table["chart"]["points"]] == ["Nov 2025", "Dec 2025", "Jan 2026"]
+    assert fmt("2025-12", "month") == "Dec 2025"
+
+    columns = [c.model_dump() for c in spec.columns]
+    write_csv(columns, rows, tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[1] == "2026-01,5"
+    write_xlsx(columns, rows, tmp_path / "out.xlsx", title="Cases by month", fixed_timestamp=datetime(2026, 1, 5))
+    cell = openpyxl.load_workbook(tmp_path / "out.xlsx").active.cell(row=2, column=1)
+    assert (cell.value.date().isoformat(), cell.number_format) == ("2026-01-01", "mmm yyyy")
+
+    with pytest.raises(ValueError, match="expected YYYY-MM"):
+        typed_value("2025-13", "month")

@@ -520,9 +520,9 @@ def test_child_protection_cp_visits_12_month_by_team(engine: Engine):
             for r in rows} == expected
     # By month, from the teams' rows: 100 x within / visits; a month without visits has no figure.
     by_month = {r["group"]: (r["pct"], r["within"], r["visits"]) for r in table}
-    assert by_month["2024-02"] == (50.0, 1, 2)
-    assert by_month["2024-03"] == (20.0, 1, 5)
-    assert by_month["2023-04"] == (None, 0, 0)
+    assert by_month["Feb 2024"] == (50.0, 1, 2)
+    assert by_month["Mar 2024"] == (20.0, 1, 5)
+    assert by_month["Apr 2023"] == (None, 0, 0)
     # Total: (1 + 1) / (2 + 5) = 2/7 = 28.57 -> 28.6
     assert by_month["Total"] == (28.6, 2, 7)
 

@@ -270,7 +270,7 @@ def _column_total(column, parts: tuple | None, rows: list[dict]):
 def _cell(value, kind: str) -> str:
     if value is None:
         return ""
-    if value == disclosure.SUPPRESSED or kind in ("text", "date", "datetime"):
+    if value == disclosure.SUPPRESSED or kind in ("text", "date", "datetime", "month"):
         return str(value)
     if kind == "int":
         return f"{int(value):,}"

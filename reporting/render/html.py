@@ -68,7 +68,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from reporting.errors import MIError
-from reporting.text import area_name, lower_first, written_date
+from reporting.text import area_name, lower_first, written_date, written_month
 
 from .listing import list_layout
 
@@ -79,7 +79,9 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 
 NUMERIC_KINDS = frozenset({"int", "decimal", "percent"})
 SUPPRESSED = "c"  # the DfE symbol for a suppressed count (reporting.disclosure)
-KINDS = NUMERIC_KINDS | {"text", "date", "datetime"}
+KINDS = NUMERIC_KINDS | {"text", "date", "datetime", "month"}
+# Kinds shown as calendar dates: they do not wrap and are set apart as dates in a table.
+DATE_KINDS = frozenset({"date", "datetime", "month"})
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
 
 
@@ -128,7 +130,7 @@ def fmt(value: object, kind: str = "text") -> str:
 
     :param value: raw value; ``None`` gives ``""``.
     :param kind: ``text``, ``date`` ("5 Oct 2026", as headers and e-mails write a date), ``datetime``
-        ("5 Oct 2026 14:30"), ``int`` ("12,345"), ``decimal`` ("1,234.5"),
+        ("5 Oct 2026 14:30"), ``month`` ("Oct 2026", from "2026-10"), ``int`` ("12,345"), ``decimal`` ("1,234.5"),
         ``percent`` ("87.5%", value on a 0-100 scale).
     :returns: display string (not yet HTML-escaped).
     """
@@ -141,6 +143,8 @@ def fmt(value: object, kind: str = "text") -> str:
     if kind == "datetime":
         t = as_datetime(value)
         return f"{written_date(t)} {t:%H:%M}"
+    if kind == "month":
+        return written_month(cast("dt.date | str", value))
     if kind == "int":
         return f"{round(float(value)):,}" if isinstance(value, float) else f"{int(cast('ConvertibleToInt', value)):,}"
     if kind == "decimal":
@@ -173,7 +177,7 @@ def cell_specs(columns: list[Mapping]) -> list[dict]:
         kind = col_kind(column)
         numeric = kind in NUMERIC_KINDS
         rag = column.get("rag")
-        css = "num" if numeric else ("date" if kind in ("date", "datetime") and not rag else "")
+        css = "num" if numeric else ("date" if kind in DATE_KINDS and not rag else "")
         specs.append({"name": column["name"], "kind": kind, "rag": rag, "numeric": numeric, "css": css})
     return specs
 
@@ -216,7 +220,7 @@ def column_widths(columns: list[Mapping], rows: list[Mapping]) -> list[float]:
         kind = col_kind(col)
         texts = [fmt(row[col["name"]], kind) for row in sample]
         label = str(col["label"])
-        if kind in NUMERIC_KINDS or kind in ("date", "datetime"):  # values do not wrap; headers do
+        if kind in NUMERIC_KINDS or kind in DATE_KINDS:  # values do not wrap; headers do
             low = high = max([*map(_chars, texts), *(_chars(w) for w in label.split())], default=0)
         else:
             low = max((_chars(w) for t in [label, *texts] for w in t.split()), default=0)

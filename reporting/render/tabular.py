@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from reporting.text import readable
+from reporting.text import readable, year_month
 
 from .html import as_date, as_datetime, col_kind, fmt
 
@@ -36,6 +36,7 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _EXCEL_FORMATS = {
     "date": "dd mmm yyyy",
     "datetime": "dd mmm yyyy hh:mm",
+    "month": "mmm yyyy",
     "int": "#,##0",
     "decimal": "#,##0.0",
     "percent": "0.0%",
@@ -84,6 +85,8 @@ def _csv_value(value: object, kind: str) -> str:
         return as_date(value).isoformat()
     if kind == "datetime":
         return as_datetime(value).isoformat(sep=" ")
+    if kind == "month":
+        return year_month(cast("dt.date | str", value)).isoformat()[:7]
     if isinstance(value, (int, float)):
         return str(value)
     return neutralised(str(value))
@@ -126,6 +129,8 @@ def _excel_value(value: object, kind: str) -> object:
         return as_date(value)
     if kind == "datetime":
         return as_datetime(value).replace(tzinfo=None)
+    if kind == "month":  # a real date (the month's first day), shown as "Oct 2026"
+        return year_month(cast("dt.date | str", value))
     if value == "c":  # a count suppressed by disclosure control stays the DfE symbol
         return value
     if kind == "percent":
