@@ -354,3 +354,31 @@ def test_a_list_with_no_red_records_is_not_flagged_in_red(definition, tmp_path):
         red.outputs["html"]).read_text(encoding="utf-8")
     assert '<p class="red-count none-red" role="note">None of the 6 records are red.</p>' in Path(
         calm.outputs["html"]).read_text(encoding="utf-8")
+
+
+def test_an_email_address_in_a_list_is_never_broken_across_lines(tmp_path):
+    """cp_lists_to_agencies, as its partners read it: the team contact is an address to copy, so it
+    stays on one line of its cell. Its column was sized from a character count that took "@", "m"
+    and "w" for average letters (the address below is 36.4 average lower-case letters wide in the
+    table's face, DejaVu Sans Condensed, not the 35.8 counted), and wrapped as "...example.or" / "g"."""
+    from reporting.definitions import load_catalogue
+
+    definition = load_catalogue().get("cp_lists_to_agencies")
+    address = "mason.mensah.w0000480@example.org"
+    blank = {c.name: None for c in definition.spec.columns}
+    chosen = [{**blank, "person_id": f"P00{n:05d}", "child_name": "Sofia Ahmed", "surname": "Ahmed",
+               "date_of_birth": date(2015, 3, 12), "plan_start": date(2026, 4, 28), "category": "Emotional abuse",
+               "on_list": 1, "is_new": int(n < 3), "new_flag": "New this week" if n < 3 else None,
+               "change": "Plan started" if n < 3 else None, "team_id": f"T{n % 2}",
+               "team_name": "GOSH Hospital Team 1" if n % 2 else "Family Intervention Team 1",
+               "team_contact": address if n % 2 else "ruby.evans.w0000119@example.org",
+               "worker_name": "Elijah Faulkner"} for n in range(12)]
+    chosen += [{**chosen[0], "person_id": "P0099999", "child_name": "Safiya Kowalski", "plan_end": date(2026, 10, 19),
+                "on_list": 0, "is_new": 0, "new_flag": None, "change": "Plan ended", "team_name": "Looked After "
+                "Children Team 2", "team_contact": "jade.uddin.w0000204@example.org"}]
+    result = render(definition, chosen, tmp_path / "archive", formats=("html", "pdf"))
+    text, html = pdf_text(result.outputs["pdf"]), html_text(result.outputs["html"])
+    # 6 rows on the list, 1 in the week's starts and ends (n = 1); the other address 6 + 2; the
+    # ended plan's, 1 (only in the week's table): the PDF shows each as often as the HTML, whole
+    for contact, shown in ((address, 7), ("ruby.evans.w0000119@example.org", 8), ("jade.uddin.w0000204@example.org", 1)):
+        assert html.count(contact) == text.count(contact) == shown, contact

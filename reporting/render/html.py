@@ -197,12 +197,21 @@ MIN_CHARS, MAX_CHARS = 3, 40
 PAGE_CHARS = 180  # lower-case characters of the condensed 8.5 pt table face across landscape A4
 RAG_TAG_CHARS = 7  # the " AMBER" tag beside a RAG cell's value
 CELL_PADDING_CHARS = 2.5
-_WIDE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789mw%")
+# Advance widths of the table's face (DejaVu Sans Condensed) in average lower-case letters,
+# measured from the font to the nearest 0.05 (Pillow, ImageFont.getlength); any other character
+# counts as one letter. An address is one unbreakable word: counting "@" and "m" as average
+# letters left it a column narrower than itself, and it wrapped mid-word.
+_WIDTHS = {ch: width for width, chars in (
+    (0.5, "'IJijl"), (0.55, " ,."), (0.6, "/:;\\f|"), (0.65, "-"), (0.7, "!()[]t"), (0.75, "r"), (0.8, '"'),
+    (0.9, "*_`s"), (0.95, "?z"), (1.05, "Pkvxy"), (1.1, "ETYaeo"), (1.15, "$0123456789KSbdghnpqu{}"),
+    (1.2, "ABVXZ"), (1.25, "CR"), (1.3, "U"), (1.35, "DHN"), (1.4, "&GOQ"), (1.45, "w"), (1.5, "#+<=>^~"),
+    (1.55, "M"), (1.7, "%"), (1.75, "Wm"), (1.8, "@"),
+) for ch in chars}
 
 
 def _chars(text: str) -> float:
-    """Width of `text` in lower-case characters: capitals and digits are about a fifth wider."""
-    return sum(1.25 if ch in _WIDE else 1.0 for ch in text)
+    """Width of `text` in average lower-case letters of the table's face."""
+    return sum(_WIDTHS.get(ch, 1.0) for ch in text)
 
 
 def column_widths(columns: list[Mapping], rows: list[Mapping]) -> list[float]:
