@@ -58,3 +58,25 @@ def test_a_period_of_cares_ending_is_named_as_ssda903_names_it():
                      "E7": "Transferred to residential care funded by adult social care",
                      "E17": "Aged 18 or over, stayed with current carers (staying put)",
                      "E4A": "Returned home as part of the care plan", "X9": "X9"}
+
+
+def test_placement_types_and_providers_are_named_as_the_dfe_names_them():
+    """SSDA903 placement type and provider codes, in words (the placements lists showed "U4", "PR1").
+    U4 is long-term fostering with carers who are not relatives or friends; S1 a residential school;
+    K2 a children's home; PR2 another local authority's provision; a code not listed stays as it is."""
+    import sqlite3
+
+    from reporting.extract import expand_text
+
+    def named(block, codes):
+        sql = expand_text("select {{ %s('c.code') }} from (select :code as code) c" % block, "test")
+        return {code: sqlite3.connect(":memory:").execute(sql, {"code": code}).fetchone()[0] for code in codes}
+
+    assert named("la_placement_type_name", ("U4", "U1", "S1", "K2", "P1", "Q9")) == {
+        "U4": "Foster care with other foster carers: long-term",
+        "U1": "Foster care with relatives or friends: long-term",
+        "S1": "Residential school", "K2": "Children's home",
+        "P1": "Placed with parents or others with parental responsibility", "Q9": "Q9"}
+    assert named("la_placement_provider_name", ("PR1", "PR2", "PR4")) == {
+        "PR1": "This authority's own provision", "PR2": "Another local authority's provision",
+        "PR4": "Private provision"}

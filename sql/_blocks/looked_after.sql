@@ -322,3 +322,52 @@ case {{ code }}
     else {{ code }}
 end
 {%- endmacro %}
+
+{#- A placement's type in words: the DfE's SSDA903 placement type codes, shortened where the DfE's
+    wording runs to a sentence (the adoption codes name the Acts); a code not listed stays as it is. -#}
+{% macro la_placement_type_name(code) -%}
+case {{ code }}
+    when 'A3' then 'Placed for adoption with consent, with current foster carers'
+    when 'A4' then 'Placed for adoption with consent, not with current foster carers'
+    when 'A5' then 'Placed for adoption under a placement order, with current foster carers'
+    when 'A6' then 'Placed for adoption under a placement order, not with current foster carers'
+    when 'H5' then 'Semi-independent living, not subject to children''s homes regulations'
+    when 'K1' then 'Secure children''s home'
+    when 'K2' then 'Children''s home'
+    when 'K3' then 'Registered supported accommodation'
+    when 'P1' then 'Placed with parents or others with parental responsibility'
+    when 'P2' then 'Independent living (flat, lodgings, bedsit, B&B or with friends)'
+    when 'P3' then 'Residential employment'
+    when 'R1' then 'Residential care home'
+    when 'R2' then 'NHS or health trust establishment (medical or nursing care)'
+    when 'R3' then 'Family centre or mother and baby unit'
+    when 'R5' then 'Young offender institution'
+    when 'S1' then 'Residential school'
+    when 'T0' then 'Temporary move'
+    when 'T1' then 'Temporary period in hospital'
+    when 'T2' then 'Temporary absence on holiday'
+    when 'T3' then 'Temporary accommodation while the foster carers are on holiday'
+    when 'T4' then 'Temporary accommodation of seven days or less'
+    when 'U1' then 'Foster care with relatives or friends: long-term'
+    when 'U2' then 'Foster care with relatives or friends who are approved adopters (fostering for adoption)'
+    when 'U3' then 'Foster care with relatives or friends: not long-term or fostering for adoption'
+    when 'U4' then 'Foster care with other foster carers: long-term'
+    when 'U5' then 'Foster care with other foster carers who are approved adopters (fostering for adoption)'
+    when 'U6' then 'Foster care with other foster carers: not long-term or fostering for adoption'
+    when 'Z1' then 'Other placement (listed for the DfE)'
+    else {{ code }}
+end
+{%- endmacro %}
+
+{#- Who provides a placement, in words: the DfE's SSDA903 placement provider codes. -#}
+{% macro la_placement_provider_name(code) -%}
+case {{ code }}
+    when 'PR0' then 'Parents or others with parental responsibility'
+    when 'PR1' then 'This authority''s own provision'
+    when 'PR2' then 'Another local authority''s provision'
+    when 'PR3' then 'Other public provision'
+    when 'PR4' then 'Private provision'
+    when 'PR5' then 'Voluntary or third sector provision'
+    else {{ code }}
+end
+{%- endmacro %}

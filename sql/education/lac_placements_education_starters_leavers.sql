@@ -40,7 +40,7 @@ select
     s.started,
     c.ceased,
     {{ la_ceased_reason_name('c.ceased_reason') }} as ceased_reason,
-    pl.clap_cla_placement_type as placement_type,
+    {{ la_placement_type_name('pl.clap_cla_placement_type') }} as placement_type,
     pl.clap_cla_placement_postcode as placement_postcode,
     (select max(pc.plch_checked_date) from ext_placement_checks pc
       where pc.plch_placement_id = l.placement_id and pc.plch_checked_date <= :period_end) as placement_checked,

@@ -26,8 +26,8 @@ final as (
         prof.prof_professional_name as worker_name,
         c.placement_id,
         c.placement_start,
-        c.placement_type,
-        c.provider,
+        {{ la_placement_type_name('c.placement_type') }} as placement_type,
+        {{ la_placement_provider_name('c.provider') }} as provider,
         case when p.placement_id is null then 'No care package recorded for the placement'
              else 'Care package does not cover the period end' end as issue
     from current_placements c
