@@ -69,7 +69,7 @@ def test_placement_types_and_providers_are_named_as_the_dfe_names_them():
     from reporting.extract import expand_text
 
     def named(block, codes):
-        sql = expand_text("select {{ %s('c.code') }} from (select :code as code) c" % block, "test")
+        sql = expand_text("select {{ " + block + "('c.code') }} from (select :code as code) c", "test")
         return {code: sqlite3.connect(":memory:").execute(sql, {"code": code}).fetchone()[0] for code in codes}
 
     assert named("la_placement_type_name", ("U4", "U1", "S1", "K2", "P1", "Q9")) == {

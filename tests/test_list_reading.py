@@ -380,5 +380,6 @@ def test_an_email_address_in_a_list_is_never_broken_across_lines(tmp_path):
     text, html = pdf_text(result.outputs["pdf"]), html_text(result.outputs["html"])
     # 6 rows on the list, 1 in the week's starts and ends (n = 1); the other address 6 + 2; the
     # ended plan's, 1 (only in the week's table): the PDF shows each as often as the HTML, whole
-    for contact, shown in ((address, 7), ("ruby.evans.w0000119@example.org", 8), ("jade.uddin.w0000204@example.org", 1)):
+    for contact, shown in ((address, 7), ("ruby.evans.w0000119@example.org", 8),
+                           ("jade.uddin.w0000204@example.org", 1)):
         assert html.count(contact) == text.count(contact) == shown, contact
