@@ -189,6 +189,11 @@ class Definition(Strict):
     empty_means: str | None = Field(None, description="What an empty list means for this report, said in "
                                     "its notice instead of 'there were no cases to list': e.g. a sample that "
                                     "is drawn only in the audit timetable's months.")
+    rows_are: Literal["records", "figures"] = Field(
+        "records", description="figures: each row is a figure (a table of counts such as the police's monthly "
+        "CP figures), not a record of a child, case or worker. The table is headed Figures and counts no "
+        "records, it is not compared with the last period's list, and with no summary the e-mail's headline "
+        "is its first rows.")
     figures_cover: Cover = Field("period", description="What the rows (and the e-mail's headline figures) "
                                  "cover, named with its own dates: the reporting period, the position at its "
                                  "end, the 12 months or financial year to its end, or the 7/14 days after it.")

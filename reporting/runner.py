@@ -31,7 +31,7 @@ from reporting.quality.gate import Findings
 from reporting.render import atomic_write_bytes, render_html, render_pdf_bytes, write_csv, write_xlsx
 from reporting.render.burst import BurstError, Part, batches, burst_pdfs
 from reporting.schedules.periods import Period
-from reporting.summaries import headline
+from reporting.summaries import first_figures, headline
 from reporting.text import written_date
 
 
@@ -151,6 +151,7 @@ def _render_steps(definition: ReportDefinition, extract: Extract, period: Period
         "report": {"id": spec.id, "title": spec.title, "description": spec.description,
                    "classification": CLASSIFICATION[spec.sensitivity], "standard": spec.standard,
                    "counting_note": spec.counting_note, "empty_means": spec.empty_means,
+                   "rows_are": spec.rows_are,
                    # said only when it is not simply the reporting period above it
                    "figures_cover": None if spec.figures_cover == "period" else describe(spec.figures_cover, period)},
         "period": {"start": period.start, "end": period.end, "as_at": as_at},
@@ -166,7 +167,9 @@ def _render_steps(definition: ReportDefinition, extract: Extract, period: Period
         "has_workbook": "xlsx" in formats,  # an overview's notes point to its Trend sheet only when there is one
     }
     sheets: list[tuple[str, list[dict], list[dict]]] = []  # the XLSX's sheets before the rows' own
-    figures = headline(table_summaries, len(rows), changes)  # the e-mail's; an overview's are its indicators'
+    # the e-mail's; an overview's are its indicators'
+    figures = headline(table_summaries, len(rows), changes,
+                       first_figures(spec, rows) if spec.rows_are == "figures" else None)
     if spec.indicators:  # an overview: tiles, trends and benchmarks from the indicator library
         from reporting.indicators.overview import overview_context
 

@@ -69,8 +69,9 @@ class Comparison:
 
 
 def applies(spec: Definition) -> bool:
-    """A row-level list: not an aggregate report (its rows are published figures) nor an overview."""
-    return spec.sensitivity != "aggregate" and not spec.indicators
+    """A row-level list: not an aggregate report (its rows are published figures), a table of figures
+    (`rows_are: figures`) nor an overview."""
+    return spec.sensitivity != "aggregate" and spec.rows_are == "records" and not spec.indicators
 
 
 def key_column(spec: Definition) -> str:

@@ -158,12 +158,38 @@ def _shown(value, kind: str) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
-def headline(tables: list[dict], rows: int, changes: dict | None = None) -> list[tuple[str, str]]:
+def headline(tables: list[dict], rows: int, changes: dict | None = None,
+             first_figures: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """The e-mail's headline figures, as (label, value) pairs: the first summary table's Total row,
-    else "Records in the list"; then, for a list compared with the previous period's (`since_last`
-    counts), what is new, resolved and still overdue since then. Kept in the manifest, so delivery
-    sends what render published."""
-    return _figures(tables, rows) + _since_last(changes)
+    else a table of figures' first rows (`first_figures`), else "Records in the list"; then, for a list
+    compared with the previous period's (`since_last` counts), what is new, resolved and still overdue
+    since then. Kept in the manifest, so delivery sends what render published."""
+    figures = _figures(tables, rows)
+    if first_figures is not None and figures == _records_in_the_list(rows):
+        figures = first_figures
+    return figures + _since_last(changes)
+
+
+HEADLINE_FIGURES = 3  # a table of figures' rows its e-mail quotes
+
+
+def first_figures(spec: Definition, rows: list[dict], limit: int = HEADLINE_FIGURES) -> list[tuple[str, str]]:
+    """A table of figures' (`rows_are: figures`) first rows as headline figures: each named by its
+    unique text column (else its first shown text column) with its first shown number, e.g.
+    ("Children on a CP plan at month end", "179")."""
+    if not rows:
+        return []
+    shown = [c for c in spec.columns if not c.hidden and c.name in rows[0]]  # a partner's copy has fewer
+    texts = [c for c in shown if c.type == "text"]
+    names = next((c for c in texts if c.checks is not None and c.checks.unique), texts[0] if texts else None)
+    number = next((c for c in shown if c.type in ("int", "decimal", "percent")), None)
+    if names is None or number is None:
+        return []
+    return [(str(r[names.name]), _fmt(r[number.name], number.type)) for r in rows[:limit]]
+
+
+def _records_in_the_list(rows: int) -> list[tuple[str, str]]:
+    return [("Records in the list", f"{rows:,}")]  # as the PDF counts them ("12 records")
 
 
 def _figures(tables: list[dict], rows: int) -> list[tuple[str, str]]:
@@ -174,7 +200,7 @@ def _figures(tables: list[dict], rows: int) -> list[tuple[str, str]]:
             total = table["rows"][0]
         if total is not None:
             return [(c["label"], _fmt(total[c["name"]], c["type"])) for c in table["columns"][1:]]
-    return [("Records in the list", f"{rows:,}")]  # as the PDF counts them ("12 records")
+    return _records_in_the_list(rows)
 
 
 TOP_OVERDUE = 5  # red records a digest lists for its reader to act on first

@@ -182,6 +182,32 @@ def test_an_aggregate_report_is_not_compared(tmp_path):
     assert not since_last.applies(spec)
 
 
+def test_a_table_of_figures_is_headed_figures_counts_no_records_and_is_not_compared(tmp_path, monkeypatch):
+    """The police's monthly CP figures (cait_monthly_cp_figures, rows_are: figures) are eleven figures,
+    not eleven records: its table was headed "Records", captioned "...: 11 records", said "No earlier
+    list to compare with" and its e-mail's headline was "Records in the list: 11". Two months rendered
+    into one archive: the second is not compared with the first, and the e-mail quotes the first three
+    figures as they are in the rows (179, 20, 26)."""
+    from reporting.definitions import load_catalogue
+
+    monkeypatch.delenv("MI_ROW_KEY_SECRET", raising=False)
+    definition = load_catalogue().get("cait_monthly_cp_figures")
+    figures = [("Child protection plans", "Children on a CP plan at month end", 179, None),
+               ("Child protection plans", "CP plans started", 20, 222),
+               ("Child protection plans", "CP plans ended", 26, 190),
+               ("Enquiries and conferences", "Section 47 enquiries started", 35, 436)]
+    chosen = [{"sort_order": n, "section": section, "figure": figure, "this_period": month, "last_12_months": year}
+              for n, (section, figure, month, year) in enumerate(figures, start=1)]
+    render(definition, Period(date(2026, 8, 1), date(2026, 8, 31)), chosen, tmp_path)
+    manifest, page = render(definition, Period(date(2026, 9, 1), date(2026, 9, 30)), chosen, tmp_path)
+    text = " ".join(re.sub(r"<style.*?</style>|<[^>]+>", " ", page, flags=re.S).split())  # what a reader sees
+    assert '<h2 id="records-heading">Figures</h2>' in page and ">Records<" not in page
+    assert "records" not in text.lower() and "earlier list" not in text
+    assert manifest["since_last"] is None
+    assert manifest["headline"] == [["Children on a CP plan at month end", "179"], ["CP plans started", "20"],
+                                    ["CP plans ended", "26"]]
+
+
 def test_the_headline_adds_the_counts_only_when_there_was_a_list_to_compare_with():
     table = {"columns": [{"name": "group", "label": "", "type": "text"},
                          {"name": "due", "label": "Visits due", "type": "int"}],
