@@ -50,7 +50,7 @@ def _write_broken(root: Path, name: str, mutate) -> Path:
          "recipients[LAC_TM]", "unknown recipient role 'LAC_TM' (did you mean TM?); expected one of "
                                "config/roles.yml: ADULT_SOCIAL_WORK, "),
         ("type_typo", lambda t: t.replace("type: date}", "type: dat}", 1), "columns[plan_start].type",
-         "Input should be 'text', 'int', 'decimal', 'percent', 'date' or 'datetime'"),
+         "Input should be 'text', 'int', 'decimal', 'percent', 'date', 'datetime' or 'month'"),
         ("misspelt_field", lambda t: t.replace("burst_label:", "burst_lable:"), "burst_lable",
          "unknown field (did you mean burst_label?)"),
     ],
