@@ -109,6 +109,20 @@ def test_line_chart_writes_each_point_and_says_how_it_moved():
     assert "Seen (%)" in texts(percent)
 
 
+def test_a_line_breaks_at_a_month_without_a_figure_instead_of_joining_across_it():
+    """Jan 10, Feb no figure (no visits), Mar 12, Apr 14: three markers and one stretch of line,
+    Mar to Apr. Drawn before as a line from Jan straight to Mar, which showed a figure for February."""
+    points = [{"label": "Jan 2026", "value": 10, "display": "10"},
+              {"label": "Feb 2026", "value": None, "display": "no figure"},
+              {"label": "Mar 2026", "value": 12, "display": "12"}, {"label": "Apr 2026", "value": 14, "display": "14"}]
+    svg = line_svg(points, "Visits by month", "Visits", "chart-9", "int")
+    line = re.search(r'<g id="chart-9-points">\s*<path d="([^"]*)"', svg).group(1)
+    assert line.count("M") == 2 and line.count("L") == 1  # Jan alone, then Mar to Apr
+    group = svg.split('<g id="chart-9-points">')[1].split("</g>\n   </g>")[0]
+    assert group.count("<use ") == 3  # a marker on each month with a figure
+    assert "no figure" in texts(svg)
+
+
 def test_small_counts_have_whole_number_ticks_and_ties_are_all_named():
     """A count axis up to 2 once read 0.00, 0.25 ... 2.00 children; a chart sentence named one of
     three teams at 0 as "lowest"."""

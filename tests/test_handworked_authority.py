@@ -499,7 +499,8 @@ def test_child_protection_cp_visits_12_month_by_team(engine: Engine):
     #   CP29 (1 Mar 2022 - 29 Feb 2024) Apr-Jan; CP20 (30 Nov) Nov-Mar; CP21 (15 Dec), CP23 (5 Dec)
     #   Dec-Mar; CP24b, CP25, CP26, CP27 (March starts) Mar.
     #   FIT: Apr-Jun 3, Jul-Oct 2, Nov 3, Dec-Jan 5, Feb 4 (CP29 ended 29 Feb), Mar 8.
-    #   CP28 (28 Feb 2022 - 28 Feb 2024) has no allocation: 'No allocated team' 1 child, Apr-Jan.
+    #   CP28 (28 Feb 2022 - 28 Feb 2024) has no allocation: 'No allocated team' 1 child, Apr-Jan,
+    #   and 0 in Feb and Mar: each team has a row for every one of the 12 months.
     # Visits (child seen), within 10 working days of the visit before on the plan or its start:
     #   February: C29 Fri 16 Feb (plan start 1 Mar 2022: no), Tue 27 Feb (19-23 = 5, 26, 27 = 7:
     #   yes). C29's case closed on 29 Feb, so no team held it at the month end; W1 (FIT) held it on
@@ -513,7 +514,8 @@ def test_child_protection_cp_visits_12_month_by_team(engine: Engine):
     fit_children = dict(zip(months, [3, 3, 3, 2, 2, 2, 2, 3, 5, 5, 4, 8], strict=True))
     fit_visits = {"2024-02": (2, 1), "2024-03": (5, 1)}
     expected = {("Family Intervention Team", m): (fit_children[m], *fit_visits.get(m, (0, 0))) for m in months}
-    expected |= {("No allocated team", m): (1, 0, 0) for m in months[:10]}
+    # CP28's row in Feb and Mar too (no child, no visit): a team has a row for every month
+    expected |= {("No allocated team", m): (int(m in months[:10]), 0, 0) for m in months}
     expected |= {("All teams", m): (fit_children[m] + (m in months[:10]), *fit_visits.get(m, (0, 0)))
                  for m in months}
     assert {(r["team_name"], r["month"]): (r["children_on_plan"], r["visits"], r["visits_within_standard"])

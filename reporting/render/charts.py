@@ -10,6 +10,7 @@ The summary table under each chart is its data as a table.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Mapping, Sequence
 
@@ -66,15 +67,17 @@ def bar_svg(series: Sequence[Mapping], title: str, axis: str, chart_id: str, kin
 
 
 def line_svg(points: Sequence[Mapping], title: str, axis: str, chart_id: str, kind: str = "int") -> str:
-    """A line through the points in order, each marked and written above; a withheld point is not
-    drawn (the line joins its neighbours) and its `c` sits on the axis."""
+    """A line through the points in order, each marked and written above. A point without a figure
+    (withheld, `c`, or none to work out) is not drawn and its word sits on the axis; the line breaks
+    there rather than join its neighbours, which would draw a figure for the month between them."""
     labels = [_wrapped(p["label"], LINE_LABEL_CHARACTERS) for p in points]
 
     def draw(figure) -> None:
         axes = figure.add_subplot()
         shown = [(i, p["value"]) for i, p in enumerate(points) if p["value"] is not None]
-        line = axes.plot([i for i, _ in shown], [v for _, v in shown], color=BLUE, linewidth=1.8, marker="o",
-                         markersize=3.5)[0]
+        # NaN, not a dropped point: matplotlib ends the line at it and starts again after it
+        line = axes.plot(range(len(points)), [math.nan if p["value"] is None else p["value"] for p in points],
+                         color=BLUE, linewidth=1.8, marker="o", markersize=3.5)[0]
         line.set_gid("points")  # one marker a plotted point
         for i, p in enumerate(points):
             at = 0 if p["value"] is None else p["value"]

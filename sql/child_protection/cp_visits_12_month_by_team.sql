@@ -113,10 +113,16 @@ team_children as (
     group by mo.month_index, ma.team_id
 ),
 
-team_months as (
-    select mo.month_index, mo.month, tc.team_id from months mo join team_children tc on tc.month_index = mo.month_index
+-- every team with a child on a plan or a visit in the 12 months gets a row for each of the 12
+-- months, so a team's copy shows a month without visits as such (no figure), not leave it out
+window_teams as (
+    select tc.team_id from team_children tc
     union
-    select tv.month_index, tv.month, tv.team_id from team_visits tv
+    select tv.team_id from team_visits tv
+),
+
+team_months as (
+    select mo.month_index, mo.month, wt.team_id from months mo cross join window_teams wt
 ),
 
 per_team as (
