@@ -313,6 +313,23 @@ def test_changed_content_is_sent_as_a_correction_and_empty_slices_are_not_sent(s
 
 # ---- partners ------------------------------------------------------------------------------------
 @SEED
+def test_the_named_list_of_disabled_17_year_olds_goes_to_one_nhs_partner_not_every_one(seeded_sqlite_url,
+                                                                                       catalogue):
+    """cypds_transition_plans_age_17 (the schedule: CYPDS managers, adults' social work, NHS) went to
+    every partner answering to NHS: three hospitals' safeguarding teams, the Tavistock and the LAC
+    health team had the names of disabled 17-year-olds whose care none of them plans. NHS is now the
+    designated clinical officer for SEND alone, and no other report is sent to it."""
+    from reporting.delivery.recipients import resolve
+
+    engine = create_engine(seeded_sqlite_url)
+    people = resolve(catalogue.get("cypds_transition_plans_age_17").spec, engine, date(2026, 10, 26))
+    engine.dispose()
+    assert sorted(p.key for p in people if p.kind == "partner") == ["adult_social_work", "nhs_send_dco"]
+    assert [i for i, r in catalogue.reports.items() if any(x.role == "NHS" for x in r.spec.recipients)] == [
+        "cypds_transition_plans_age_17"]
+
+
+@SEED
 def test_partner_gets_only_partner_columns_as_encrypted_pdf_and_password_separately(seeded_sqlite_url, catalogue,
                                                                                     env):
     from pypdf import PdfReader

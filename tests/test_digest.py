@@ -150,7 +150,7 @@ def test_each_recipient_gets_one_email_with_each_reports_headline_and_pdf_and_xl
             text = found[spec.title]
             recorded = manifest(env, report_id, period)
             # its own headline, naming its own period (or the window its figures count over)
-            assert f"Period: {period_text(period)}" in text and "Covers: the whole report" in text
+            assert f"Period: {period_text(period)}" in text and "For: the whole report" in text
             if spec.figures_cover != "period":  # counted over the 12 months to the period end
                 start = period.end.replace(year=period.end.year - 1) + timedelta(days=1)
                 assert f"Figures for the 12 months {written(start)} to {written(period.end)}:" in text

@@ -108,14 +108,15 @@ def build(content: Content) -> EmailMessage:
     return message
 
 
-def covers(slice_label: str) -> str:
-    """What a recipient's copy covers, as its e-mail says it: "Covers: Family Intervention Team 1", or
-    "Covers: the whole report" (the copy's label is "whole report", as Airflow names its task)."""
+def copy_for(slice_label: str) -> str:
+    """Whose copy it is, as its e-mail says it: "For: Family Intervention Team 1", "For: Royal Free
+    Hospital safeguarding team" (a partner's copy, which may carry the whole authority's figures),
+    or "For: the whole report" (the copy's label is "whole report", as Airflow names its task)."""
     return "the whole report" if slice_label == "whole report" else slice_label
 
 
 def _text(content: Content, small: list[Attachment], large: list[Attachment]) -> str:
-    lines = [f"{content.title}", f"Period: {period_text(content.period)}", f"Covers: {covers(content.slice_label)}", ""]
+    lines = [f"{content.title}", f"Period: {period_text(content.period)}", f"For: {copy_for(content.slice_label)}", ""]
     if content.correction:
         lines += ["This is a CORRECTION: it replaces the version sent earlier for this period.", ""]
     if content.figures_cover:
@@ -137,7 +138,7 @@ def _html(content: Content, small: list[Attachment], large: list[Attachment]) ->
     figures = "".join(f"<tr><th scope='row' style='text-align:left'>{e(label)}</th><td>{e(value)}</td></tr>"
                       for label, value in content.figures)
     parts = [f"<h1>{e(content.title)}</h1>",
-             f"<p>Period: {e(period_text(content.period))}<br>Covers: {e(covers(content.slice_label))}</p>"]
+             f"<p>Period: {e(period_text(content.period))}<br>For: {e(copy_for(content.slice_label))}</p>"]
     if content.correction:
         parts.append("<p><strong>Correction:</strong> this replaces the version sent earlier for this period.</p>")
     if content.figures_cover:
@@ -227,7 +228,7 @@ def _digest_text(digest: Digest, parts) -> str:
     for number, (section, small, large) in enumerate(parts, 1):
         prefix = "CORRECTION: " if section.correction else ""
         lines += [f"{number}. {prefix}{section.title}", f"Period: {period_text(section.period)}",
-                  f"Covers: {covers(section.slice_label)}"]
+                  f"For: {copy_for(section.slice_label)}"]
         if section.correction:
             lines += ["This replaces the version sent earlier for this period."]
         if section.figures_cover:
@@ -268,7 +269,7 @@ def _digest_html(digest: Digest, parts) -> str:
     for section, small, large in parts:
         prefix = "<strong>CORRECTION:</strong> " if section.correction else ""
         body.append(f"<h2>{prefix}{e(section.title)}</h2>"
-                    f"<p>Period: {e(period_text(section.period))}<br>Covers: {e(covers(section.slice_label))}</p>")
+                    f"<p>Period: {e(period_text(section.period))}<br>For: {e(copy_for(section.slice_label))}</p>")
         if section.correction:
             body.append("<p>This replaces the version sent earlier for this period.</p>")
         if section.figures_cover:

@@ -283,7 +283,7 @@ def headline(page: dict) -> list[tuple[str, str]]:
     if page["targets"]["lines"]:
         first = page["targets"]["lines"][0]
         # whose figure it is: a team's copy of an overview carries the authority's (or a service's)
-        # figures, and "74.7% (red)" under "Covers: GOSH Hospital Team 1" read as the team's own
+        # figures, and "74.7% (red)" under "For: GOSH Hospital Team 1" read as the team's own
         figures.append(("Furthest from target", f"{first['title']} ({lower_first(first['population'])}): "
                                                 f"{first['value']} against {first['target']} "
                                                 f"({first['rag'] or 'not rated'})"))
