@@ -263,3 +263,37 @@ def test_a_template_that_lists_fewer_rows_than_it_extracted_counts_its_own_list(
     assert "12 records (first 5 shown)" in text
     assert "Showing the first 5 of 12 records." in text and "7 further records are in the spreadsheet." in text
     assert "of 15 records" not in text
+
+
+@pytest.mark.xdist_group("sqlite_seed")
+def test_every_red_record_an_email_names_is_in_the_pdf_it_attaches(seeded_sqlite_url):
+    """The digest names the first five red records of a list for its reader to act on first
+    (`summaries.top_overdue`, in the list's order); the PDF shows the list's first 100 rows. So the
+    first five red rows must be among them. rcpc_next_review_timeliness sorted 'Not yet due' before
+    'Held late': its PDF showed 100 green rows and its e-mail named five red reviews the PDF left
+    to the spreadsheet. cp_plan_durations put its one red plan (ended after two years) at row 180.
+    Every report of the camden seed, each for its latest complete period at 26 Oct 2026."""
+    from sqlalchemy import create_engine
+
+    from reporting import since_last
+    from reporting.definitions import load_catalogue
+    from reporting.extract import run_extract
+    from reporting.runner import pdf_row_cap
+    from reporting.schedules.periods import latest_complete_period
+    from reporting.summaries import TOP_OVERDUE
+
+    engine = create_engine(seeded_sqlite_url)
+    named_not_shown = {}
+    for report_id, definition in load_catalogue().reports.items():
+        spec = definition.spec
+        rag, cap = since_last.rag_column(spec), pdf_row_cap(spec, ["pdf", "csv", "xlsx"])
+        if rag is None or not cap or not since_last.applies(spec):
+            continue
+        period = latest_complete_period(spec.cadence, date(2026, 10, 26))
+        rows = since_last.listed(spec, run_extract(definition, engine, period_start=period.start,
+                                                   period_end=period.end, as_at=period.end).rows)
+        named = [i for i, r in enumerate(rows) if r[rag] == "red"][:TOP_OVERDUE]
+        if any(i >= cap for i in named):
+            named_not_shown[report_id] = named
+    engine.dispose()
+    assert named_not_shown == {}

@@ -73,4 +73,6 @@ final as (
 )
 
 select * from final
-order by is_overdue desc, due_date desc, conference_type, conference_id
+-- overdue, then the rest of the red (held late), amber, green: the PDF's first rows hold the exceptions
+order by is_overdue desc, case status_rag when 'red' then 0 when 'amber' then 1 else 2 end, due_date desc,
+    conference_type, conference_id

@@ -59,4 +59,6 @@ final as (
 )
 
 select * from final
-order by is_open desc, duration_days desc, cp_plan_id
+-- red and amber plans first (a plan of two years or more that ended in the month too)
+order by case duration_rag when 'red' then 0 when 'amber' then 1 else 2 end, is_open desc, duration_days desc,
+    cp_plan_id

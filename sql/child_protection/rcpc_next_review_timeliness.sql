@@ -63,7 +63,8 @@ final as (
         case when b.status in ('Held on time', 'Held late') then 1 else 0 end as is_held,
         case when b.status = 'Held late' then 1 else 0 end as is_held_late,
         case when b.status = 'Overdue' then 1 else 0 end as is_overdue,
-        case b.status when 'Overdue' then 1 when 'Not yet due' then 2 when 'Held late' then 3 else 4 end as sort_order
+        -- red first (overdue, then held late), so the PDF's first 100 rows hold what the e-mail names
+        case b.status when 'Overdue' then 1 when 'Held late' then 2 when 'Not yet due' then 3 else 4 end as sort_order
     from base b
     join ssd_person per on per.pers_person_id = b.person_id
     left join {{ allocation_at(':as_at') }} a on a.person_id = b.person_id

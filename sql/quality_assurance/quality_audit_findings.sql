@@ -32,4 +32,6 @@ final as (
 )
 
 select * from final
-order by practice_area, judgement, audit_id, finding_id
+-- findings of inadequate audits first, then requires improvement: the PDF's first rows hold them
+order by case grade_rag when 'red' then 0 when 'amber' then 1 else 2 end, practice_area, judgement, audit_id,
+    finding_id
