@@ -383,3 +383,23 @@ def test_an_email_address_in_a_list_is_never_broken_across_lines(tmp_path):
     for contact, shown in ((address, 7), ("ruby.evans.w0000119@example.org", 8),
                            ("jade.uddin.w0000204@example.org", 1)):
         assert html.count(contact) == text.count(contact) == shown, contact
+
+
+@pytest.mark.xdist_group("sqlite_seed")
+@pytest.mark.parametrize("report_id", ["strategy_discussions_incomplete", "cp_visits_due_next_week",
+                                       "cait_monthly_cp_figures", "workforce_profile"])
+def test_no_pdf_ends_on_a_page_holding_only_the_handling_note(report_id, seeded_sqlite_url, tmp_path, monkeypatch):
+    """These four PDFs of the camden seed (26 Oct 2026) ended on a page whose only text, under the
+    running header, was "Handling: OFFICIAL-SENSITIVE. Contains information about children...".
+    The last notes now stay together: that page also carries the report reference at least."""
+    from typer.testing import CliRunner
+
+    from reporting.cli.main import app
+
+    monkeypatch.setenv("MI_CASEDB_URL", seeded_sqlite_url)
+    result = CliRunner().invoke(app, ["reports", "render", report_id, "--as-at", "2026-10-26",
+                                      "--out", str(tmp_path), "--format", "pdf,csv"])
+    assert result.exit_code == 0, result.output
+    [pdf] = tmp_path.glob(f"{report_id}/*/{report_id}.pdf")
+    last = " ".join(PdfReader(pdf).pages[-1].extract_text().split())
+    assert "Handling" in last and "Report reference" in last, last
