@@ -123,6 +123,18 @@ def test_a_line_breaks_at_a_month_without_a_figure_instead_of_joining_across_it(
     assert "no figure" in texts(svg)
 
 
+def test_counts_that_are_all_zero_have_an_axis_of_whole_numbers():
+    """The MASH team's copy of front_door_monthly: one team, 0 open cases; its bar chart's axis read
+    0.000, 0.006 ... 0.054 for a count of cases. Now 0 to 1 in whole numbers; a line of zeros too."""
+    bars = bar_svg([{"label": "MASH and Contact Service 1", "value": 0, "display": "0"}], "Open cases by team",
+                   "Open cases", "chart-z", "int")
+    line = line_svg([{"label": "Sep 2026", "value": 0, "display": "0"}, {"label": "Oct 2026", "value": 0,
+                                                                          "display": "0"}], "Cases", "Cases", "chart-y")
+    for svg in (bars, line):
+        ticks = [w for w in texts(svg) if re.fullmatch(r"[\d.,]+", w)]
+        assert ticks and all(re.fullmatch(r"\d+", w) for w in ticks), ticks
+
+
 def test_small_counts_have_whole_number_ticks_and_ties_are_all_named():
     """A count axis up to 2 once read 0.00, 0.25 ... 2.00 children; a chart sentence named one of
     three teams at 0 as "lowest"."""

@@ -57,6 +57,8 @@ def bar_svg(series: Sequence[Mapping], title: str, axis: str, chart_id: str, kin
         if kind == "int":  # a count has no 0.25 of a child: whole-number ticks only
             axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlim(left=0)
+        if kind == "int" and axes.get_xlim()[1] < 1:  # every count 0: an axis to 1, not 0.000 to 0.054
+            axes.set_xlim(0, 1)
         axes.tick_params(axis="y", length=0)
         axes.grid(axis="x", color="#dddddd", linewidth=0.6)
         axes.set_axisbelow(True)
@@ -91,6 +93,8 @@ def line_svg(points: Sequence[Mapping], title: str, axis: str, chart_id: str, ki
             axes.set_xticks(range(len(points)), labels)
         axes.set_xlim(-0.5, len(points) - 0.5)
         axes.set_ylim(bottom=min([0.0, *(v for _, v in shown)]))
+        if kind == "int" and axes.get_ylim()[1] < 1:  # every count 0 (or none): an axis to 1
+            axes.set_ylim(top=1)
         axes.set_ylabel(_axis(axis, kind))
         if kind == "int":
             axes.yaxis.set_major_locator(MaxNLocator(integer=True))
