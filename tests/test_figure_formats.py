@@ -188,7 +188,7 @@ def test_reviews_held_on_time_are_a_share_of_the_months_reviews_not_of_the_backl
     rows = ([review(1, 1, 0)] * 4 + [review(1, 0, 0)] * 2 + [review(1, 0, 1)] + [review(0, 0, 1)] * 3)
     [table] = summaries(spec, rows)
     assert dict(headline([table], len(rows))) == {
-        "Due this month": "7", "% of those due this month held on time": "57.1%", "Overdue at month end": "4"}
+        "Due in the month": "7", "% of those due in the month held on time": "57.1%", "Overdue at month end": "4"}
 
 
 def test_groups_come_in_natural_order_or_the_definitions_scale():
