@@ -80,3 +80,23 @@ def test_placement_types_and_providers_are_named_as_the_dfe_names_them():
     assert named("la_placement_provider_name", ("PR1", "PR2", "PR4")) == {
         "PR1": "This authority's own provision", "PR2": "Another local authority's provision",
         "PR4": "Private provision"}
+
+
+def test_care_leavers_codes_are_named_as_the_dfe_names_them():
+    """The OC3 cohort list showed "REFU", "T", "G5" with no key. SSDA903: REFU the young person
+    refuses contact; accommodation T (T1 or T2, the digit its suitability) a foyer; activity G5
+    not in education, employment or training for other reasons; F4 a full-time apprenticeship."""
+    import sqlite3
+
+    from reporting.extract import expand_text
+
+    def named(block, code):
+        sql = expand_text("select {{ " + block + "('c.code') }} from (select :code as code) c", "test")
+        return sqlite3.connect(":memory:").execute(sql, {"code": code}).fetchone()[0]
+
+    assert named("cl_in_touch_name", "REFU") == "Refuses contact"
+    assert named("cl_accommodation_name", "T") == named("cl_accommodation_name", "T2") == (
+        "Foyer or similar supported accommodation")
+    assert named("cl_accommodation_name", "Z1") == "With former foster carers"
+    assert named("cl_activity_name", "G5") == "NEET: other circumstances"
+    assert named("cl_activity_name", "F4") == "Full-time apprenticeship"

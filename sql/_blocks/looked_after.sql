@@ -371,3 +371,62 @@ case {{ code }}
     else {{ code }}
 end
 {%- endmacro %}
+
+{#- Whether a care leaver is in touch, in words: the DfE's SSDA903 OC3 codes, as the two blocks
+    after it name accommodation and activity; the DfE's words, shortened; a code not listed stays
+    as it is. -#}
+{% macro cl_in_touch_name(code) -%}
+case {{ code }}
+    when 'YES' then 'In touch'
+    when 'NO' then 'Not in touch'
+    when 'DIED' then 'Died'
+    when 'REFU' then 'Refuses contact'
+    when 'NREQ' then 'No longer needs services'
+    when 'RHOM' then 'Returned home for 6 months or more'
+    else {{ code }}
+end
+{%- endmacro %}
+
+{#- A care leaver's accommodation type in words, from its SSDA903 letter (T1, T2: a foyer). -#}
+{% macro cl_accommodation_name(code) -%}
+case substr({{ code }}, 1, 1)
+    when 'B' then 'With parents or relatives'
+    when 'C' then 'Community home or other residential care'
+    when 'D' then 'Semi-independent, transitional accommodation'
+    when 'E' then 'Supported lodgings'
+    when 'G' then 'Gone abroad'
+    when 'H' then 'Deported'
+    when 'K' then 'Ordinary lodgings, without support'
+    when 'R' then 'Residence not known'
+    when 'S' then 'No fixed abode or homeless'
+    when 'T' then 'Foyer or similar supported accommodation'
+    when 'U' then 'Independent living'
+    when 'V' then 'Emergency accommodation'
+    when 'W' then 'Bed and breakfast'
+    when 'X' then 'In custody'
+    when 'Y' then 'Other accommodation'
+    when 'Z' then 'With former foster carers'
+    else {{ code }}
+end
+{%- endmacro %}
+
+{#- A care leaver's main activity in words (SSDA903: F full-time, P part-time, G not in education,
+    employment or training). -#}
+{% macro cl_activity_name(code) -%}
+case {{ code }}
+    when 'F1' then 'Full-time higher education'
+    when 'F2' then 'Full-time education (not higher)'
+    when 'F3' then 'Full-time training or employment'
+    when 'F4' then 'Full-time apprenticeship'
+    when 'F5' then 'Full-time training or employment (not apprenticeship)'
+    when 'P1' then 'Part-time higher education'
+    when 'P2' then 'Part-time education (not higher)'
+    when 'P3' then 'Part-time training or employment'
+    when 'P4' then 'Part-time apprenticeship'
+    when 'P5' then 'Part-time training or employment (not apprenticeship)'
+    when 'G4' then 'NEET: illness or disability'
+    when 'G5' then 'NEET: other circumstances'
+    when 'G6' then 'NEET: pregnancy or parenting'
+    else {{ code }}
+end
+{%- endmacro %}

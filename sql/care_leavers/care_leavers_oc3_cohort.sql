@@ -31,10 +31,13 @@ select
     c.team_id,
     d.dept_team_name as team_name,
     c.in_touch,
+    {{ cl_in_touch_name('c.in_touch') }} as in_touch_name,
     c.accommodation,
+    {{ cl_accommodation_name('c.accommodation') }} as accommodation_type,
     case c.accommodation_suitable when '1' then 'Suitable' when '2' then 'Unsuitable' else 'Not recorded' end
         as accommodation_suitability,
     c.activity,
+    {{ cl_activity_name('c.activity') }} as activity_name,
     case when c.activity like 'F%' then 'EET' when c.activity like 'G%' then 'NEET'
          when c.activity is null then 'Not recorded' else 'EET' end as eet_status,
     c.latest_contact,
