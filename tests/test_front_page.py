@@ -155,3 +155,23 @@ def test_the_headline_says_whose_figure_is_furthest_from_target():
                   80, "red", 80, 70, population="GOSH social work team")
     assert dict(headline(front_page([gosh], SEP, AUG)))["Furthest from target"] == (
         "GOSH assessments within 45 working days (GOSH social work team): 60.0% against 80.0% (red)")
+
+
+def test_an_overview_of_two_populations_names_each_figures_population_on_its_front_page():
+    """The GOSH overview holds the GOSH team's indicators and two of the whole authority's: its
+    front page said "Red 1: Assessments completed within 45 working days: 74.7%", the authority's
+    figure, under the GOSH team's name (the team's own was 87.5%, green). Each line now says whose
+    figure it is; the e-mail's "Furthest from target" names it once, not twice."""
+    gosh = Figure("gosh_open", "GOSH open cases", "count", "neutral", 41, 40, population="GOSH social work team")
+    authority = Figure("a45", "Assessments completed within 45 working days", "percent", "high_is_good", 74.7,
+                       76.0, 85, "red", 85, 80)
+    fp = front_page([gosh, authority], SEP, AUG)
+    red = next(r for r in fp["rag"] if r["label"] == "Red")
+    [line] = red["indicators"]
+    assert line.startswith("Assessments completed within 45 working days (this authority): 74.7% (")
+    assert fp["targets"]["lines"][0]["title"] == "Assessments completed within 45 working days (this authority)"
+    assert dict(headline(fp))["Furthest from target"] == (
+        "Assessments completed within 45 working days (this authority): 74.7% against 85.0% (red)")
+    # one population: titles as they are
+    assert front_page([authority], SEP, AUG)["targets"]["lines"][0]["title"] == (
+        "Assessments completed within 45 working days")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from reporting.indicators.models import Polarity, Unit
@@ -262,9 +262,14 @@ def furthest_from_target(figures: Sequence[Figure], this: str, top: int = TOP) -
 
 
 def front_page(figures: Sequence[Figure], period: Period, previous: Period, top: int = TOP) -> dict:
-    """Everything the overview's front page shows, display-ready."""
+    """Everything the overview's front page shows, display-ready. When its indicators are of more
+    than one population (the GOSH overview: the GOSH team's, and two of the whole authority's),
+    each is named with its population, so the authority's red figure is not read as the team's."""
     this, before = period_words(period), period_words(previous)
-    return {"period": this, "previous": before, "compared": f"{this} compared with {before}",
+    mixed = len({f.population for f in figures}) > 1
+    if mixed:
+        figures = [replace(f, title=f"{f.title} ({lower_first(f.population)})") for f in figures]
+    return {"period": this, "previous": before, "compared": f"{this} compared with {before}", "mixed": mixed,
             "indicators": len(figures), "rag": rag_status(figures, this),
             "changes": biggest_changes(figures, this, before, top),
             "targets": furthest_from_target(figures, this, top), "top": top}
@@ -284,7 +289,8 @@ def headline(page: dict) -> list[tuple[str, str]]:
         first = page["targets"]["lines"][0]
         # whose figure it is: a team's copy of an overview carries the authority's (or a service's)
         # figures, and "74.7% (red)" under "For: GOSH Hospital Team 1" read as the team's own
-        figures.append(("Furthest from target", f"{first['title']} ({lower_first(first['population'])}): "
+        named = first["title"] if page.get("mixed") else f"{first['title']} ({lower_first(first['population'])})"
+        figures.append(("Furthest from target", f"{named}: "
                                                 f"{first['value']} against {first['target']} "
                                                 f"({first['rag'] or 'not rated'})"))
     return figures

@@ -27,7 +27,7 @@ from reporting.indicators.loader import IndicatorDefinition, library, load_bench
 from reporting.indicators.models import Indicator
 from reporting.indicators.workbook import indicator_sheets
 from reporting.schedules.periods import Period
-from reporting.text import MONTHS, written_date
+from reporting.text import MONTHS, lower_first, written_date
 
 NO_BENCHMARK = "no benchmark"
 UNIT_LABELS = {"percent": "%", "rate_per_10000": "per 10,000 children", "count": "", "days": "working days"}
@@ -345,6 +345,9 @@ def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period,
         with readonly.reading(cast(Engine, engine or own)) as connection:  # own is made when engine is None
             session = IndicatorSession(connection)
             kpis = [kpi(i, session, period, aggregate) for i in indicators]
+            if len({i.spec.population for i in indicators}) > 1:  # whose figure each tile is (front_page)
+                for tile, indicator in zip(kpis, indicators):
+                    tile["label"] = f"{tile['label']} ({lower_first(indicator.spec.population)})"
             trends = [trend(i, session, period.end, aggregate) for i in indicators]
             if months_in(period) >= 12:  # the annual report: four whole years side by side
                 for t, indicator in zip(trends, indicators):
