@@ -693,3 +693,20 @@ def test_every_fixture_row_is_loaded(engine: Engine):
     # dropped: each table holds exactly the rows the fixture describes.
     for table, rows in handworked.fixture_rows(handworked.read_fixture()).items():
         assert handworked.table_count(engine, table) == len(rows), table
+
+
+def test_a_tile_without_a_figure_says_what_there_was_none_of(engine: Engine):
+    """The CYPDS overview's tile "CYPDS 18+ reviews held on time: no cases" read as nothing to look
+    at. Here the three 18+ reviews (DR73, DR74, DR76) were all held in March 2024: in February
+    none was held, so there is no figure, and the tile says so in the indicator's own words."""
+    from reporting.indicators.compute import IndicatorSession
+    from reporting.indicators.overview import kpi
+
+    indicator = library().get("cypds_18plus_reviews_on_time_pct")
+    with engine.connect() as connection:
+        session = IndicatorSession(connection)
+        february = kpi(indicator, session, Period(date(2024, 2, 1), date(2024, 2, 29)), aggregate=False)
+        march = kpi(indicator, session, MARCH_2024, aggregate=False)
+    assert february["value"] == "no cases"
+    assert "No figure: there were no 18+ reviews held in the period." in february["notes"]
+    assert march["value"] == "33.3%" and not any(n.startswith("No figure") for n in march["notes"])

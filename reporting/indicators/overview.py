@@ -139,6 +139,10 @@ def kpi(indicator: IndicatorDefinition, session: IndicatorSession, period: Perio
     notes = []
     if spec.denominator_is_population:  # which ONS estimate the rate is of, and if it is not the year's own
         notes.append(population.denominator_for(current.window.end).note)
+    if current.value is None and not hidden and spec.denominator:
+        # "no cases" alone read as nothing to look at: say what there was none of (no 18+ review
+        # was held in the month, while many were overdue)
+        notes.append(f"No figure: there were no {lower_first(spec.denominator.rstrip('.'))}.")
     if spec.companion:  # the same measure on another basis (headcount beside FTE)
         other = library().get(spec.companion)
         value = session.compute(other, period)
