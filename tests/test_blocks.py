@@ -100,3 +100,15 @@ def test_care_leavers_codes_are_named_as_the_dfe_names_them():
     assert named("cl_accommodation_name", "Z1") == "With former foster carers"
     assert named("cl_activity_name", "G5") == "NEET: other circumstances"
     assert named("cl_activity_name", "F4") == "Full-time apprenticeship"
+
+
+def test_staff_roles_are_named_in_words():
+    """The caseload lists showed a worker's role as "SP" and "SW"."""
+    import sqlite3
+
+    from reporting.extract import expand_text
+
+    sql = expand_text("select {{ staff_role_name('c.code') }} from (select :code as code) c", "test")
+    named = {code: sqlite3.connect(":memory:").execute(sql, {"code": code}).fetchone()[0]
+             for code in ("SW", "SP", "PA", "XX")}
+    assert named == {"SW": "Social worker", "SP": "Senior practitioner", "PA": "Personal adviser", "XX": "XX"}

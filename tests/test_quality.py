@@ -315,3 +315,17 @@ def test_the_gate_logs_no_gx_import_noise_at_info():
     assert run.returncode == 0, run.stderr[-2000:]
     noise = [line for line in run.stderr.splitlines() if "great_expectations" in line]
     assert noise == [], noise[:5]
+
+
+def test_a_count_that_should_be_none_is_named_one_or_more_not_above_0():
+    """cp_visits_due_next_week's check of visits recorded without the child seen (max: 0) read
+    "Visits recorded without the child seen above 0" in the data-quality section."""
+    from reporting.definitions import load_catalogue
+    from reporting.quality.report_checks import report_findings
+
+    spec = load_catalogue().get("cp_visits_due_next_week").spec
+    blank = {c.name: None for c in spec.columns}
+    rows = [{**blank, "person_id": "P1", "visits_not_seen": 2}, {**blank, "person_id": "P2", "visits_not_seen": 0}]
+    checks = {f["check"]: f["failing_rows"] for f in report_findings(spec, rows)}
+    assert checks.get("Visits recorded without the child seen: 1 or more") == 1
+    assert not any(name.endswith("above 0") for name in checks)

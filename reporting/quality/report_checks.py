@@ -4,6 +4,7 @@
     unique           -> ExpectColumnValuesToBeUnique         "<label> is repeated"
     accepted_values  -> ExpectColumnValuesToBeInSet          "<label> not one of a, b"
     min / max        -> ExpectColumnValuesToBeBetween        "<label> below n" / "<label> above n"
+                                                             (max 0, a count of faults: "<label>: 1 or more")
 
 Findings are `{check, column, severity, failing_rows, meaning}`, only for checks with failing
 rows: what the report's data-quality section and manifest show. `unique` counts every row whose
@@ -53,8 +54,14 @@ def compile_checks(spec: Definition) -> list:
                 column=column.name, min_value=checks.min, meta=meta(f"{column.label} below {checks.min:g}")))
         if checks.max is not None:
             expectations.append(gxe.ExpectColumnValuesToBeBetween(
-                column=column.name, max_value=checks.max, meta=meta(f"{column.label} above {checks.max:g}")))
+                column=column.name, max_value=checks.max, meta=meta(_above(column.label, checks.max))))
     return expectations
+
+
+def _above(label: str, most: float) -> str:
+    """A maximum's check in words: "Days open above 30"; a maximum of 0, a count that should be none,
+    "Visits recorded without the child seen: 1 or more" (not "... above 0")."""
+    return f"{label}: 1 or more" if most == 0 else f"{label} above {most:g}"
 
 
 UNREADABLE_MEANING = ("The case record holds characters that cannot be shown (control characters or "

@@ -150,3 +150,17 @@ exists (select 1 from ssd_legal_status sbo
            and sbo.lega_legal_status_start_date <= {{ at }}
            and (sbo.lega_legal_status_end_date is null or sbo.lega_legal_status_end_date > {{ at }}))
 {%- endmacro %}
+
+{#- A member of staff's role in words, from the local staff role codes (ext_staff.staf_role:
+    SW, SP, TM, PA, SM, HOS); a code not listed stays as it is. -#}
+{% macro staff_role_name(code) -%}
+case {{ code }}
+    when 'SW' then 'Social worker'
+    when 'SP' then 'Senior practitioner'
+    when 'TM' then 'Team manager'
+    when 'PA' then 'Personal adviser'
+    when 'SM' then 'Service manager'
+    when 'HOS' then 'Head of service'
+    else {{ code }}
+end
+{%- endmacro %}

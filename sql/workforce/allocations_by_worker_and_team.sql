@@ -16,7 +16,7 @@ final as (
         {{ child_name('per') }} as child_name,
         al.worker_id,
         al.worker_name,
-        st.staf_role as worker_role,
+        {{ staff_role_name('st.staf_role') }} as worker_role,
         case when st.staf_is_agency = {{ true_() }} then 'Agency' else 'Permanent' end as contract,
         al.team_id,
         al.team_name,

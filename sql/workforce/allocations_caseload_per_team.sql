@@ -38,7 +38,7 @@ final as (
     select
         pw.worker_id,
         prof.prof_professional_name as worker_name,
-        st.staf_role as worker_role,
+        {{ staff_role_name('st.staf_role') }} as worker_role,
         t.team_id,
         t.team_name,
         t.service_id,
