@@ -374,3 +374,23 @@ def _rows(definition, csv_path: Path, published: list[dict]) -> list[dict]:
     for row, full in zip(out, published):
         row.update({name: full[name] for name in hidden})
     return out
+
+
+@pytest.mark.parametrize("report_id", ["rcpc_next_review_timeliness", "icpc_first_review_timeliness"])
+@pytest.mark.parametrize("seeded", ENGINES, indirect=True)
+def test_a_review_not_yet_due_has_no_days_late(seeded: str, report_id: str):
+    """A review not yet due showed "Days late 0", as if held on time; it is blank now. One held on
+    time is 0 days late, one held late or overdue at least 1."""
+    from reporting.extract import run_extract
+
+    definition = load_catalogue().get(report_id)
+    period = latest_complete_period(definition.spec.cadence, AS_AT)
+    engine = create_engine(seeded)
+    rows = run_extract(definition, engine, period_start=period.start, period_end=period.end, as_at=period.end).rows
+    engine.dispose()
+    by_status = defaultdict(set)
+    for r in rows:
+        by_status[r["status"]].add(r["days_late"])
+    assert by_status["Not yet due"] == {None}
+    assert by_status.get("Held on time", {0}) == {0}
+    assert all(d is not None and d >= 1 for s in ("Held late", "Overdue") for d in by_status.get(s, ()))

@@ -62,6 +62,7 @@ final as (
         case
             when b.status = 'Held late' then {{ days_between('b.first_review_due', 'b.first_review_date') }}
             when b.status = 'Overdue' then {{ days_between('b.first_review_due', ':as_at') }}
+            when b.status = 'Not yet due' then null  -- not late, and not yet on time either: blank, not 0
             else 0
         end as days_late,
         case when b.status = 'Not yet due' then {{ days_between(':as_at', 'b.first_review_due') }} end
