@@ -214,7 +214,10 @@ def sender_pid(session) -> int:
     import psutil
 
     peer = tuple(session.peer[:2])
-    return next(c.pid for c in psutil.net_connections("tcp") if c.laddr and (c.laddr.ip, c.laddr.port) == peer)
+    # an earlier connection from the same port can linger without a process (TIME_WAIT, pid None)
+    # beside the live one: take the one that has a process
+    return next(c.pid for c in psutil.net_connections("tcp")
+                if c.pid is not None and c.laddr and (c.laddr.ip, c.laddr.port) == peer)
 
 
 def record_digest_parts(monkeypatch) -> list[list[set[str]]]:
