@@ -25,7 +25,7 @@ from reporting.casedb import readonly
 from reporting.definitions import ReportDefinition
 from reporting.errors import MIError, did_you_mean
 from reporting.rates import yearly_rate_sql
-from reporting.text import readable, year_month
+from reporting.text import month_key, readable
 
 PARAMETERS = ("period_start", "period_end", "as_at")
 _BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -135,7 +135,7 @@ def typed_value(value, kind: str):
     if kind == "datetime":
         return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if kind == "month":  # "YYYY-MM", which sorts and groups as the month it names
-        return year_month(value).isoformat()[:7]
+        return month_key(value)
     if kind == "int":
         return int(value)
     if kind in ("decimal", "percent"):

@@ -87,9 +87,13 @@ def _label(key, kind: str = "text"):
     return written_month(key) if kind == "month" else key
 
 
+def _group_kind(summary: Summary, column_types: Mapping[str, str]) -> str:
+    return column_types.get(summary.group_by or "", "text")
+
+
 def group_label(summary: Summary, row: dict, column_types: Mapping[str, str]):
     """The group a row falls in for a summary: its label in the summary table."""
-    return _label(_group_key(summary, row), column_types.get(summary.group_by or "", "text"))
+    return _label(_group_key(summary, row), _group_kind(summary, column_types))
 
 
 def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
@@ -111,7 +115,7 @@ def summaries(spec: Definition, rows: list[dict]) -> list[dict]:
         kinds = {c["name"]: c["type"] for c in columns}
         table_rows = []
         for key in _group_order(summary, groups):
-            table_rows.append({"group": _label(key, column_types.get(summary.group_by or "", "text")),
+            table_rows.append({"group": _label(key, _group_kind(summary, column_types)),
                                **{m.name: _measure(m, groups[key]) for m in summary.measures}})
         if summary.group_by and len(groups) > 1:
             table_rows.append({"group": "Total", **{m.name: _measure(m, rows) for m in summary.measures}})
@@ -164,10 +168,7 @@ def headline(tables: list[dict], rows: int, changes: dict | None = None,
     else a table of figures' first rows (`first_figures`), else "Records in the list"; then, for a list
     compared with the previous period's (`since_last` counts), what is new, resolved and still overdue
     since then. Kept in the manifest, so delivery sends what render published."""
-    figures = _figures(tables, rows)
-    if first_figures is not None and figures == _records_in_the_list(rows):
-        figures = first_figures
-    return figures + _since_last(changes)
+    return _figures(tables, rows, first_figures) + _since_last(changes)
 
 
 HEADLINE_FIGURES = 3  # a table of figures' rows its e-mail quotes
@@ -188,11 +189,7 @@ def first_figures(spec: Definition, rows: list[dict], limit: int = HEADLINE_FIGU
     return [(str(r[names.name]), _fmt(r[number.name], number.type)) for r in rows[:limit]]
 
 
-def _records_in_the_list(rows: int) -> list[tuple[str, str]]:
-    return [("Records in the list", f"{rows:,}")]  # as the PDF counts them ("12 records")
-
-
-def _figures(tables: list[dict], rows: int) -> list[tuple[str, str]]:
+def _figures(tables: list[dict], rows: int, first_figures: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
     if tables and tables[0]["rows"]:
         table = tables[0]
         total = next((r for r in table["rows"] if r["group"] == "Total"), None)
@@ -200,7 +197,9 @@ def _figures(tables: list[dict], rows: int) -> list[tuple[str, str]]:
             total = table["rows"][0]
         if total is not None:
             return [(c["label"], _fmt(total[c["name"]], c["type"])) for c in table["columns"][1:]]
-    return _records_in_the_list(rows)
+    if first_figures is not None:
+        return first_figures
+    return [("Records in the list", f"{rows:,}")]  # as the PDF counts them ("12 records")
 
 
 TOP_OVERDUE = 5  # red records a digest lists for its reader to act on first

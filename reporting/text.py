@@ -34,6 +34,11 @@ def written_month(value: date | str) -> str:
     return f"{MONTHS[month.month - 1]} {month.year}"
 
 
+def month_key(value: date | str) -> str:
+    """A month as a `month` column holds it, and the CSV writes it: "2025-10"."""
+    return year_month(value).isoformat()[:7]
+
+
 def year_month(value: date | str) -> date:
     """The first day of a month given as a date in it or as "YYYY-MM" (a `month` column's value);
     ValueError for anything else."""

@@ -261,6 +261,11 @@ def furthest_from_target(figures: Sequence[Figure], this: str, top: int = TOP) -
     return {"lines": lines, "left_out": left_out}
 
 
+def with_population(title: str, population: str) -> str:
+    """An indicator named with whose figure it is: "Assessments ... (this authority)"."""
+    return f"{title} ({lower_first(population)})"
+
+
 def front_page(figures: Sequence[Figure], period: Period, previous: Period, top: int = TOP) -> dict:
     """Everything the overview's front page shows, display-ready. When its indicators are of more
     than one population (the GOSH overview: the GOSH team's, and two of the whole authority's),
@@ -268,7 +273,7 @@ def front_page(figures: Sequence[Figure], period: Period, previous: Period, top:
     this, before = period_words(period), period_words(previous)
     mixed = len({f.population for f in figures}) > 1
     if mixed:
-        figures = [replace(f, title=f"{f.title} ({lower_first(f.population)})") for f in figures]
+        figures = [replace(f, title=with_population(f.title, f.population)) for f in figures]
     return {"period": this, "previous": before, "compared": f"{this} compared with {before}", "mixed": mixed,
             "indicators": len(figures), "rag": rag_status(figures, this),
             "changes": biggest_changes(figures, this, before, top),
@@ -289,7 +294,7 @@ def headline(page: dict) -> list[tuple[str, str]]:
         first = page["targets"]["lines"][0]
         # whose figure it is: a team's copy of an overview carries the authority's (or a service's)
         # figures, and "74.7% (red)" under "For: GOSH Hospital Team 1" read as the team's own
-        named = first["title"] if page.get("mixed") else f"{first['title']} ({lower_first(first['population'])})"
+        named = first["title"] if page.get("mixed") else with_population(first["title"], first["population"])
         figures.append(("Furthest from target", f"{named}: "
                                                 f"{first['value']} against {first['target']} "
                                                 f"({first['rag'] or 'not rated'})"))

@@ -21,7 +21,7 @@ from reporting.casedb import readonly
 from reporting.definitions import Definition
 from reporting.indicators import population
 from reporting.indicators.compute import IndicatorSession, IndicatorValue, add_months, month_period
-from reporting.indicators.front_page import Figure, front_page, period_words
+from reporting.indicators.front_page import Figure, front_page, period_words, with_population
 from reporting.indicators.history import history
 from reporting.indicators.loader import IndicatorDefinition, library, load_benchmarks
 from reporting.indicators.models import Indicator
@@ -351,7 +351,7 @@ def _figures(indicator_ids: tuple[str, ...], aggregate: bool, period: Period,
             kpis = [kpi(i, session, period, aggregate) for i in indicators]
             if len({i.spec.population for i in indicators}) > 1:  # whose figure each tile is (front_page)
                 for tile, indicator in zip(kpis, indicators):
-                    tile["label"] = f"{tile['label']} ({lower_first(indicator.spec.population)})"
+                    tile["label"] = with_population(tile["label"], indicator.spec.population)
             trends = [trend(i, session, period.end, aggregate) for i in indicators]
             if months_in(period) >= 12:  # the annual report: four whole years side by side
                 for t, indicator in zip(trends, indicators):

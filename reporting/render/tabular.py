@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from reporting.text import readable, year_month
+from reporting.text import month_key, readable, year_month
 
 from .html import as_date, as_datetime, col_kind, fmt
 
@@ -86,7 +86,7 @@ def _csv_value(value: object, kind: str) -> str:
     if kind == "datetime":
         return as_datetime(value).isoformat(sep=" ")
     if kind == "month":
-        return year_month(cast("dt.date | str", value)).isoformat()[:7]
+        return month_key(cast("dt.date | str", value))
     if isinstance(value, (int, float)):
         return str(value)
     return neutralised(str(value))
